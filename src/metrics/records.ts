@@ -1,0 +1,111 @@
+/**
+ * The records a run streams to results.ndjson, one JSON object a line. They hold everything a
+ * report needs (counters and encoded histograms per interval, per worker, per workload), so that
+ * `servebench report` rebuilds every file from them alone and `merge` joins shards exactly.
+ */
+import type { LoadType, ResolvedScenario, Routing, WorkloadKind } from '../scenario/types.js';
+
+export const SCHEMA_VERSION = 1;
+
+export const METRICS = ['latency', 'serviceTime', 'scheduleLag', 'ttft', 'tpot', 'itl', 'outputTokens', 'inputTokens'] as const;
+export type MetricName = (typeof METRICS)[number];
+
+/** Metrics recorded in µs and reported in ms; the others are plain counts. */
+export const TIME_METRICS: ReadonlySet<MetricName> = new Set<MetricName>(['latency', 'serviceTime', 'scheduleLag', 'ttft', 'tpot', 'itl']);
+
+export function metricScale(m: MetricName): number {
+  return TIME_METRICS.has(m) ? 1e-3 : 1;
+}
+
+/** Fixed error classes; HTTP status errors are `http_<code>`. */
+export const ERROR_CLASSES = ['timeout', 'connect', 'reset', 'stream_error', 'invalid_response'] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+export interface WorkloadInterval {
+  /** Requests whose send began in this interval (measured slots only). */
+  sent: number;
+  ok: number;
+  /** Error counts by class, only classes with a count. */
+  errors: Record<string, number>;
+  dropped: number;
+  /** Requests in flight when the interval closed. */
+  inFlight: number;
+  outputTokens: number;
+  inputTokens: number;
+  /** Completed requests that met every SLO (goodput numerator). */
+  sloMet: number;
+  /** Completed streams that produced fewer tokens than asked. */
+  short: number;
+  /** Encoded histograms recorded in this interval, only non-empty ones. */
+  hist: Partial<Record<MetricName, string>>;
+}
+
+export interface IntervalRecord {
+  type: 'interval';
+  /** Shard id ("0/1" when not sharded) and worker index within the shard. */
+  shard: string;
+  worker: number;
+  /** Seconds since the measured start; index i covers [i, i+1) s. */
+  index: number;
+  workloads: WorkloadInterval[];
+  /** Generator health for this interval. */
+  health: {
+    /** Event-loop delay of the worker thread, µs, encoded HDR. */
+    loopLagUs?: string;
+    /** Delay between a slot's intended instant and its dispatch() call, µs, encoded HDR. */
+    dispatchLagUs?: string;
+    /** Event-loop utilization of the worker thread in this interval (0..1). */
+    elu: number;
+  };
+  /** The first message seen for each error class in this interval (no secrets: see redact). */
+  errorSamples?: Record<string, string>;
+}
+
+export interface RunInfo {
+  schemaVersion: number;
+  servebenchVersion: string;
+  scenario: { name: string; file: string };
+  target: { url: string; routing: Routing; project: string; deployment: string; embedded: boolean };
+  load: {
+    type: LoadType;
+    targetRps: number;
+    durationMs: number;
+    warmupMs: number;
+    requests: number;
+    workers: number;
+    connections: number;
+    maxInFlight: number;
+    onSaturation: string;
+    concurrency: number;
+  };
+  workloads: Array<{ name: string; kind: WorkloadKind; model: string; weight: number; stream: boolean }>;
+  slo: ResolvedScenario['slo'];
+  thresholds: readonly string[];
+  /** Wall-clock instant of measured second 0. */
+  measureStartEpochMs: number;
+  startedAt: string;
+  shard: string;
+}
+
+export interface StartRecord {
+  type: 'start';
+  run: RunInfo;
+}
+
+export interface EndRecord {
+  type: 'end';
+  shard: string;
+  /** Length of the measured window actually run. */
+  measuredDurationMs: number;
+  interrupted: boolean;
+  /** Process CPU use over the run, percent of one core. */
+  cpuPercent: number;
+  workerErrors: Array<{ worker: number; code: string; message: string }>;
+  endedAt: string;
+}
+
+export type RunRecord = StartRecord | IntervalRecord | EndRecord;
+
+export function emptyWorkloadInterval(): WorkloadInterval {
+  return { sent: 0, ok: 0, errors: {}, dropped: 0, inFlight: 0, outputTokens: 0, inputTokens: 0, sloMet: 0, short: 0, hist: {} };
+}

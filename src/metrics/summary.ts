@@ -1,0 +1,319 @@
+/**
+ * Builds the run summary (summary.json) from run records. The same function serves a live run,
+ * `servebench report` on a killed run's results.ndjson, and `merge` of shards: totals are sums,
+ * percentiles come from merged histograms, never from averaged percentiles.
+ */
+import { ServebenchError } from '../errors.js';
+import { addEncoded, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
+import {
+  METRICS,
+  SCHEMA_VERSION,
+  metricScale,
+  type EndRecord,
+  type IntervalRecord,
+  type MetricName,
+  type RunInfo,
+  type RunRecord,
+} from './records.js';
+
+export interface MetricSummary extends Stats {
+  unit: 'ms' | 'tokens';
+  /** The whole histogram, compressed base64 (µs for time metrics). */
+  hdr: string;
+}
+
+export interface Totals {
+  scheduled: number;
+  sent: number;
+  completed: number;
+  ok: number;
+  errors: number;
+  dropped: number;
+  outputTokens: number;
+  inputTokens: number;
+}
+
+export interface WorkloadSummary {
+  name: string;
+  kind: string;
+  model: string;
+  targetRps: number;
+  achievedRps: number;
+  totals: Totals;
+  errors: Record<string, number>;
+  metrics: Partial<Record<MetricName, MetricSummary>>;
+  goodput: { ratePerS: number; sloMet: number; attainment: number } | null;
+  shortOutputs: number;
+  outputTokensPerS: number;
+}
+
+export interface TimeseriesRow {
+  second: number;
+  workload: string;
+  sent: number;
+  ok: number;
+  errors: number;
+  dropped: number;
+  inFlight: number;
+  rps: number;
+  targetRps: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  ttftP50Ms: number;
+  tokensPerS: number;
+}
+
+export interface ThresholdResult {
+  expr: string;
+  ok: boolean;
+  value: number | null;
+  message?: string;
+}
+
+export interface Summary {
+  schemaVersion: number;
+  servebenchVersion: string;
+  scenario: { name: string; file: string };
+  target: RunInfo['target'];
+  startedAt: string;
+  durationS: number;
+  interrupted: boolean;
+  shards: string[];
+  load: RunInfo['load'] & { targetRps: number; achievedRps: number };
+  totals: Totals;
+  errors: Record<string, number>;
+  errorSamples: Record<string, string>;
+  metrics: Partial<Record<MetricName, MetricSummary>>;
+  workloads: WorkloadSummary[];
+  slo: RunInfo['slo'];
+  thresholds: ThresholdResult[];
+  generator: {
+    saturated: boolean;
+    warnings: string[];
+    eventLoopLagMs: Stats;
+    dispatchLagMs: Stats;
+    scheduleLagP99Ms: number;
+    cpuPercent: number;
+    maxEventLoopUtilization: number;
+    workerErrors: EndRecord['workerErrors'];
+  };
+  timeseries: TimeseriesRow[];
+}
+
+/** Above this p99 of dispatch lag the generator, not the server, set the pace. */
+export const DISPATCH_LAG_BOUND_MS = 5;
+
+interface WlAcc {
+  totals: Totals;
+  errors: Record<string, number>;
+  hist: Map<MetricName, Histogram>;
+  sloMet: number;
+  short: number;
+}
+
+function newTotals(): Totals {
+  return { scheduled: 0, sent: 0, completed: 0, ok: 0, errors: 0, dropped: 0, outputTokens: 0, inputTokens: 0 };
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const k in from) into[k] = (into[k] ?? 0) + from[k];
+}
+
+function sumValues(r: Record<string, number>): number {
+  let s = 0;
+  for (const k in r) s += r[k];
+  return s;
+}
+
+function metricSummaries(hist: Map<MetricName, Histogram>): Partial<Record<MetricName, MetricSummary>> {
+  const out: Partial<Record<MetricName, MetricSummary>> = {};
+  for (const m of METRICS) {
+    const h = hist.get(m);
+    if (!h || h.totalCount === 0) continue;
+    out[m] = { ...statsOf(h, metricScale(m)), unit: metricScale(m) === 1 ? 'tokens' : 'ms', hdr: encode(h) };
+  }
+  return out;
+}
+
+function histFor(map: Map<MetricName, Histogram>, m: MetricName): Histogram {
+  let h = map.get(m);
+  if (!h) {
+    h = newAccumulator();
+    map.set(m, h);
+  }
+  return h;
+}
+
+export interface BuildOptions {
+  /** Accept records from shards of which some are missing (merge --allow-partial). */
+  allowPartial?: boolean;
+}
+
+export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions = {}): Summary {
+  const starts = records.filter((r) => r.type === 'start');
+  if (starts.length === 0) throw new ServebenchError('E_RESULTS', 'no start record: this is not a servebench results file');
+  const run = starts[0].run;
+  const ends = records.filter((r): r is EndRecord => r.type === 'end');
+  const intervals = records.filter((r): r is IntervalRecord => r.type === 'interval');
+
+  const wl = run.workloads.map<WlAcc>(() => ({ totals: newTotals(), errors: {}, hist: new Map(), sloMet: 0, short: 0 }));
+  const all: WlAcc = { totals: newTotals(), errors: {}, hist: new Map(), sloMet: 0, short: 0 };
+  const loopLag = newAccumulator();
+  const dispatchLag = newAccumulator();
+  const errorSamples: Record<string, string> = {};
+  let maxElu = 0;
+
+  // Per second × workload rows: counters summed over workers, histograms merged.
+  const perSecond = new Map<number, Array<{ sent: number; ok: number; errors: number; dropped: number; inFlight: number; tokens: number; lat: Histogram; ttft: Histogram }>>();
+  let lastIndex = -1;
+
+  for (const rec of intervals) {
+    lastIndex = Math.max(lastIndex, rec.index);
+    if (rec.health.loopLagUs) addEncoded(loopLag, rec.health.loopLagUs);
+    if (rec.health.dispatchLagUs) addEncoded(dispatchLag, rec.health.dispatchLagUs);
+    maxElu = Math.max(maxElu, rec.health.elu);
+    if (rec.errorSamples) for (const k in rec.errorSamples) errorSamples[k] ??= rec.errorSamples[k];
+    let rows = perSecond.get(rec.index);
+    if (!rows) {
+      rows = run.workloads.map(() => ({ sent: 0, ok: 0, errors: 0, dropped: 0, inFlight: 0, tokens: 0, lat: newAccumulator(), ttft: newAccumulator() }));
+      perSecond.set(rec.index, rows);
+    }
+    rec.workloads.forEach((w, i) => {
+      const acc = wl[i];
+      if (!acc) return;
+      for (const target of [acc, all]) {
+        target.totals.sent += w.sent;
+        target.totals.ok += w.ok;
+        target.totals.dropped += w.dropped;
+        target.totals.outputTokens += w.outputTokens;
+        target.totals.inputTokens += w.inputTokens;
+        target.sloMet += w.sloMet;
+        target.short += w.short;
+        addCounts(target.errors, w.errors);
+        for (const m of METRICS) {
+          const b64 = w.hist[m];
+          if (b64) addEncoded(histFor(target.hist, m), b64);
+        }
+      }
+      const row = rows![i];
+      row.sent += w.sent;
+      row.ok += w.ok;
+      row.errors += sumValues(w.errors);
+      row.dropped += w.dropped;
+      row.inFlight += w.inFlight;
+      row.tokens += w.outputTokens;
+      if (w.hist.latency) addEncoded(row.lat, w.hist.latency);
+      if (w.hist.ttft) addEncoded(row.ttft, w.hist.ttft);
+    });
+  }
+
+  const measuredMs = ends.length > 0 ? Math.max(...ends.map((e) => e.measuredDurationMs)) : (lastIndex + 1) * 1000;
+  const durationS = Math.max(measuredMs / 1000, 1e-3);
+  const interrupted = ends.length === 0 || ends.some((e) => e.interrupted);
+  const weightSum = run.workloads.reduce((s, w) => s + w.weight, 0);
+
+  const finishTotals = (a: WlAcc) => {
+    a.totals.errors = sumValues(a.errors);
+    a.totals.completed = a.totals.ok + a.totals.errors;
+    a.totals.scheduled = a.totals.sent + a.totals.dropped;
+  };
+  finishTotals(all);
+  wl.forEach(finishTotals);
+
+  const hasSlo = Object.values(run.slo).some((v) => v !== undefined);
+  const workloads: WorkloadSummary[] = run.workloads.map((w, i) => {
+    const a = wl[i];
+    const share = w.weight / weightSum;
+    const met = a.sloMet;
+    return {
+      name: w.name,
+      kind: w.kind,
+      model: w.model,
+      targetRps: round(run.load.targetRps * share),
+      achievedRps: round(a.totals.sent / durationS),
+      totals: a.totals,
+      errors: a.errors,
+      metrics: metricSummaries(a.hist),
+      goodput: hasSlo ? { ratePerS: round(met / durationS), sloMet: met, attainment: a.totals.completed ? round(met / a.totals.completed) : 0 } : null,
+      shortOutputs: a.short,
+      outputTokensPerS: round(a.totals.outputTokens / durationS),
+    };
+  });
+
+  const timeseries: TimeseriesRow[] = [];
+  for (const sec of [...perSecond.keys()].sort((x, y) => x - y)) {
+    perSecond.get(sec)!.forEach((r, i) => {
+      const w = run.workloads[i];
+      timeseries.push({
+        second: sec,
+        workload: w.name,
+        sent: r.sent,
+        ok: r.ok,
+        errors: r.errors,
+        dropped: r.dropped,
+        inFlight: r.inFlight,
+        rps: r.sent,
+        targetRps: round(run.load.targetRps * (w.weight / weightSum)),
+        latencyP50Ms: statsOf(r.lat, 1e-3).p50,
+        latencyP99Ms: statsOf(r.lat, 1e-3).p99,
+        ttftP50Ms: statsOf(r.ttft, 1e-3).p50,
+        tokensPerS: r.tokens,
+      });
+    });
+  }
+
+  const achievedRps = round(all.totals.sent / durationS);
+  const dispatchStats = statsOf(dispatchLag, 1e-3);
+  const warnings: string[] = [];
+  let saturated = false;
+  if (dispatchStats.p99 > DISPATCH_LAG_BOUND_MS) {
+    saturated = true;
+    warnings.push(`generator fell behind its schedule: dispatch lag p99 ${dispatchStats.p99} ms (bound ${DISPATCH_LAG_BOUND_MS} ms); latency figures include the generator's own delay`);
+  }
+  const plannedRps = run.load.type === 'concurrency' ? 0 : run.load.targetRps;
+  const scheduledRps = all.totals.scheduled / durationS;
+  if (plannedRps > 0 && !interrupted && scheduledRps < 0.99 * plannedRps) {
+    saturated = true;
+    warnings.push(`generator reached ${round(scheduledRps)} of ${plannedRps} planned slots per second`);
+  }
+  if (all.totals.dropped > 0) {
+    warnings.push(`${all.totals.dropped} requests dropped: maxInFlight (${run.load.maxInFlight}) was reached; the target did not keep up with the offered rate`);
+  }
+  const ends0 = ends[0];
+  const workerErrors = ends.flatMap((e) => e.workerErrors);
+  for (const e of workerErrors) warnings.push(`worker ${e.worker} failed: ${e.message}`);
+
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    servebenchVersion: run.servebenchVersion,
+    scenario: run.scenario,
+    target: run.target,
+    startedAt: run.startedAt,
+    durationS: round(durationS),
+    interrupted,
+    shards: [...new Set(starts.map((s) => s.run.shard))].sort(),
+    load: { ...run.load, targetRps: run.load.targetRps, achievedRps },
+    totals: all.totals,
+    errors: all.errors,
+    errorSamples,
+    metrics: metricSummaries(all.hist),
+    workloads,
+    slo: run.slo,
+    thresholds: [],
+    generator: {
+      saturated,
+      warnings,
+      eventLoopLagMs: statsOf(loopLag, 1e-3),
+      dispatchLagMs: dispatchStats,
+      scheduleLagP99Ms: statsOf(histFor(all.hist, 'scheduleLag'), 1e-3).p99,
+      cpuPercent: ends0 ? round(ends.reduce((s, e) => s + e.cpuPercent, 0)) : 0,
+      maxEventLoopUtilization: round(maxElu),
+      workerErrors,
+    },
+    timeseries,
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

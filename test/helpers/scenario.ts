@@ -1,0 +1,63 @@
+import type { ResolvedLoad, ResolvedScenario, ResolvedTarget, ResolvedWorkload } from '../../src/scenario/types.js';
+
+/** A resolved scenario built in code, for tests that do not exercise the loader. */
+export function load(over: Partial<ResolvedLoad> = {}): ResolvedLoad {
+  return {
+    type: 'constant',
+    rps: 100,
+    durationMs: 1000,
+    warmupMs: 0,
+    requests: 0,
+    workers: 1,
+    connections: 16,
+    maxInFlight: 1000,
+    onSaturation: 'drop',
+    seed: 1,
+    burstiness: 1,
+    stages: [],
+    concurrency: 0,
+    thinkTimeMs: 0,
+    ...over,
+  };
+}
+
+export function target(over: Partial<ResolvedTarget> = {}): ResolvedTarget {
+  return {
+    url: 'http://127.0.0.1:1',
+    embedded: false,
+    project: 'test',
+    deployment: 'fraud',
+    routing: 'path',
+    knativeDomain: 'hopsworks.ai',
+    apiKey: 'test-key-123456',
+    tls: { insecure: false },
+    timeoutMs: 5000,
+    connectTimeoutMs: 2000,
+    ...over,
+  };
+}
+
+export function predictWorkload(over: Partial<ResolvedWorkload> = {}): ResolvedWorkload {
+  return {
+    name: 'fraud-predict',
+    kind: 'predict',
+    model: 'fraud',
+    weight: 1,
+    bodies: [{ inputs: [[1, 2]] }],
+    bodiesSource: 'inline',
+    stream: false,
+    ...over,
+  };
+}
+
+export function scenario(over: { target?: Partial<ResolvedTarget>; load?: Partial<ResolvedLoad>; workloads?: ResolvedWorkload[]; name?: string; slo?: ResolvedScenario['slo'] } = {}): ResolvedScenario {
+  return {
+    name: over.name ?? 'test',
+    file: '',
+    target: target(over.target),
+    workloads: over.workloads ?? [predictWorkload()],
+    load: load(over.load),
+    slo: over.slo ?? {},
+    thresholds: [],
+  };
+}
