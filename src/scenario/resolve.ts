@@ -1,0 +1,469 @@
+/**
+ * The rules zod's per-field schema cannot express, and the resolution of a valid tree into the
+ * `ResolvedScenario`.
+ *
+ * `checkScenario` runs on the raw tree whatever zod found, so one run lists every problem: it
+ * looks only at values of the right type and leaves type errors to zod. It also reads the files a
+ * scenario names (apiKeyFile, tls.caFile, JSONL bodies) and checks that datasets and tokenizers
+ * exist, reporting a problem inside a JSONL file at that file's line.
+ *
+ * `buildScenario` runs only when there is no problem at all, on zod's output (defaults applied,
+ * durations in ms) plus what `checkScenario` read.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type {
+  Distribution,
+  LoadType,
+  ResolvedLoad,
+  ResolvedPrompt,
+  ResolvedScenario,
+  ResolvedSlo,
+  ResolvedTarget,
+  ResolvedWorkload,
+  WorkloadKind,
+} from './types.js';
+import { formatPath, missingKeyMessage, type Seg } from './messages.js';
+import {
+  DEFAULTS,
+  GENERATIVE_KEYS,
+  GENERATIVE_KINDS,
+  KINDS,
+  LOAD_TYPES,
+  PREDICT_KEYS,
+  PREDICT_KINDS,
+  expected,
+  type ScenarioParsed,
+  type TokenLengthParsed,
+  type WorkloadParsed,
+} from './schema.js';
+import type { ProblemList } from './source.js';
+
+export interface ResolveContext {
+  /** The scenario file as the user named it ('' for inline text): the base of shown paths. */
+  readonly file: string;
+  /** Absolute path of the scenario file, '' for inline text. */
+  readonly absFile: string;
+  /** Directory that relative paths in the scenario are relative to. */
+  readonly baseDir: string;
+}
+
+/** What checkScenario read from the files the scenario names. */
+export interface FileData {
+  apiKey?: string;
+  caFile?: string;
+  ca?: string;
+  readonly bodies: Map<number, { readonly bodies: unknown[]; readonly source: string }>;
+  readonly files: Map<string, string>;
+}
+
+type Obj = Record<string, unknown>;
+
+function isObject(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function has(o: Obj, k: string): boolean {
+  return Object.hasOwn(o, k);
+}
+
+function nonEmptyString(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0;
+}
+
+const LIST_PREDICT = 'predict, classify, regress and infer';
+const LIST_GENERATIVE = 'chat and completion';
+
+/** At most this many bad lines of one JSONL file are listed; the rest are counted. */
+const MAX_LINE_PROBLEMS = 10;
+
+function reason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'it is a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return e instanceof Error ? e.message : String(e);
+}
+
+function locate(ctx: ResolveContext, rel: string): { abs: string; shown: string } {
+  const abs = path.resolve(ctx.baseDir, rel);
+  const shown = path.isAbsolute(rel) || ctx.file === '' ? rel : path.join(path.dirname(ctx.file), rel);
+  return { abs, shown };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Body shapes per kind
+
+interface BodyProblem {
+  /** Path inside the body; for a missing key it ends with the key. */
+  readonly sub: readonly Seg[];
+  readonly message: string;
+  readonly missing?: boolean;
+}
+
+export function checkBody(kind: WorkloadKind, body: Obj): BodyProblem[] {
+  const out: BodyProblem[] = [];
+  const listAt = (k: string): void => {
+    if (!Array.isArray(body[k])) out.push({ sub: [k], message: expected('a list', body[k], true) });
+  };
+  switch (kind) {
+    case 'predict': {
+      const instances = has(body, 'instances');
+      const inputs = has(body, 'inputs');
+      if (!instances && !inputs) out.push({ sub: [], message: `a predict body needs an 'instances' or 'inputs' list` });
+      else if (instances && inputs) out.push({ sub: [], message: `a predict body has 'instances' or 'inputs', not both` });
+      else listAt(instances ? 'instances' : 'inputs');
+      break;
+    }
+    case 'classify':
+    case 'regress': {
+      if (!has(body, 'examples')) out.push({ sub: [], message: `a ${kind} body needs an 'examples' list` });
+      else listAt('examples');
+      if (has(body, 'context') && !isObject(body.context)) out.push({ sub: ['context'], message: expected('a mapping', body.context, true) });
+      if (has(body, 'signature_name') && typeof body.signature_name !== 'string') {
+        out.push({ sub: ['signature_name'], message: expected('a string', body.signature_name, true) });
+      }
+      break;
+    }
+    case 'infer': {
+      if (!has(body, 'inputs')) {
+        out.push({ sub: [], message: `an infer body needs an 'inputs' list` });
+        break;
+      }
+      const inputs = body.inputs;
+      if (!Array.isArray(inputs)) {
+        listAt('inputs');
+        break;
+      }
+      inputs.forEach((input, j) => {
+        if (!isObject(input)) out.push({ sub: ['inputs', j], message: expected('a mapping', input, true) });
+        else {
+          for (const k of ['name', 'shape', 'datatype', 'data']) {
+            if (!has(input, k)) out.push({ sub: ['inputs', j, k], message: missingKeyMessage(k), missing: true });
+          }
+        }
+      });
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Semantic checks
+
+export function checkScenario(raw: unknown, ctx: ResolveContext, problems: ProblemList): FileData {
+  const data: FileData = { bodies: new Map(), files: new Map() };
+  if (!isObject(raw)) return data;
+
+  const readFile = (field: Seg[], rel: string): { text: string; shown: string; abs: string } | undefined => {
+    const { abs, shown } = locate(ctx, rel);
+    try {
+      return { text: readFileSync(abs, 'utf8'), shown, abs };
+    } catch (e) {
+      problems.add(field, 'value', `cannot read ${shown}: ${reason(e)}`);
+      return undefined;
+    }
+  };
+
+  const mustExist = (field: Seg[], rel: string): void => {
+    const { abs, shown } = locate(ctx, rel);
+    try {
+      if (!statSync(abs).isFile()) problems.add(field, 'value', `cannot read ${shown}: it is not a file`);
+      else data.files.set(formatPath(field), abs);
+    } catch (e) {
+      problems.add(field, 'value', `cannot read ${shown}: ${reason(e)}`);
+    }
+  };
+
+  // target
+  const target = raw.target;
+  if (isObject(target)) {
+    const t: Seg[] = ['target'];
+    if (has(target, 'apiKey') && has(target, 'apiKeyFile')) {
+      problems.add([...t, 'apiKeyFile'], 'key', `use either 'apiKey' or 'apiKeyFile', not both`);
+    }
+    if (has(target, 'mock') && typeof target.url === 'string' && target.url !== 'embedded') {
+      problems.add([...t, 'mock'], 'key', `'mock' applies only when url is 'embedded'`);
+    }
+    if (nonEmptyString(target.apiKeyFile)) {
+      const f = readFile([...t, 'apiKeyFile'], target.apiKeyFile);
+      if (f) {
+        const key = f.text.trim();
+        if (key === '') problems.add([...t, 'apiKeyFile'], 'value', `${f.shown} is empty`);
+        else data.apiKey = key;
+      }
+    }
+    const tls = target.tls;
+    if (isObject(tls) && nonEmptyString(tls.caFile)) {
+      const f = readFile([...t, 'tls', 'caFile'], tls.caFile);
+      if (f) {
+        if (!f.text.includes('-----BEGIN')) problems.add([...t, 'tls', 'caFile'], 'value', `${f.shown} is not a PEM file (no -----BEGIN line)`);
+        else {
+          data.ca = f.text;
+          data.caFile = f.abs;
+        }
+      }
+    }
+  }
+
+  // workloads
+  const workloads = raw.workloads;
+  if (Array.isArray(workloads)) {
+    const firstByName = new Map<string, number>();
+    workloads.forEach((w, i) => {
+      if (!isObject(w)) return;
+      const at: Seg[] = ['workloads', i];
+      if (nonEmptyString(w.name)) {
+        const first = firstByName.get(w.name);
+        if (first === undefined) firstByName.set(w.name, i);
+        else problems.add([...at, 'name'], 'value', `duplicate workload name '${w.name}' (also workloads[${first}])`);
+      }
+      checkWorkload(w, at, i);
+    });
+  }
+
+  function checkWorkload(w: Obj, at: Seg[], i: number): void {
+    const kind = typeof w.kind === 'string' && (KINDS as readonly string[]).includes(w.kind) ? (w.kind as WorkloadKind) : undefined;
+    const predictLike = kind !== undefined && PREDICT_KINDS.includes(kind);
+    const generative = kind !== undefined && GENERATIVE_KINDS.includes(kind);
+    if (predictLike) {
+      for (const k of GENERATIVE_KEYS) if (has(w, k)) problems.add([...at, k], 'key', `'${k}' applies to ${LIST_GENERATIVE} workloads`);
+      if (has(w, 'body') && has(w, 'bodies')) problems.add([...at, 'bodies'], 'key', `use either 'body' or 'bodies', not both`);
+      else if (!has(w, 'body') && !has(w, 'bodies')) problems.add(at, 'value', `a ${kind} workload needs 'body' or 'bodies'`);
+    }
+    if (generative) {
+      for (const k of PREDICT_KEYS) if (has(w, k)) problems.add([...at, k], 'key', `'${k}' applies to ${LIST_PREDICT} workloads`);
+      if (has(w, 'prompt') && has(w, 'dataset')) problems.add([...at, 'dataset'], 'key', `use either 'prompt' or 'dataset', not both`);
+      else if (!has(w, 'prompt') && !has(w, 'dataset')) problems.add(at, 'value', `a ${kind} workload needs 'prompt' or 'dataset'`);
+    }
+
+    if (!generative) {
+      if (predictLike && isObject(w.body)) {
+        for (const p of checkBody(kind, w.body)) problems.add([...at, 'body', ...p.sub], p.missing ? 'parent' : 'value', p.message);
+      }
+      if (nonEmptyString(w.bodies)) readBodies([...at, 'bodies'], w.bodies, predictLike ? kind : undefined, i);
+    }
+    if (!predictLike) {
+      if (isObject(w.prompt)) {
+        for (const k of ['inputTokens', 'outputTokens']) {
+          const d = w.prompt[k];
+          if (isObject(d)) checkDistribution(d, [...at, 'prompt', k]);
+        }
+      }
+      if (nonEmptyString(w.dataset)) mustExist([...at, 'dataset'], w.dataset);
+      if (nonEmptyString(w.tokenizer)) mustExist([...at, 'tokenizer'], w.tokenizer);
+      if (typeof w.minTokens === 'number' && typeof w.maxTokens === 'number' && w.minTokens > w.maxTokens) {
+        problems.add([...at, 'minTokens'], 'value', expected(`minTokens <= maxTokens (${w.maxTokens})`, w.minTokens));
+      }
+    }
+  }
+
+  function readBodies(field: Seg[], rel: string, kind: WorkloadKind | undefined, i: number): void {
+    const f = readFile(field, rel);
+    if (!f) return;
+    const bodies: unknown[] = [];
+    let bad = 0;
+    const report = (line: number, message: string): void => {
+      if (bad++ < MAX_LINE_PROBLEMS) problems.external(f.shown, line, 1, field, message);
+    };
+    const lines = f.text.split(/\r?\n/);
+    for (let n = 1; n <= lines.length; n++) {
+      const line = lines[n - 1];
+      if (line.trim() === '') continue;
+      let body: unknown;
+      try {
+        body = JSON.parse(line);
+      } catch (e) {
+        report(n, `line ${n} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+        continue;
+      }
+      if (!isObject(body)) {
+        report(n, `line ${n}: ${expected('a JSON object', body)}`);
+        continue;
+      }
+      const shape = kind ? checkBody(kind, body) : [];
+      for (const p of shape) {
+        const sub = p.missing ? p.sub.slice(0, -1) : p.sub;
+        report(n, `line ${n}: ${sub.length > 0 ? `${formatPath(sub)}: ` : ''}${p.message}`);
+      }
+      if (shape.length === 0) bodies.push(body);
+    }
+    if (bad > MAX_LINE_PROBLEMS) problems.add(field, 'value', `${f.shown} has ${bad - MAX_LINE_PROBLEMS} more bad lines`, Infinity);
+    else if (bad === 0 && bodies.length === 0) problems.add(field, 'value', `${f.shown} has no bodies`);
+    data.bodies.set(i, { bodies, source: f.shown });
+  }
+
+  function checkDistribution(d: Obj, at: Seg[]): void {
+    const num = (k: string): number | undefined => (typeof d[k] === 'number' ? (d[k] as number) : undefined);
+    if (has(d, 'mean') || has(d, 'stddev')) {
+      for (const k of ['mean', 'stddev']) if (!has(d, k)) problems.missing([...at, k]);
+      const mean = num('mean');
+      const stddev = num('stddev');
+      const min = has(d, 'min') ? num('min') : 1;
+      if (mean === undefined || stddev === undefined || min === undefined) return;
+      if (has(d, 'max')) {
+        const max = num('max');
+        if (max !== undefined && min > max) problems.add([...at, 'max'], 'value', expected(`max >= min (${min})`, max));
+      } else if (min > mean + 4 * stddev) {
+        problems.add([...at, 'min'], 'value', expected(`min <= mean + 4 * stddev (${mean + 4 * stddev})`, min));
+      }
+      return;
+    }
+    if (!has(d, 'min') && !has(d, 'max')) {
+      problems.add(at, 'value', `expected {mean, stddev} or {min, max}, got an empty mapping`);
+      return;
+    }
+    for (const k of ['min', 'max']) if (!has(d, k)) problems.missing([...at, k]);
+    const min = num('min');
+    const max = num('max');
+    if (min !== undefined && max !== undefined && min > max) problems.add([...at, 'max'], 'value', expected(`max >= min (${min})`, max));
+  }
+
+  // load
+  const load = raw.load;
+  if (isObject(load)) {
+    const at: Seg[] = ['load'];
+    const type: LoadType | undefined = !has(load, 'type')
+      ? 'constant'
+      : typeof load.type === 'string' && (LOAD_TYPES as readonly string[]).includes(load.type)
+        ? (load.type as LoadType)
+        : undefined;
+    const onlyFor = (key: string, types: readonly LoadType[], list: string): void => {
+      if (type !== undefined && !types.includes(type) && has(load, key)) problems.add([...at, key], 'key', `'${key}' applies to ${list} loads`);
+    };
+    onlyFor('rps', ['constant', 'poisson', 'ramp'], 'constant, poisson and ramp');
+    onlyFor('burstiness', ['poisson'], 'poisson');
+    onlyFor('stages', ['ramp'], 'ramp');
+    onlyFor('concurrency', ['concurrency'], 'concurrency');
+    onlyFor('thinkTime', ['concurrency'], 'concurrency');
+    if (typeof load.rps === 'number' && Number.isFinite(load.rps) && type !== 'concurrency') {
+      if (type === 'constant' || type === 'poisson') {
+        if (!(load.rps > 0)) problems.add([...at, 'rps'], 'value', expected('a number > 0', load.rps));
+      } else if (load.rps < 0) {
+        problems.add([...at, 'rps'], 'value', expected('a number >= 0', load.rps));
+      }
+    }
+    const required = (key: string): void => {
+      if (!has(load, key)) problems.missing([...at, key]);
+    };
+    if (type === 'constant' || type === 'poisson') required('rps');
+    if (type === 'ramp') {
+      required('stages');
+      if (has(load, 'duration')) problems.add([...at, 'duration'], 'key', `'duration' does not apply to ramp loads; the stages set it`);
+    }
+    if (type === 'concurrency') required('concurrency');
+  }
+
+  return data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resolution
+
+function distribution(d: TokenLengthParsed): Distribution {
+  if (typeof d === 'number') return { type: 'fixed', value: d };
+  if (d.mean !== undefined && d.stddev !== undefined) {
+    return { type: 'normal', mean: d.mean, stddev: d.stddev, min: d.min ?? 1, max: d.max ?? d.mean + 4 * d.stddev };
+  }
+  return { type: 'uniform', min: d.min!, max: d.max! };
+}
+
+function resolveWorkload(w: WorkloadParsed, i: number, files: FileData): ResolvedWorkload {
+  const base = { name: w.name, kind: w.kind, model: w.model, weight: w.weight };
+  if (PREDICT_KINDS.includes(w.kind)) {
+    const fromFile = files.bodies.get(i);
+    return w.body !== undefined
+      ? { ...base, bodies: [w.body], bodiesSource: 'inline', stream: false }
+      : { ...base, bodies: fromFile!.bodies, bodiesSource: fromFile!.source, stream: false };
+  }
+  const at = `workloads[${i}]`;
+  const out: { -readonly [K in keyof ResolvedWorkload]: ResolvedWorkload[K] } = {
+    ...base,
+    bodies: [],
+    bodiesSource: '',
+    stream: w.stream ?? DEFAULTS.stream,
+  };
+  if (w.prompt) {
+    const prompt: ResolvedPrompt = {
+      inputTokens: distribution(w.prompt.inputTokens),
+      outputTokens: distribution(w.prompt.outputTokens),
+      prefixTokens: w.prompt.prefixTokens,
+    };
+    out.prompt = prompt;
+  }
+  if (w.dataset !== undefined) out.dataset = files.files.get(`${at}.dataset`);
+  if (w.maxTokens !== undefined) out.maxTokens = w.maxTokens;
+  if (w.ignoreEos !== undefined) out.ignoreEos = w.ignoreEos;
+  if (w.minTokens !== undefined) out.minTokens = w.minTokens;
+  if (w.temperature !== undefined) out.temperature = w.temperature;
+  if (w.seed !== undefined) out.seed = w.seed;
+  if (w.extraBody !== undefined) out.extraBody = w.extraBody;
+  if (w.tokenizer !== undefined) out.tokenizer = files.files.get(`${at}.tokenizer`);
+  return out;
+}
+
+export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveContext): ResolvedScenario {
+  const t = d.target;
+  const embedded = t.url === 'embedded';
+  const apiKey = t.apiKey ?? files.apiKey;
+  const target: ResolvedTarget = {
+    url: embedded ? 'embedded' : new URL(t.url).origin,
+    embedded,
+    project: t.project,
+    deployment: t.deployment,
+    routing: t.routing,
+    knativeDomain: t.knativeDomain,
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    tls: { ...(files.caFile !== undefined ? { caFile: files.caFile, ca: files.ca } : {}), insecure: t.tls.insecure },
+    timeoutMs: t.timeout,
+    connectTimeoutMs: t.connectTimeout,
+    ...(t.mock !== undefined ? { mock: t.mock } : {}),
+  };
+
+  const l = d.load;
+  const stages = l.type === 'ramp' ? (l.stages ?? []).map((s) => ({ durationMs: s.duration, targetRps: s.target })) : [];
+  const load: ResolvedLoad = {
+    type: l.type,
+    rps: l.type === 'concurrency' ? 0 : (l.rps ?? 0),
+    durationMs: l.type === 'ramp' ? stages.reduce((sum, s) => sum + s.durationMs, 0) : (l.duration ?? DEFAULTS.durationMs),
+    warmupMs: l.warmup,
+    requests: l.requests,
+    workers: l.workers,
+    connections: l.connections,
+    maxInFlight: l.maxInFlight,
+    onSaturation: l.onSaturation,
+    seed: l.seed,
+    burstiness: l.burstiness ?? DEFAULTS.burstiness,
+    stages,
+    concurrency: l.concurrency ?? 0,
+    thinkTimeMs: l.thinkTime ?? DEFAULTS.thinkTimeMs,
+  };
+
+  const slo: ResolvedSlo = {
+    ...(d.slo.ttft !== undefined ? { ttftMs: d.slo.ttft } : {}),
+    ...(d.slo.tpot !== undefined ? { tpotMs: d.slo.tpot } : {}),
+    ...(d.slo.itl !== undefined ? { itlMs: d.slo.itl } : {}),
+    ...(d.slo.latency !== undefined ? { latencyMs: d.slo.latency } : {}),
+  };
+
+  return deepFreeze({
+    name: d.name,
+    file: ctx.absFile,
+    target,
+    workloads: d.workloads.map((w, i) => resolveWorkload(w, i, files)),
+    load,
+    slo,
+    thresholds: d.thresholds,
+  });
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+  }
+  return v;
+}

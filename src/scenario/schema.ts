@@ -1,0 +1,321 @@
+/**
+ * The zod schema of a scenario file: types, enums, ranges, strict keys and defaults that do not
+ * depend on other fields. Rules that relate fields (kind-specific keys, load-type requirements,
+ * exactly-one-of pairs) and everything that reads files live in resolve.ts, so that they run even
+ * when zod has found problems elsewhere and every problem is listed at once.
+ *
+ * Leaves carry their own messages (`error:` and custom issues) so that the expectation names the
+ * constraint: `expected a number > 0, got 'x'` rather than a bare type.
+ */
+import * as z from 'zod';
+import { show, showTyped, typeName } from './messages.js';
+import { parseDurationMs } from './units.js';
+import type { LoadType, OnSaturation, Routing, WorkloadKind } from './types.js';
+
+export const ROUTINGS = ['path', 'host'] as const satisfies readonly Routing[];
+export const KINDS = ['predict', 'classify', 'regress', 'infer', 'chat', 'completion'] as const satisfies readonly WorkloadKind[];
+export const PREDICT_KINDS: readonly WorkloadKind[] = ['predict', 'classify', 'regress', 'infer'];
+export const GENERATIVE_KINDS: readonly WorkloadKind[] = ['chat', 'completion'];
+export const LOAD_TYPES = ['constant', 'poisson', 'ramp', 'concurrency'] as const satisfies readonly LoadType[];
+export const ON_SATURATION = ['drop', 'queue'] as const satisfies readonly OnSaturation[];
+
+/** Workload keys that only one family of kinds accepts. */
+export const PREDICT_KEYS = ['body', 'bodies'] as const;
+export const GENERATIVE_KEYS = ['stream', 'prompt', 'dataset', 'maxTokens', 'ignoreEos', 'minTokens', 'temperature', 'seed', 'extraBody', 'tokenizer'] as const;
+
+export const DEFAULTS = {
+  project: 'test',
+  routing: 'path',
+  knativeDomain: 'hopsworks.ai',
+  timeoutMs: 30_000,
+  connectTimeoutMs: 10_000,
+  weight: 1,
+  stream: true,
+  prefixTokens: 0,
+  loadType: 'constant',
+  durationMs: 30_000,
+  warmupMs: 0,
+  requests: 0,
+  workers: 1,
+  connections: 64,
+  maxInFlight: 1000,
+  onSaturation: 'drop',
+  seed: 1,
+  burstiness: 1,
+  thinkTimeMs: 0,
+} as const;
+
+export const MAX_WORKERS = 64;
+
+export function expected(phrase: string, v: unknown, typed = false): string {
+  return `expected ${phrase}, got ${typed ? showTyped(v) : show(v)}`;
+}
+
+function num(phrase: string, ok: (n: number) => boolean, bare = false) {
+  return z
+    .number({ error: (iss) => expected(phrase, iss.input, bare) })
+    .superRefine((n, ctx) => {
+      if (!ok(n)) ctx.addIssue({ code: 'custom', message: expected(phrase, n) });
+    });
+}
+
+const positive = () => num('a number > 0', (n) => n > 0);
+const nonNegative = () => num('a number >= 0', (n) => n >= 0);
+
+function int(min?: number, max?: number) {
+  const phrase =
+    min !== undefined && max !== undefined ? `an integer from ${min} to ${max}` : min !== undefined ? `an integer >= ${min}` : 'an integer';
+  return num(
+    phrase,
+    (n) => Number.isSafeInteger(n) && (min === undefined || n >= min) && (max === undefined || n <= max),
+    min === undefined && max === undefined,
+  );
+}
+
+const text = () =>
+  z
+    .string({ error: (iss) => expected('a string', iss.input, true) })
+    .superRefine((s, ctx) => {
+      if (s.length === 0) ctx.addIssue({ code: 'custom', message: `expected a non-empty string, got ''` });
+    });
+
+const NAME = /^[A-Za-z0-9._-]+$/;
+const NAME_PHRASE = `a name of letters, digits, '.', '_' and '-'`;
+const scenarioName = () =>
+  z
+    .string({ error: (iss) => expected(NAME_PHRASE, iss.input) })
+    .superRefine((s, ctx) => {
+      if (!NAME.test(s)) ctx.addIssue({ code: 'custom', message: expected(NAME_PHRASE, s) });
+    });
+
+/** The secret: messages name its type, never its value. */
+const apiKey = () =>
+  z
+    .string({ error: (iss) => `expected a string, got ${typeName(iss.input)}` })
+    .superRefine((s, ctx) => {
+      if (s.length === 0) ctx.addIssue({ code: 'custom', message: 'expected a non-empty string' });
+    });
+
+const DURATION_PHRASE = 'a duration like 250ms, 30s or 2m';
+
+function duration(opts: { positive?: boolean } = {}) {
+  return z.unknown().transform((v, ctx) => {
+    const ms = typeof v === 'string' || typeof v === 'number' ? parseDurationMs(v) : undefined;
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: expected(DURATION_PHRASE, v) });
+      return z.NEVER;
+    }
+    if (opts.positive && ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: expected('a duration > 0', v) });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+const URL_PHRASE = `'embedded' or http(s)://host[:port] with no path`;
+
+/** 'embedded' or an origin; the path is added per request by the routing mode. */
+export function checkUrl(s: string): boolean {
+  if (s === 'embedded') return true;
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return false;
+  }
+  return (u.protocol === 'http:' || u.protocol === 'https:') && u.pathname === '/' && u.search === '' && u.hash === '' && !/[?#]$/.test(s);
+}
+
+const url = () =>
+  z
+    .string({ error: (iss) => expected(URL_PHRASE, iss.input) })
+    .superRefine((s, ctx) => {
+      if (!checkUrl(s)) ctx.addIssue({ code: 'custom', message: expected(URL_PHRASE, s) });
+    });
+
+const freeObject = () => z.record(z.string(), z.unknown(), { error: (iss) => expected('a mapping', iss.input, true) });
+
+const Tls = z.strictObject({
+  caFile: text().optional(),
+  insecure: z.boolean().default(false),
+});
+
+const Target = z.strictObject({
+  url: url(),
+  project: text().default(DEFAULTS.project),
+  deployment: text(),
+  routing: z.enum(ROUTINGS).default(DEFAULTS.routing),
+  knativeDomain: text().default(DEFAULTS.knativeDomain),
+  apiKey: apiKey().optional(),
+  apiKeyFile: text().optional(),
+  tls: Tls.default({ insecure: false }),
+  timeout: duration({ positive: true }).default(DEFAULTS.timeoutMs),
+  connectTimeout: duration({ positive: true }).default(DEFAULTS.connectTimeoutMs),
+  mock: freeObject().optional(),
+});
+
+/** `{mean, stddev, min?, max?}` (normal) or `{min, max}` (uniform); which keys go together is checked in resolve.ts. */
+const DistributionObject = z.strictObject({
+  mean: positive().optional(),
+  stddev: nonNegative().optional(),
+  min: int(1).optional(),
+  max: int(1).optional(),
+});
+
+const TOKENS_PHRASE = 'an integer >= 1, {mean, stddev} or {min, max}';
+const tokenLength = () => z.union([int(1), DistributionObject], { error: (iss) => expected(TOKENS_PHRASE, iss.input) });
+
+const Prompt = z.strictObject({
+  inputTokens: tokenLength(),
+  outputTokens: tokenLength(),
+  prefixTokens: int(0).default(DEFAULTS.prefixTokens),
+});
+
+const Workload = z.strictObject({
+  name: text(),
+  kind: z.enum(KINDS),
+  model: text(),
+  weight: positive().default(DEFAULTS.weight),
+  // predict, classify, regress, infer
+  body: freeObject().optional(),
+  bodies: text().optional(),
+  // chat, completion
+  stream: z.boolean().optional(),
+  prompt: Prompt.optional(),
+  dataset: text().optional(),
+  maxTokens: int(1).optional(),
+  ignoreEos: z.boolean().optional(),
+  minTokens: int(0).optional(),
+  temperature: nonNegative().optional(),
+  seed: int().optional(),
+  extraBody: freeObject().optional(),
+  tokenizer: text().optional(),
+});
+
+const Stage = z.strictObject({
+  duration: duration({ positive: true }),
+  target: nonNegative(),
+});
+
+const Load = z.strictObject({
+  type: z.enum(LOAD_TYPES).default(DEFAULTS.loadType),
+  // The value range depends on the type (> 0, or >= 0 for a ramp's start): checked in resolve.ts.
+  rps: z.number({ error: (iss) => expected('a number > 0', iss.input) }).optional(),
+  duration: duration({ positive: true }).optional(),
+  warmup: duration().default(DEFAULTS.warmupMs),
+  requests: int(0).default(DEFAULTS.requests),
+  workers: int(1, MAX_WORKERS).default(DEFAULTS.workers),
+  connections: int(1).default(DEFAULTS.connections),
+  maxInFlight: int(1).default(DEFAULTS.maxInFlight),
+  onSaturation: z.enum(ON_SATURATION).default(DEFAULTS.onSaturation),
+  seed: int().default(DEFAULTS.seed),
+  burstiness: positive().optional(),
+  stages: z.array(Stage).min(1, { error: 'expected at least one stage' }).optional(),
+  concurrency: int(1).optional(),
+  thinkTime: duration().optional(),
+});
+
+const Slo = z.strictObject({
+  ttft: duration({ positive: true }).optional(),
+  tpot: duration({ positive: true }).optional(),
+  itl: duration({ positive: true }).optional(),
+  latency: duration({ positive: true }).optional(),
+});
+
+export const ScenarioSchema = z.strictObject({
+  name: scenarioName(),
+  target: Target,
+  workloads: z.array(Workload).min(1, { error: 'expected at least one workload' }),
+  load: Load,
+  slo: Slo.default({}),
+  thresholds: z.array(text()).default([]),
+});
+
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+export type ScenarioParsed = z.output<typeof ScenarioSchema>;
+export type WorkloadParsed = ScenarioParsed['workloads'][number];
+export type TokenLengthParsed = z.output<ReturnType<typeof tokenLength>>;
+
+/** Messages for the issues zod raises itself (object/list/boolean types, enums). */
+export const issueMessages: z.core.$ZodErrorMap = (iss) => {
+  switch (iss.code) {
+    case 'invalid_type':
+      return expected(typePhraseOf(iss.expected), iss.input, true);
+    case 'invalid_value':
+      return expected(`one of ${iss.values.map(String).join(' | ')}`, iss.input);
+    default:
+      return undefined;
+  }
+};
+
+function typePhraseOf(t: string): string {
+  return t === 'object' || t === 'record' ? 'a mapping' : t === 'array' ? 'a list' : t === 'boolean' ? 'a boolean' : `a ${t}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema introspection: which keys an object at a path accepts (for "did you mean"), and what kind
+// of leaf a path holds (so `${VAR}` can fill a number). zod 4 keeps this in `_zod.def`.
+
+interface Def {
+  readonly type: string;
+  readonly innerType?: z.ZodType;
+  readonly in?: z.ZodType;
+  readonly element?: z.ZodType;
+  readonly options?: readonly z.ZodType[];
+  readonly shape?: Readonly<Record<string, z.ZodType>>;
+}
+
+function def(s: z.ZodType): Def {
+  return (s as unknown as { _zod: { def: Def } })._zod.def;
+}
+
+/** Through optional/default/pipe wrappers to the schema that decides the value's shape. */
+function unwrap(s: z.ZodType): z.ZodType {
+  for (;;) {
+    const d = def(s);
+    if (d.innerType) s = d.innerType;
+    else if (d.type === 'pipe' && d.in) s = d.in;
+    else return s;
+  }
+}
+
+function step(s: z.ZodType, seg: string | number): z.ZodType | undefined {
+  const d = def(unwrap(s));
+  if (d.type === 'object' && typeof seg === 'string') return d.shape && Object.hasOwn(d.shape, seg) ? d.shape[seg] : undefined;
+  if (d.type === 'array' && typeof seg === 'number') return d.element;
+  if (d.type === 'union') {
+    for (const o of d.options ?? []) {
+      const r = step(o, seg);
+      if (r) return r;
+    }
+  }
+  return undefined;
+}
+
+/** The schemas a path may hold (several inside a union); empty when the path is unknown or free-form. */
+function schemasAt(path: readonly (string | number)[]): z.ZodType[] {
+  let cur: z.ZodType | undefined = ScenarioSchema;
+  for (const seg of path) {
+    if (!cur) return [];
+    cur = step(cur, seg);
+  }
+  if (!cur) return [];
+  const u = unwrap(cur);
+  const d = def(u);
+  return d.type === 'union' ? (d.options ?? []).map(unwrap) : [u];
+}
+
+/** The keys the object at path accepts, in schema order. */
+export function keysAt(path: readonly (string | number)[]): string[] {
+  for (const s of schemasAt(path)) {
+    const d = def(s);
+    if (d.type === 'object' && d.shape) return Object.keys(d.shape);
+  }
+  return [];
+}
+
+/** The scalar types (number/boolean) the leaf at path accepts, for typing `${VAR}` values. */
+export function scalarTypesAt(path: readonly (string | number)[]): Set<string> {
+  return new Set(schemasAt(path).map((s) => def(s).type));
+}

@@ -1,0 +1,120 @@
+/**
+ * The resolved scenario: what the rest of servebench trusts. It is produced once, at the edge,
+ * by `loadScenario()` (load → validate → resolve) and never checked again downstream.
+ * Every duration is in ms, every rate per second. Plain data only: it is posted to worker threads.
+ */
+
+export type Routing = 'path' | 'host';
+export type WorkloadKind = 'predict' | 'classify' | 'regress' | 'infer' | 'chat' | 'completion';
+export type LoadType = 'constant' | 'poisson' | 'ramp' | 'concurrency';
+export type OnSaturation = 'drop' | 'queue';
+
+/** A length distribution for synthetic prompts (token counts). */
+export type Distribution =
+  | { readonly type: 'fixed'; readonly value: number }
+  | { readonly type: 'uniform'; readonly min: number; readonly max: number }
+  | { readonly type: 'normal'; readonly mean: number; readonly stddev: number; readonly min: number; readonly max: number };
+
+export interface ResolvedTls {
+  /** Path of a PEM bundle to trust (a self-signed gateway certificate). */
+  readonly caFile?: string;
+  /** The PEM contents of caFile, read at resolve time so workers need no file access. */
+  readonly ca?: string;
+  readonly insecure: boolean;
+}
+
+/** Options of the built-in mock gateway (see src/mock). Only used when target.url is 'embedded'. */
+export type MockOptions = Readonly<Record<string, unknown>>;
+
+export interface ResolvedTarget {
+  /** Base URL without trailing slash; for 'embedded' the coordinator replaces it with the mock's address. */
+  readonly url: string;
+  readonly embedded: boolean;
+  readonly project: string;
+  readonly deployment: string;
+  readonly routing: Routing;
+  readonly knativeDomain: string;
+  /** Never written to any output. Undefined means no authorization header. */
+  readonly apiKey?: string;
+  readonly tls: ResolvedTls;
+  /** Whole-request timeout. */
+  readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly mock?: MockOptions;
+}
+
+export interface ResolvedPrompt {
+  readonly inputTokens: Distribution;
+  readonly outputTokens: Distribution;
+  /** Shared prefix length in tokens prepended to every synthetic prompt (prefix-cache workloads). */
+  readonly prefixTokens: number;
+}
+
+export interface ResolvedWorkload {
+  readonly name: string;
+  readonly kind: WorkloadKind;
+  readonly model: string;
+  readonly weight: number;
+  /** predict/classify/regress/infer: the request bodies, cycled in order. Always at least one. */
+  readonly bodies: readonly unknown[];
+  /** Where the bodies came from, for messages: 'inline' or the JSONL path. */
+  readonly bodiesSource: string;
+  /** chat/completion only. */
+  readonly stream: boolean;
+  readonly prompt?: ResolvedPrompt;
+  /** chat/completion: dataset file (JSONL of {prompt}|{messages}, or ShareGPT JSON). */
+  readonly dataset?: string;
+  readonly maxTokens?: number;
+  readonly ignoreEos?: boolean;
+  readonly minTokens?: number;
+  readonly temperature?: number;
+  readonly seed?: number;
+  /** Extra top-level body fields (vLLM sampling options). */
+  readonly extraBody?: Readonly<Record<string, unknown>>;
+  readonly tokenizer?: string;
+}
+
+export interface RampStage {
+  readonly durationMs: number;
+  /** Rate at the end of the stage; the rate moves linearly from the previous stage's target. */
+  readonly targetRps: number;
+}
+
+export interface ResolvedLoad {
+  readonly type: LoadType;
+  /** constant/poisson rate; for ramp, the starting rate. */
+  readonly rps: number;
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  /** Stop after this many measured requests instead of after durationMs (0 = use the duration). */
+  readonly requests: number;
+  readonly workers: number;
+  readonly connections: number;
+  readonly maxInFlight: number;
+  readonly onSaturation: OnSaturation;
+  readonly seed: number;
+  /** poisson only: 1 = Poisson; < 1 burstier; > 1 more regular (gamma shape). */
+  readonly burstiness: number;
+  readonly stages: readonly RampStage[];
+  /** concurrency only: number of virtual users and think time between their requests. */
+  readonly concurrency: number;
+  readonly thinkTimeMs: number;
+}
+
+export interface ResolvedSlo {
+  readonly ttftMs?: number;
+  readonly tpotMs?: number;
+  readonly itlMs?: number;
+  readonly latencyMs?: number;
+}
+
+export interface ResolvedScenario {
+  readonly name: string;
+  /** Absolute path of the scenario file ('' when built in code). */
+  readonly file: string;
+  readonly target: ResolvedTarget;
+  readonly workloads: readonly ResolvedWorkload[];
+  readonly load: ResolvedLoad;
+  readonly slo: ResolvedSlo;
+  readonly thresholds: readonly string[];
+}
