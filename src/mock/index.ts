@@ -1,0 +1,19 @@
+/**
+ * The built-in mock gateway: Istio ingress + KServe + vLLM, imitated. Stands alone (node
+ * built-ins only) so `servebench mock`, embedded scenarios and tests can all start it.
+ */
+export {
+  mockConfigFrom,
+  MockConfigError,
+  MOCK_DEFAULTS,
+  type MockConfig,
+  type MockConfigProblem,
+  type MockDeployment,
+  type MockFaults,
+  type MockLlmConfig,
+  type ResolvedMockConfig,
+  type ResolvedMockLlmConfig,
+  type ServiceTimeConfig,
+} from './config.js';
+export { startMock, hostFor, type MockServer, type MockStats, type MockListenOptions } from './server.js';
+export { startMockInThread, threadEntryPath } from './client.js';

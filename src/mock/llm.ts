@@ -1,0 +1,439 @@
+/**
+ * The vLLM imitation: request parsing for `/v1/chat/completions` and `/v1/completions`, the
+ * continuous-batching timing model, and the exact byte shapes vLLM streams (SSE `data:` events).
+ *
+ * Timing model, per sequence (no global step loop, which keeps it simple and exact):
+ *   queued FIFO while `maxBatch` sequences are running
+ *   → prefill: the first token comes prefillMsPerToken × inputTokens after admission
+ *   → decode: every later token takes decodeMsPerToken × (1 + slowdown × (running − 1)).
+ * `firstTokenMs` / `interTokenMs` replace those with exact times measured from the request's
+ * arrival (a sequence with firstTokenMs is admitted at once), so tests know the truth.
+ * Token times are absolute targets (`nextAt += step`), so timer lateness never accumulates.
+ * A chunk of k tokens (multiTokenChunkRate) is sent when its last token is produced.
+ */
+import type { ServerResponse } from 'node:http';
+import type { ResolvedMockLlmConfig } from './config.js';
+
+export type FinishReason = 'stop' | 'length';
+
+/** What the server hands the engine for one accepted generation request. */
+export interface GenerationRequest {
+  chat: boolean;
+  stream: boolean;
+  model: string;
+  promptTokens: number;
+  outputTokens: number;
+  finishReason: FinishReason;
+  includeUsage: boolean;
+  continuousUsage: boolean;
+  /** Upstream arrival (performance.now()). */
+  arrivalMs: number;
+}
+
+export interface LlmHooks {
+  now(): number;
+  later(ms: number, fn: () => void): NodeJS.Timeout;
+  cancel(t: NodeJS.Timeout): void;
+  rand(): number;
+  /** Runs fn now, or after a stall window, keeping the order of everything gated. */
+  gate(fn: () => void): void;
+  /** Writes the response head: status and extra headers (the server adds its own). */
+  writeHead(res: ServerResponse, status: number, contentType: string, contentLength: number | undefined): void;
+  tokensSent(n: number): void;
+}
+
+export class LlmRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** vLLM's error body in either of its historical shapes. */
+export function llmErrorBody(shape: 'error' | 'object', status: number, type: string, message: string, param: string | null = null): string {
+  return shape === 'object'
+    ? JSON.stringify({ object: 'error', message, type, param, code: status })
+    : JSON.stringify({ error: { message, type, param, code: status } });
+}
+
+type Obj = Record<string, unknown>;
+
+function textChars(content: unknown): number {
+  if (typeof content === 'string') return content.length;
+  if (Array.isArray(content)) {
+    let n = 0;
+    for (const part of content) {
+      if (typeof part === 'string') n += part.length;
+      else if (part && typeof part === 'object' && typeof (part as Obj).text === 'string') n += ((part as Obj).text as string).length;
+    }
+    return n;
+  }
+  return 0;
+}
+
+function optInt(body: Obj, key: string, min: number): number | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new LlmRequestError(400, 'BadRequestError', `${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`, key);
+  }
+  return v;
+}
+
+function optBool(body: Obj, key: string): boolean {
+  const v = body[key];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw new LlmRequestError(400, 'BadRequestError', `${key} must be a boolean`, key);
+  return v;
+}
+
+/**
+ * Validates an OpenAI-style body and decides the output: its length and finish reason.
+ * Throws LlmRequestError (400 / 404) with vLLM's wording where it matters.
+ */
+export function parseGenerationRequest(
+  raw: unknown,
+  chat: boolean,
+  models: readonly string[],
+  defaultModel: string,
+  cfg: ResolvedMockLlmConfig,
+  rand: () => number,
+  arrivalMs: number,
+): GenerationRequest {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new LlmRequestError(400, 'BadRequestError', 'request body must be a JSON object');
+  }
+  const body = raw as Obj;
+  let model = defaultModel;
+  if (body.model !== undefined && body.model !== null) {
+    if (typeof body.model !== 'string') throw new LlmRequestError(400, 'BadRequestError', 'model must be a string', 'model');
+    model = body.model;
+  }
+  if (models.length > 0 && !models.includes(model)) {
+    throw new LlmRequestError(404, 'NotFoundError', `The model \`${model}\` does not exist.`, 'model');
+  }
+
+  let chars = 0;
+  let promptTokens: number;
+  if (chat) {
+    const msgs = body.messages;
+    if (!Array.isArray(msgs) || msgs.length === 0) {
+      throw new LlmRequestError(400, 'BadRequestError', 'messages must be a non-empty array', 'messages');
+    }
+    for (const m of msgs) {
+      if (m === null || typeof m !== 'object' || Array.isArray(m)) {
+        throw new LlmRequestError(400, 'BadRequestError', 'each message must be an object with role and content', 'messages');
+      }
+      chars += textChars((m as Obj).content);
+    }
+    promptTokens = Math.ceil(chars / 4);
+  } else {
+    const p = body.prompt;
+    if (typeof p === 'string') {
+      promptTokens = Math.ceil(p.length / 4);
+    } else if (Array.isArray(p) && p.length > 0 && p.every((x) => typeof x === 'number')) {
+      promptTokens = p.length; // already token ids
+    } else if (Array.isArray(p) && p.length > 0 && p.every((x) => typeof x === 'string')) {
+      for (const s of p as string[]) chars += s.length;
+      promptTokens = Math.ceil(chars / 4);
+    } else {
+      throw new LlmRequestError(400, 'BadRequestError', 'prompt must be a string, an array of strings or an array of token ids', 'prompt');
+    }
+  }
+
+  const maxTokens = optInt(body, 'max_completion_tokens', 1) ?? optInt(body, 'max_tokens', 1);
+  const minTokens = optInt(body, 'min_tokens', 0) ?? 0;
+  if (maxTokens !== undefined && minTokens > maxTokens) {
+    throw new LlmRequestError(400, 'BadRequestError', `min_tokens (${minTokens}) must be less than or equal to max_tokens (${maxTokens})`, 'min_tokens');
+  }
+  const stream = optBool(body, 'stream');
+  const ignoreEos = optBool(body, 'ignore_eos');
+  let includeUsage = false;
+  let continuousUsage = false;
+  const so = body.stream_options;
+  if (so !== undefined && so !== null) {
+    if (typeof so !== 'object' || Array.isArray(so)) {
+      throw new LlmRequestError(400, 'BadRequestError', 'stream_options must be an object', 'stream_options');
+    }
+    if (!stream) throw new LlmRequestError(400, 'BadRequestError', 'Stream options can only be defined when `stream=True`.', 'stream_options');
+    includeUsage = optBool(so as Obj, 'include_usage');
+    continuousUsage = optBool(so as Obj, 'continuous_usage_stats');
+  }
+
+  // The model's natural answer length (where it would emit EOS) vs the request's limits.
+  const natural = cfg.outputTokens ?? maxTokens ?? 64;
+  let outputTokens: number;
+  let finishReason: FinishReason;
+  if (ignoreEos) {
+    outputTokens = maxTokens ?? natural;
+    finishReason = 'length';
+  } else {
+    let n = natural;
+    if (cfg.eosRate > 0 && rand() < cfg.eosRate) {
+      const lo = Math.max(minTokens, 1);
+      if (n - 1 >= lo) n = lo + Math.floor(rand() * (n - lo)); // uniform in [lo, n-1]
+    }
+    n = Math.max(n, minTokens, 1);
+    if (maxTokens !== undefined && n >= maxTokens) {
+      outputTokens = maxTokens;
+      finishReason = 'length';
+    } else {
+      outputTokens = n;
+      finishReason = 'stop';
+    }
+  }
+  return { chat, stream, model, promptTokens, outputTokens, finishReason, includeUsage, continuousUsage, arrivalMs };
+}
+
+// Plain constants rather than a const enum: vitest transpiles files one by one.
+const State = { Queued: 0, Running: 1, Done: 2 } as const;
+type State = (typeof State)[keyof typeof State];
+
+interface Seq {
+  readonly req: GenerationRequest;
+  readonly res: ServerResponse;
+  /** `{"id":…,"object":…,"created":…,"model":…,"choices":` — shared by every chunk. */
+  readonly head: string;
+  state: State;
+  /** Tokens produced so far. */
+  sent: number;
+  /** Tokens the next tick delivers. */
+  pending: number;
+  /** When the next tick is due (performance.now() ms). */
+  nextAt: number;
+  /** When the first token was due, for exact inter-token timing. */
+  firstAt: number;
+  errorAt: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+let idCounter = 0;
+const idPrefix = Math.floor(Math.random() * 0xffffffff)
+  .toString(16)
+  .padStart(8, '0');
+
+/** Token i (1-based) of every answer: ` tok<i>`. */
+function tokens(from: number, to: number): string {
+  let s = '';
+  for (let i = from; i <= to; i++) s += ` tok${i}`;
+  return s;
+}
+
+export class LlmEngine {
+  private running = 0;
+  private readonly waiting: Seq[] = [];
+  private waitHead = 0;
+  private readonly live = new Set<Seq>();
+
+  constructor(
+    private readonly cfg: ResolvedMockLlmConfig,
+    private readonly hooks: LlmHooks,
+  ) {}
+
+  /** Sequences running (prefill or decode) right now. */
+  get active(): number {
+    return this.running;
+  }
+
+  /** Accepts a validated request: sends the stream head at once, then generates. */
+  submit(req: GenerationRequest, res: ServerResponse): void {
+    const id = `${req.chat ? 'chatcmpl' : 'cmpl'}-${idPrefix}${(++idCounter).toString(16).padStart(8, '0')}`;
+    const object = req.chat ? (req.stream ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion';
+    const head = `{"id":"${id}","object":"${object}","created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(req.model)},"choices":`;
+    const seq: Seq = {
+      req,
+      res,
+      head,
+      state: State.Queued,
+      sent: 0,
+      pending: 1,
+      nextAt: 0,
+      firstAt: 0,
+      errorAt: this.cfg.errorAfterTokens !== undefined && this.cfg.errorAfterTokens < req.outputTokens ? this.cfg.errorAfterTokens : Infinity,
+      timer: undefined,
+    };
+    this.live.add(seq);
+    // vLLM aborts a request whose client went away, freeing its batch slot.
+    res.once('close', () => this.abort(seq));
+    if (req.stream) {
+      this.hooks.gate(() => {
+        if (res.destroyed) return;
+        this.hooks.writeHead(res, 200, 'text/event-stream; charset=utf-8', undefined);
+        res.flushHeaders();
+      });
+    }
+    if (this.cfg.firstTokenMs !== undefined || this.running < this.cfg.maxBatch) this.run(seq);
+    else this.waiting.push(seq);
+  }
+
+  /** Stops everything (server close). */
+  shutdown(): void {
+    for (const seq of this.live) {
+      if (seq.timer) this.hooks.cancel(seq.timer);
+      seq.state = State.Done;
+    }
+    this.live.clear();
+    this.waiting.length = 0;
+    this.waitHead = 0;
+    this.running = 0;
+  }
+
+  private run(seq: Seq): void {
+    seq.state = State.Running;
+    this.running++;
+    const now = this.hooks.now();
+    seq.nextAt =
+      this.cfg.firstTokenMs !== undefined
+        ? seq.req.arrivalMs + this.cfg.firstTokenMs
+        : now + this.cfg.prefillMsPerToken * seq.req.promptTokens;
+    this.schedule(seq, now);
+  }
+
+  private schedule(seq: Seq, now: number): void {
+    const wait = seq.nextAt - now;
+    seq.timer = this.hooks.later(wait > 0 ? wait : 0, () => this.tick(seq));
+  }
+
+  private tick(seq: Seq): void {
+    seq.timer = undefined;
+    if (seq.state !== State.Running) return;
+    // Node timers can fire up to ~1 ms early (libuv's cached loop clock): a token is never sent
+    // before its time, so exact-timing tests can trust firstTokenMs / interTokenMs.
+    const early = seq.nextAt - this.hooks.now();
+    if (early > 0) {
+      if (early >= 1) this.schedule(seq, seq.nextAt - early);
+      else setImmediate(() => this.tick(seq));
+      return;
+    }
+    if (seq.sent === 0) seq.firstAt = seq.nextAt;
+    if (seq.sent >= seq.errorAt) {
+      this.fail(seq);
+      return;
+    }
+    const { req } = seq;
+    const k = seq.pending;
+    const from = seq.sent + 1;
+    seq.sent += k;
+    const last = seq.sent >= req.outputTokens;
+    if (req.stream) {
+      let out = '';
+      if (from === 1 && req.chat) {
+        // vLLM's first event of a chat stream: the role, empty content, no token.
+        out += `data: ${seq.head}[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]${this.usage(seq, 0, true)}}\n\n`;
+      }
+      const text = JSON.stringify(tokens(from, seq.sent));
+      const fin = last ? `"finish_reason":"${req.finishReason}","stop_reason":null` : '"finish_reason":null';
+      const choice = req.chat
+        ? `[{"index":0,"delta":{"content":${text}},"logprobs":null,${fin}}]`
+        : `[{"index":0,"text":${text},"logprobs":null,${fin}${last ? '' : ',"stop_reason":null'}}]`;
+      out += `data: ${seq.head}${choice}${this.usage(seq, seq.sent, true)}}\n\n`;
+      if (last) {
+        if (req.includeUsage) out += `data: ${seq.head}[]${this.usage(seq, seq.sent, false)}}\n\n`;
+        out += 'data: [DONE]\n\n';
+      }
+      this.write(seq, out, last, k);
+    } else if (last) {
+      this.respondWhole(seq);
+    }
+    if (last) {
+      this.finish(seq);
+      return;
+    }
+    this.plan(seq);
+  }
+
+  /** `,"usage":{…}` when this chunk carries usage; '' otherwise. */
+  private usage(seq: Seq, completion: number, continuousOnly: boolean): string {
+    const { req } = seq;
+    if (continuousOnly && !req.continuousUsage) return '';
+    return `,"usage":{"prompt_tokens":${req.promptTokens},"total_tokens":${req.promptTokens + completion},"completion_tokens":${completion}}`;
+  }
+
+  private plan(seq: Seq): void {
+    const { req } = seq;
+    let k = 1;
+    const rate = this.cfg.multiTokenChunkRate;
+    if (rate > 0 && this.hooks.rand() < rate) k = this.hooks.rand() < 0.5 ? 2 : 3;
+    const left = (seq.errorAt < req.outputTokens ? seq.errorAt : req.outputTokens) - seq.sent;
+    if (k > left) k = left > 0 ? left : 1; // left = 0: the next tick is the error event
+    seq.pending = k;
+    if (this.cfg.interTokenMs !== undefined) {
+      seq.nextAt = seq.firstAt + (seq.sent + k - 1) * this.cfg.interTokenMs;
+    } else {
+      const step = this.cfg.decodeMsPerToken * (1 + this.cfg.decodeSlowdownPerStream * (this.running - 1));
+      seq.nextAt += k * step;
+    }
+    this.schedule(seq, this.hooks.now());
+  }
+
+  private write(seq: Seq, data: string, end: boolean, tokensInChunk: number): void {
+    const { res } = seq;
+    this.hooks.gate(() => {
+      if (res.destroyed) return;
+      if (end) res.end(data);
+      else res.write(data);
+      this.hooks.tokensSent(tokensInChunk);
+    });
+  }
+
+  private respondWhole(seq: Seq): void {
+    const { req } = seq;
+    const text = JSON.stringify(tokens(1, req.outputTokens));
+    const choice = req.chat
+      ? `[{"index":0,"message":{"role":"assistant","content":${text},"tool_calls":[]},"logprobs":null,"finish_reason":"${req.finishReason}","stop_reason":null}]`
+      : `[{"index":0,"text":${text},"logprobs":null,"finish_reason":"${req.finishReason}","stop_reason":null,"prompt_logprobs":null}]`;
+    const body = Buffer.from(`${seq.head}${choice}${this.usage(seq, req.outputTokens, false)}}`);
+    const { res } = seq;
+    const n = req.outputTokens;
+    this.hooks.gate(() => {
+      if (res.destroyed) return;
+      this.hooks.writeHead(res, 200, 'application/json', body.length);
+      res.end(body);
+      this.hooks.tokensSent(n);
+    });
+  }
+
+  /** errorAfterTokens reached: an error event inside the 200 stream, or a 500 unstreamed. */
+  private fail(seq: Seq): void {
+    const msg = `injected error after ${seq.sent} tokens`;
+    const err = llmErrorBody(this.cfg.errorShape, 500, 'InternalServerError', msg);
+    const { res } = seq;
+    if (seq.req.stream) {
+      this.write(seq, `data: ${err}\n\ndata: [DONE]\n\n`, true, 0);
+    } else {
+      const body = Buffer.from(err);
+      this.hooks.gate(() => {
+        if (res.destroyed) return;
+        this.hooks.writeHead(res, 500, 'application/json', body.length);
+        res.end(body);
+      });
+    }
+    this.finish(seq);
+  }
+
+  private finish(seq: Seq): void {
+    if (seq.state === State.Done) return;
+    if (seq.state === State.Running) this.running--;
+    seq.state = State.Done;
+    this.live.delete(seq);
+    while (this.running < this.cfg.maxBatch && this.waitHead < this.waiting.length) {
+      const next = this.waiting[this.waitHead++];
+      if (next.state === State.Queued) this.run(next);
+    }
+    if (this.waitHead > 1024 && this.waitHead * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.waitHead);
+      this.waitHead = 0;
+    }
+  }
+
+  private abort(seq: Seq): void {
+    if (seq.state === State.Done) return;
+    if (seq.timer) this.hooks.cancel(seq.timer);
+    seq.timer = undefined;
+    this.finish(seq);
+  }
+}
