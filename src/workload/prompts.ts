@@ -1,0 +1,394 @@
+/**
+ * Prompts for chat/completion workloads: synthetic text of drawn token lengths, or records sampled
+ * from a dataset. Every random choice comes from the seeded Rng, so the same seed gives the same
+ * prompts, byte for byte.
+ *
+ * Synthetic lengths are exact under the default tokenizer and any tokenizer that never merges
+ * across a space and knows common English words as single tokens (tiktoken encodings, byte-level
+ * BPE such as Llama 3/Qwen, Llama 2's SentencePiece): `inputTokens` equals the drawn length and
+ * equals `tokenizer.count()` of the text. See `PromptBuilder` for how, and for the fallback.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { Distribution, ResolvedWorkload } from '../scenario/types.js';
+import { Rng } from '../util/random.js';
+import { ServebenchError } from '../errors.js';
+import { defaultTokenizer, isBuiltinEncoding, loadTokenizer, type Tokenizer } from './tokenizer.js';
+import { readDataset, type ChatMessage, type DatasetRecord } from './dataset.js';
+
+export { defaultTokenizer, loadTokenizer, type Tokenizer } from './tokenizer.js';
+
+export interface PromptItem {
+  /** chat: OpenAI messages; completion: a prompt string. Exactly one is set. */
+  messages?: Array<{ role: string; content: string }>;
+  prompt?: string;
+  /** measured with the tokenizer */
+  inputTokens: number;
+  /** output tokens to ask for (max_tokens), from the distribution, or the workload's maxTokens, or the dataset's recorded output length, default 128 */
+  outputTokens: number;
+}
+
+export const DEFAULT_OUTPUT_TOKENS = 128;
+
+/** Draw a token length: rounded, clamped to [min, max] for normal, and never below 1. */
+export function drawLength(d: Distribution, rng: Rng): number {
+  let v: number;
+  switch (d.type) {
+    case 'fixed':
+      v = d.value;
+      break;
+    case 'uniform': {
+      const lo = Math.ceil(Math.min(d.min, d.max));
+      const hi = Math.floor(Math.max(d.min, d.max));
+      v = lo + Math.floor(rng.next() * (hi - lo + 1));
+      break;
+    }
+    case 'normal':
+      v = Math.min(d.max, Math.max(d.min, Math.round(d.mean + d.stddev * rng.normal())));
+      break;
+  }
+  return Math.max(1, Math.round(v));
+}
+
+/** The tokenizer a workload names (a built-in encoding, or a tokenizer.json relative to baseDir). */
+export function workloadTokenizer(w: ResolvedWorkload, baseDir?: string): Tokenizer {
+  if (!w.tokenizer) return defaultTokenizer();
+  if (isBuiltinEncoding(w.tokenizer) || isAbsolute(w.tokenizer) || baseDir === undefined) return loadTokenizer(w.tokenizer);
+  return loadTokenizerRelative(w.tokenizer, baseDir);
+}
+
+function loadTokenizerRelative(path: string, baseDir: string): Tokenizer {
+  try {
+    return loadTokenizer(resolve(baseDir, path));
+  } catch (e) {
+    // Name the file as the scenario wrote it.
+    if (e instanceof ServebenchError) throw new ServebenchError(e.code, e.message.replace(resolve(baseDir, path), path), { hint: e.hint ?? `looked in ${baseDir}` });
+    throw e;
+  }
+}
+
+/**
+ * `count` prompts for a chat/completion workload. Synthetic when `w.dataset` is unset and
+ * `w.prompt` is set; from the dataset (resolved against `baseDir`) otherwise.
+ *
+ * With `prefixTokens` > 0 every synthetic prompt starts with the same prefix text of that many
+ * tokens, followed by the drawn number of tokens (as vLLM's `--random-prefix-len` does), so
+ * `inputTokens` = prefixTokens + the drawn length. The prefix depends on the workload's name only,
+ * not on `seed`: the workers of a run (which get different seeds) share it, as a prefix-cache
+ * benchmark needs.
+ */
+export function samplePromptItems(w: ResolvedWorkload, count: number, seed: number, baseDir?: string): PromptItem[] {
+  if (count <= 0) return [];
+  const tokenizer = workloadTokenizer(w, baseDir);
+  if (w.dataset !== undefined) return sampleDataset(w, count, seed, tokenizer, baseDir);
+  if (!w.prompt) {
+    throw new ServebenchError('E_SCENARIO', `workload ${w.name}: a ${w.kind} workload needs a prompt or a dataset`);
+  }
+  const p = w.prompt;
+  const rng = new Rng(seed);
+  const builder = PromptBuilder.for(tokenizer);
+  const prefix = p.prefixTokens > 0 ? builder.build(Math.round(p.prefixTokens), new Rng(hashName(w.name)), undefined) : undefined;
+  const items: PromptItem[] = [];
+  for (let i = 0; i < count; i++) {
+    const inputLen = drawLength(p.inputTokens, rng);
+    const outputTokens = drawLength(p.outputTokens, rng);
+    const { text, tokens } = builder.build(inputLen, rng, prefix);
+    items.push(toItem(w, text, tokens, outputTokens));
+  }
+  return items;
+}
+
+function toItem(w: ResolvedWorkload, text: string, inputTokens: number, outputTokens: number): PromptItem {
+  return w.kind === 'chat' ? { messages: [{ role: 'user', content: text }], inputTokens, outputTokens } : { prompt: text, inputTokens, outputTokens };
+}
+
+/** FNV-1a of the workload name: the prefix's seed. */
+function hashName(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dataset prompts
+
+function sampleDataset(w: ResolvedWorkload, count: number, seed: number, tokenizer: Tokenizer, baseDir?: string): PromptItem[] {
+  const label = w.dataset!;
+  const abs = baseDir === undefined ? resolve(label) : resolve(baseDir, label);
+  const { records } = readDataset(abs, label);
+  const rng = new Rng(seed);
+  // A seeded shuffle: `count` distinct records while there are enough, then the same order again.
+  const order = Array.from(records.keys());
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  const memo = new Map<number, { text: string | ChatMessage[]; inputTokens: number; recorded?: number }>();
+  const items: PromptItem[] = [];
+  for (let i = 0; i < count; i++) {
+    const index = order[i % order.length];
+    let m = memo.get(index);
+    if (!m) {
+      m = measureRecord(records[index], w.kind === 'chat', tokenizer);
+      memo.set(index, m);
+    }
+    const outputTokens = w.prompt ? drawLength(w.prompt.outputTokens, rng) : (w.maxTokens ?? m.recorded ?? DEFAULT_OUTPUT_TOKENS);
+    const item: PromptItem =
+      typeof m.text === 'string'
+        ? { prompt: m.text, inputTokens: m.inputTokens, outputTokens }
+        : { messages: m.text.map((x) => ({ ...x })), inputTokens: m.inputTokens, outputTokens };
+    items.push(item);
+  }
+  return items;
+}
+
+/** A chat item's inputTokens is the sum over its messages' contents (no chat template). */
+function measureRecord(r: DatasetRecord, chat: boolean, tokenizer: Tokenizer): { text: string | ChatMessage[]; inputTokens: number; recorded?: number } {
+  const recorded = r.outputTokens ?? (r.completion !== undefined ? Math.max(1, tokenizer.count(r.completion)) : undefined);
+  if (chat) {
+    const messages = r.messages ? r.messages.map((x) => ({ role: x.role, content: x.content })) : [{ role: 'user', content: r.prompt ?? '' }];
+    let n = 0;
+    for (const x of messages) n += tokenizer.count(x.content);
+    return { text: messages, inputTokens: n, recorded };
+  }
+  // Joined as the request builder joins messages for a completion body.
+  const text = r.prompt ?? (r.messages ?? []).map((x) => x.content).join('\n');
+  return { text, inputTokens: tokenizer.count(text), recorded };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Synthetic text
+
+/**
+ * Builds text of an exact token count without re-tokenizing as it grows.
+ *
+ * When a tokenizer never merges across a space, the count of `"w1 w2 … wn"` is the sum of what
+ * each piece adds: `"w1"` at the start, then `" w2"`, …, `" wn"` (and `","` / `"."`). The builder
+ * keeps only the words that add exactly one token (`count("the" + " w") - count("the") === 1`, and
+ * `count("w") === 1` for the first word), and checks that sum rule once per tokenizer on probe
+ * texts. Then a prompt of n tokens is n such pieces: one pass, no counting, exact by construction.
+ * That holds for tiktoken encodings, byte-level BPE (GPT-2, Llama 3, Qwen), SentencePiece models
+ * that keep words apart (Llama 2), WordPiece and Unigram with a Metaspace split.
+ *
+ * A tokenizer that fails the probe (merges across spaces, or too small a vocabulary) gets the
+ * measuring fallback: pieces are added by their estimated costs, the whole text is counted, the
+ * tail is trimmed or extended by the observed error, and near the target single tail pieces are
+ * swapped; at most 41 counts per prompt. `tokens` is then the measured count of the text: exact in
+ * the tests' small-vocabulary fixtures, within ±2 (mostly exact) on one that merges across spaces.
+ */
+export class PromptBuilder {
+  private static readonly cache = new WeakMap<Tokenizer, PromptBuilder>();
+
+  /** True when the sum rule holds: no counting per prompt. */
+  readonly additive: boolean;
+  /** Pieces at the start of a text (no leading space), and after a word (leading space). */
+  private heads: string[] = [];
+  private words: string[] = [];
+  private puncts: string[] = [];
+  /** Fallback: what each head / word adds to a text (≥ 1), and the indexes of the cheapest. */
+  private headCosts: number[] = [];
+  private wordCosts: number[] = [];
+  private cheapHeads: number[] = [];
+  private cheapWords: number[] = [];
+  private headsByCost = new Map<number, number[]>();
+  private wordsByCost = new Map<number, number[]>();
+
+  static for(tokenizer: Tokenizer): PromptBuilder {
+    let b = PromptBuilder.cache.get(tokenizer);
+    if (!b) {
+      b = new PromptBuilder(tokenizer);
+      PromptBuilder.cache.set(tokenizer, b);
+    }
+    return b;
+  }
+
+  private constructor(private readonly tokenizer: Tokenizer) {
+    const ctx = WORDS[0];
+    const base = tokenizer.count(ctx);
+    const spaced = WORDS.map((w) => ' ' + w);
+    this.headCosts = WORDS.map((w) => Math.max(1, tokenizer.count(w)));
+    this.wordCosts = spaced.map((w) => Math.max(1, tokenizer.count(ctx + w) - base));
+    this.heads = WORDS.filter((_, i) => this.headCosts[i] === 1);
+    this.words = spaced.filter((_, i) => this.wordCosts[i] === 1);
+    this.puncts = ['.', ','].filter((p) => tokenizer.count(ctx + p) - base === 1);
+    this.additive = this.heads.length >= 8 && this.words.length >= 32 && this.probe();
+    if (!this.additive) {
+      // Everything, by its cost: a small vocabulary may have few one-token words.
+      this.heads = [...WORDS];
+      this.words = spaced;
+      this.puncts = [];
+      const cheapest = (costs: number[]) => {
+        const min = Math.min(...costs);
+        return costs.flatMap((c, i) => (c === min ? [i] : []));
+      };
+      this.cheapHeads = cheapest(this.headCosts);
+      this.cheapWords = cheapest(this.wordCosts);
+      const byCost = (costs: number[]) => {
+        const m = new Map<number, number[]>();
+        costs.forEach((c, i) => m.set(c, [...(m.get(c) ?? []), i]));
+        return m;
+      };
+      this.headsByCost = byCost(this.headCosts);
+      this.wordsByCost = byCost(this.wordCosts);
+    }
+  }
+
+  private probe(): boolean {
+    const rng = new Rng(0x5eed);
+    const after = 'x.';
+    const afterCount = this.tokenizer.count(after);
+    for (const n of [1, 2, 7, 64, 2048]) {
+      if (this.tokenizer.count(this.pieces(n, rng, true).join('')) !== n) return false;
+      if (this.tokenizer.count(after + this.pieces(n, rng, false).join('')) !== afterCount + n) return false;
+    }
+    return true;
+  }
+
+  /** n one-token pieces (additive mode only). */
+  private pieces(n: number, rng: Rng, atStart: boolean): string[] {
+    const out: string[] = new Array(n);
+    const { heads, words, puncts } = this;
+    const nw = words.length;
+    out[0] = atStart ? heads[(rng.next() * heads.length) | 0] : words[(rng.next() * nw) | 0];
+    let afterWord = true;
+    for (let i = 1; i < n; i++) {
+      // Now and then a comma or full stop, never two in a row, for text that reads like prose.
+      if (afterWord && puncts.length > 0 && rng.next() < 0.08) {
+        out[i] = puncts[(rng.next() * puncts.length) | 0];
+        afterWord = false;
+      } else {
+        out[i] = words[(rng.next() * nw) | 0];
+        afterWord = true;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Text of `tokens` tokens, after `prefix` when given (whose tokens add to the total).
+   * Returns the text and its token count.
+   */
+  build(tokens: number, rng: Rng, prefix: { text: string; tokens: number } | undefined): { text: string; tokens: number } {
+    const n = Math.max(1, Math.round(tokens));
+    if (this.additive) {
+      const body = this.pieces(n, rng, prefix === undefined).join('');
+      return prefix ? { text: prefix.text + body, tokens: prefix.tokens + n } : { text: body, tokens: n };
+    }
+    return this.buildMeasured(n, rng, prefix);
+  }
+
+  private buildMeasured(n: number, rng: Rng, prefix: { text: string; tokens: number } | undefined): { text: string; tokens: number } {
+    const head = prefix?.text ?? '';
+    const headTokens = prefix?.tokens ?? 0;
+    const target = headTokens + n;
+    const pick = (pool: number[]) => pool[(rng.next() * pool.length) | 0];
+    const any = (len: number) => (rng.next() * len) | 0;
+    // A piece for position `at` (0 is the start of the text when there is no prefix).
+    const piece = (at: number, cheap: boolean): [string, number] => {
+      if (at === 0 && !prefix) {
+        const k = cheap ? pick(this.cheapHeads) : any(this.heads.length);
+        return [this.heads[k], this.headCosts[k]];
+      }
+      const k = cheap ? pick(this.cheapWords) : any(this.words.length);
+      return [this.words[k], this.wordCosts[k]];
+    };
+
+    let parts: string[] = [];
+    let costs: number[] = [];
+    let ratio = 1; // measured tokens per unit of estimated cost, corrected after every count
+    const add = (deficit: number) => {
+      const budget = Math.max(1, Math.round(deficit / ratio));
+      for (let est = 0; est < budget; ) {
+        const [p, c] = piece(parts.length, budget - est <= 2);
+        parts.push(p);
+        costs.push(c);
+        est += c;
+      }
+    };
+    const measure = (ps: string[]) => this.tokenizer.count(head + ps.join(''));
+
+    add(n);
+    let measured = measure(parts);
+    // Coarse: scale by the observed error.
+    for (let round = 0; round < 8 && measured !== target; round++) {
+      const est = costs.reduce((x, y) => x + y, 0);
+      if (est > 0 && measured > headTokens) ratio = (measured - headTokens) / est;
+      if (Math.abs(target - measured) <= 2 && round >= 2) break;
+      if (measured > target) {
+        let over = measured - target;
+        let first = true;
+        while (parts.length > 1 && (first || costs[costs.length - 1] * ratio <= over)) {
+          over -= costs.pop()! * ratio;
+          parts.pop();
+          first = false;
+        }
+      } else add(target - measured);
+      measured = measure(parts);
+    }
+    // Fine: one tail change at a time, chosen by estimated cost, kept only when it gets closer.
+    for (let round = 0; round < 32 && measured !== target; round++) {
+      const diff = target - measured;
+      const last = parts.length - 1;
+      const atHead = last === 0 && !prefix;
+      const buckets = atHead ? this.headsByCost : this.wordsByCost;
+      const moves: Array<() => void> = [];
+      const replaceWith = buckets.get(costs[last] + diff);
+      if (replaceWith) moves.push(() => setLast(replaceWith));
+      const pushOne = this.wordsByCost.get(diff);
+      if (pushOne) moves.push(() => pushFrom(pushOne));
+      if (parts.length > 1 && costs[last] === -diff) moves.push(() => popLast());
+      const tryParts = parts.slice();
+      const tryCosts = costs.slice();
+      const setLast = (pool: number[]) => {
+        const k = pick(pool);
+        tryParts[last] = atHead ? this.heads[k] : this.words[k];
+        tryCosts[last] = atHead ? this.headCosts[k] : this.wordCosts[k];
+      };
+      const pushFrom = (pool: number[]) => {
+        const k = pick(pool);
+        tryParts.push(this.words[k]);
+        tryCosts.push(this.wordCosts[k]);
+      };
+      const popLast = () => {
+        tryParts.pop();
+        tryCosts.pop();
+      };
+      // The estimates can be wrong in context: every few rounds (or with no move) a random swap.
+      if (moves.length === 0 || rng.next() < 0.25) {
+        const [p, c] = piece(last, false);
+        tryParts[last] = p;
+        tryCosts[last] = c;
+      } else moves[(rng.next() * moves.length) | 0]();
+      const m = measure(tryParts);
+      if (Math.abs(target - m) < Math.abs(diff)) {
+        parts = tryParts;
+        costs = tryCosts;
+        measured = m;
+      }
+    }
+    return { text: head + parts.join(''), tokens: measured };
+  }
+}
+
+/**
+ * Common English words, lower case, no apostrophes: each is one token in cl100k/o200k and in most
+ * model vocabularies, both alone and after a space.
+ */
+const WORDS: readonly string[] = `the of and to in is was for on that with as by at from his it an were are which this
+be or has had not but first one their its new after who they have her she two been other when there
+all during into school time may years more most only over city some world would where later up such
+used many can state about national out known university united then made three while first however
+part since year well new would through both between people also area could under season several
+family water called him did them including well before she best number long film what group high
+four life work system game government series each same until than second early because known
+country house like name these five world back last being around small home south north east west
+river team place found major much main end album band take against little great good field power
+town public along music church often make among light make day way right king line near side
+form land just three today last make help show small large point week state body next water book
+order air money story fact month lot study word issue room mother father night party child office
+door health person art war history change morning reason research girl guy moment food energy
+answer question market road food plan rate price table table voice letter model design report
+level paper color space music value heart range island station river garden forest window street`
+  .split(/\s+/)
+  .filter((w, i, all) => w.length > 0 && all.indexOf(w) === i);
