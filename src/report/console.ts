@@ -1,0 +1,72 @@
+/**
+ * Console output: the live progress line and the end-of-run tables. Pure functions returning
+ * strings; cli/ decides where they go. Colour only when asked (the CLI asks on a TTY).
+ */
+import type { Progress } from '../engine/coordinator.js';
+import type { MetricName } from '../metrics/records.js';
+import type { Summary, WorkloadSummary } from '../metrics/summary.js';
+
+const paint = (on: boolean, code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+
+export function progressLine(p: Progress): string {
+  const tok = p.outputTokensPerS > 0 ? `  tok/s ${p.outputTokensPerS}` : '';
+  return `[${String(p.second + 1).padStart(4)}s] sent ${p.sent}  rps ${p.rps}  in-flight ${p.inFlight}  p50 ${fmt(p.latencyP50Ms)} ms  p99 ${fmt(p.latencyP99Ms)} ms  errors ${p.errors}${p.dropped ? `  dropped ${p.dropped}` : ''}${tok}`;
+}
+
+function fmt(x: number): string {
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+}
+
+const SHOWN: MetricName[] = ['latency', 'serviceTime', 'scheduleLag', 'ttft', 'tpot', 'itl'];
+
+function workloadTable(w: WorkloadSummary, color: boolean): string {
+  const t = w.totals;
+  const errs = Object.entries(w.errors)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const lines = [
+    paint(color, 1, `${w.name} (${w.kind}, model ${w.model})`),
+    `  requests ${t.sent} sent, ${t.ok} ok, ${t.errors} errors${errs ? ` (${errs})` : ''}, ${t.dropped} dropped   rate ${w.achievedRps}/${w.targetRps} rps`,
+  ];
+  if (t.outputTokens > 0) lines.push(`  tokens ${t.outputTokens} out, ${t.inputTokens} in, ${w.outputTokensPerS} out/s${w.shortOutputs ? `, ${w.shortOutputs} shorter than asked` : ''}`);
+  if (w.goodput) lines.push(`  goodput ${w.goodput.ratePerS} rps, SLO attainment ${(w.goodput.attainment * 100).toFixed(1)} %`);
+  const rows = [['  metric (ms)', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean']];
+  for (const m of SHOWN) {
+    const x = w.metrics[m];
+    if (!x) continue;
+    rows.push([`  ${m}`, fmt(x.p50), fmt(x.p90), fmt(x.p95), fmt(x.p99), fmt(x.p999), fmt(x.max), fmt(x.mean)]);
+  }
+  if (rows.length > 1) lines.push(table(rows));
+  return lines.join('\n');
+}
+
+export function summaryText(s: Summary, color: boolean): string {
+  const out: string[] = [];
+  const t = s.totals;
+  out.push(
+    paint(color, 1, `servebench ${s.servebenchVersion} — ${s.scenario.name}`) +
+      `  ${s.target.url} (${s.target.routing} routing)  ${s.load.type} ${s.load.targetRps ? `${s.load.targetRps} rps` : ''} for ${s.durationS} s${s.interrupted ? paint(color, 33, '  [interrupted]') : ''}`,
+  );
+  out.push(`total: ${t.scheduled} scheduled, ${t.sent} sent, ${t.ok} ok, ${t.errors} errors, ${t.dropped} dropped; achieved ${s.load.achievedRps} rps`);
+  for (const w of s.workloads) out.push('', workloadTable(w, color));
+  const samples = Object.entries(s.errorSamples);
+  if (samples.length) {
+    out.push('', 'first error of each class:');
+    for (const [k, v] of samples) out.push(`  ${k}: ${v}`);
+  }
+  if (s.thresholds.length) {
+    out.push('', 'thresholds:');
+    for (const th of s.thresholds) out.push(`  ${th.ok ? paint(color, 32, 'PASS') : paint(color, 31, 'FAIL')}  ${th.expr}  (${th.value ?? 'n/a'})`);
+  }
+  const g = s.generator;
+  out.push('', `generator: event-loop lag p99 ${fmt(g.eventLoopLagMs.p99)} ms, dispatch lag p99 ${fmt(g.dispatchLagMs.p99)} ms, CPU ${g.cpuPercent} %${g.saturated ? paint(color, 31, '  SATURATED') : ''}`);
+  for (const w of g.warnings) out.push(paint(color, 33, `warning: ${w}`));
+  return out.join('\n');
+}

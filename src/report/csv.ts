@@ -1,0 +1,54 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Summary } from '../metrics/summary.js';
+import { METRICS } from '../metrics/records.js';
+import { STAT_KEYS, decode, spectrum } from '../metrics/hdr.js';
+import { metricScale } from '../metrics/records.js';
+import type { ReportWriter } from './writer.js';
+
+/** One row per workload × metric; the workload 'all' holds the whole run. */
+export const summaryCsv: ReportWriter = {
+  name: 'summary-csv',
+  file: 'summary.csv',
+  render(s: Summary): string {
+    const rows: Array<Array<string | number>> = [['workload', 'metric', 'unit', ...STAT_KEYS]];
+    const add = (workload: string, metrics: Summary['metrics']) => {
+      for (const m of METRICS) {
+        const x = metrics[m];
+        if (x) rows.push([workload, m, x.unit, ...STAT_KEYS.map((k) => x[k])]);
+      }
+    };
+    add('all', s.metrics);
+    for (const w of s.workloads) add(w.name, w.metrics);
+    return stringify(rows);
+  },
+};
+
+export const timeseriesCsv: ReportWriter = {
+  name: 'timeseries-csv',
+  file: 'timeseries.csv',
+  render(s: Summary): string {
+    const cols = ['second', 'workload', 'sent', 'ok', 'errors', 'dropped', 'inFlight', 'rps', 'targetRps', 'latencyP50Ms', 'latencyP99Ms', 'ttftP50Ms', 'tokensPerS'] as const;
+    return stringify([cols as unknown as string[], ...s.timeseries.map((r) => cols.map((c) => r[c]))]);
+  },
+};
+
+/** The full percentile spectrum per workload × metric, for people who plot in spreadsheets. */
+export const percentilesCsv: ReportWriter = {
+  name: 'percentiles-csv',
+  file: 'percentiles.csv',
+  render(s: Summary): string {
+    const rows: Array<Array<string | number>> = [['workload', 'metric', 'unit', 'percentile', 'value']];
+    const add = (workload: string, metrics: Summary['metrics']) => {
+      for (const m of METRICS) {
+        const x = metrics[m];
+        if (!x) continue;
+        const h = decode(x.hdr);
+        for (const p of spectrum(h, metricScale(m))) rows.push([workload, m, x.unit, p.percentile, p.value]);
+        h.destroy();
+      }
+    };
+    add('all', s.metrics);
+    for (const w of s.workloads) add(w.name, w.metrics);
+    return stringify(rows);
+  },
+};

@@ -1,0 +1,148 @@
+/**
+ * The browser side of report.html: plain ES2017 with no imports, inlined as text. It reads the
+ * chart specs from the JSON data element and draws them with uPlot; all numbers were computed
+ * server-side, so this script only maps specs to uPlot options.
+ * Kept as a string (not a function's toString()) so that no transpiler helper can leak into it.
+ */
+export const CLIENT_JS = String.raw`(function () {
+  'use strict';
+  var t0 = performance.now();
+  var dataEl = document.getElementById('sb-data');
+  var data = JSON.parse(dataEl.textContent);
+  var plots = [];
+  var PCT_LABELS = ['0%', '90%', '99%', '99.9%', '99.99%'];
+  var FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+  var LABEL_FONT = '600 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+  function group(s) { return s.replace(/\B(?=(\d{3})+(?!\d))/g, ','); }
+  function fmt(v) {
+    if (v == null || !isFinite(v)) return '\u2014';
+    var a = Math.abs(v);
+    if (Number.isInteger(v)) return (v < 0 ? '-' : '') + group(String(a));
+    var d = a < 1 ? 3 : a < 10 ? 2 : a < 100 ? 1 : 0;
+    var s = a.toFixed(d).split('.');
+    return (v < 0 ? '-' : '') + group(s[0]) + (s[1] ? '.' + s[1] : '');
+  }
+  function compact(v) {
+    var a = Math.abs(v);
+    if (a >= 1e6) return +(v / 1e6).toFixed(1) + 'M';
+    if (a >= 1e4) return +(v / 1e3).toFixed(1) + 'k';
+    return fmt(v);
+  }
+  function clock(sec) {
+    sec = Math.round(sec);
+    var m = Math.floor(sec / 60), r = sec - m * 60;
+    return m + ':' + (r < 10 ? '0' : '') + r;
+  }
+  function pctOf(x) {
+    var p = 100 * (1 - Math.pow(10, -x));
+    var s = p >= 99.9 ? p.toFixed(3) : p >= 99 ? p.toFixed(2) : p.toFixed(1);
+    return s.replace(/\.?0+$/, '') + '%';
+  }
+  function zeroBased(u, lo, hi) {
+    return uPlot.rangeNum(0, hi > 0 ? hi : 1, 0.1, true);
+  }
+  // uPlot's log axis ticks every 1..9 × 10^k; labels and grid at 1, 2, 5 × 10^k (or only the
+  // decades when the range spans many) read better.
+  function logSplits(u, axisIdx, min, max) {
+    var lo = Math.floor(Math.log10(min)), hi = Math.ceil(Math.log10(max));
+    var steps = hi - lo > 3 ? [1] : [1, 2, 5];
+    var out = [];
+    for (var d = lo; d <= hi; d++) {
+      for (var i = 0; i < steps.length; i++) {
+        var v = +(steps[i] * Math.pow(10, d)).toPrecision(6);
+        if (v >= min * 0.999 && v <= max * 1.001) out.push(v);
+      }
+    }
+    return out;
+  }
+  function axis(opts) {
+    var a = { font: FONT, labelFont: LABEL_FONT, stroke: '#475569', grid: { stroke: '#e8ebf0', width: 1 }, ticks: { stroke: '#cbd2dc', width: 1, size: 4 } };
+    for (var k in opts) a[k] = opts[k];
+    return a;
+  }
+
+  function make(spec) {
+    var host = document.querySelector('[data-chart="' + spec.id + '"] .plot');
+    if (!host) return;
+    var width = Math.max(300, Math.floor(host.getBoundingClientRect().width));
+    var xSeries = { label: spec.kind === 'time' ? 'elapsed' : spec.kind === 'spectrum' ? 'percentile' : 'from (ms)' };
+    if (spec.kind === 'time') xSeries.value = function (u, v) { return v == null ? '\u2014' : clock(v); };
+    else if (spec.kind === 'spectrum') xSeries.value = function (u, v) { return v == null ? '\u2014' : pctOf(v); };
+    else xSeries.value = function (u, v) { return v == null ? '\u2014' : fmt(v); };
+    var series = [xSeries];
+    var stepped = uPlot.paths.stepped ? uPlot.paths.stepped({ align: 1 }) : null;
+    spec.series.forEach(function (s) {
+      var unit = s.unit || '';
+      var ser = {
+        label: s.label,
+        stroke: s.color,
+        width: s.width || 1.5,
+        scale: s.scale || 'y',
+        spanGaps: false,
+        points: { show: spec.kind === 'spectrum', size: 4, fill: s.color },
+        value: function (u, v) { return v == null ? '\u2014' : fmt(v) + unit; }
+      };
+      if (s.dash) ser.dash = s.dash;
+      if (spec.kind === 'hist') {
+        ser.fill = s.color + '26';
+        if (stepped) ser.paths = stepped;
+      }
+      series.push(ser);
+    });
+
+    var scales = { y: spec.yLog ? { distr: 3, log: 10 } : { range: zeroBased } };
+    var xAxis;
+    if (spec.kind === 'time') {
+      scales.x = { time: false };
+      xAxis = axis({ label: 'elapsed (m:ss)', labelSize: 20, values: function (u, splits) { return splits.map(clock); } });
+    } else if (spec.kind === 'spectrum') {
+      scales.x = { time: false, range: [0, 4] };
+      xAxis = axis({ label: 'percentile', labelSize: 20, splits: function () { return [0, 1, 2, 3, 4]; }, values: function (u, splits) { return splits.map(function (x) { return PCT_LABELS[Math.round(x)] || ''; }); } });
+    } else {
+      scales.x = { time: false };
+      xAxis = axis({ label: spec.xLabel, labelSize: 20 });
+    }
+    var yAxis = axis({ label: spec.yLabel + (spec.yLog ? ' (log scale)' : ''), labelSize: 18, size: 56, values: function (u, splits) { return splits.map(compact); } });
+    if (spec.yLog) yAxis.splits = logSplits;
+    var axes = [xAxis, yAxis];
+    if (spec.series.some(function (s) { return s.scale === 'y2'; })) {
+      scales.y2 = { range: zeroBased };
+      axes.push(axis({ scale: 'y2', side: 1, label: spec.y2Label || '', labelSize: 18, size: 56, grid: { show: false }, values: function (u, splits) { return splits.map(compact); } }));
+    }
+    var opts = {
+      width: width,
+      height: 250,
+      series: series,
+      scales: scales,
+      axes: axes,
+      legend: { live: true },
+      cursor: spec.kind === 'time' ? { sync: { key: 'servebench-time' }, drag: { x: true, y: false } } : { drag: { x: true, y: false } }
+    };
+    var u = new uPlot(opts, spec.data, host);
+    plots.push({ u: u, host: host });
+  }
+
+  data.charts.forEach(function (spec) {
+    if (spec.empty) return;
+    try { make(spec); }
+    catch (e) {
+      var host = document.querySelector('[data-chart="' + spec.id + '"] .plot');
+      if (host) host.textContent = 'This chart could not be drawn: ' + (e && e.message ? e.message : e);
+      console.error('servebench report: chart ' + spec.id + ' failed: ' + (e && e.stack ? e.stack : e));
+    }
+  });
+
+  var resizeTimer = 0;
+  window.addEventListener('resize', function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      plots.forEach(function (p) { p.u.setSize({ width: Math.max(300, Math.floor(p.host.getBoundingClientRect().width)), height: 250 }); });
+    }, 100);
+  });
+
+  var done = performance.now();
+  window.__servebench = { renderedAtMs: done, chartsMs: done - t0, charts: plots.length };
+  document.documentElement.setAttribute('data-charts-ready', String(plots.length));
+})();
+`;
