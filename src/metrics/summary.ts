@@ -254,9 +254,10 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
         inFlight: r.inFlight,
         rps: r.sent,
         targetRps: round(run.load.targetRps * (w.weight / weightSum)),
-        latencyP50Ms: statsOf(r.lat, 1e-3).p50,
-        latencyP99Ms: statsOf(r.lat, 1e-3).p99,
-        ttftP50Ms: statsOf(r.ttft, 1e-3).p50,
+        // Percentiles only: statsOf's mean walks the whole histogram, once per row adds up.
+        latencyP50Ms: pct(r.lat, 50),
+        latencyP99Ms: pct(r.lat, 99),
+        ttftP50Ms: pct(r.ttft, 50),
         tokensPerS: r.tokens,
       });
     });
@@ -312,6 +313,10 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     },
     timeseries,
   };
+}
+
+function pct(h: Histogram, p: number): number {
+  return h.totalCount === 0 ? 0 : round(h.getValueAtPercentile(p) * 1e-3);
 }
 
 function round(x: number): number {

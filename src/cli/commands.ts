@@ -1,0 +1,164 @@
+/**
+ * The commands behind the CLI. Each returns its exit code; printing goes through `Out` so tests
+ * can capture it. Only cli/ prints or decides exit codes.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve, dirname, basename } from 'node:path';
+import { ExitCode, ServebenchError, formatProblem } from '../errors.js';
+import { loadScenario } from '../scenario/index.js';
+import type { ResolvedScenario } from '../scenario/types.js';
+import { startRun, type RunHandle } from '../engine/coordinator.js';
+import { buildSummary, type Summary } from '../metrics/summary.js';
+import type { RunRecord } from '../metrics/records.js';
+import { NdjsonSink, RESULTS_FILE, readRecords } from '../report/ndjson.js';
+import { writeReports } from '../report/writer.js';
+import { progressLine, summaryText } from '../report/console.js';
+import { registerDefaultWriters } from '../report/index.js';
+import { Redactor } from '../util/redact.js';
+import { startMock, mockConfigFrom } from '../mock/index.js';
+
+export interface Out {
+  out(line: string): void;
+  err(line: string): void;
+  /** stderr is a TTY: progress overwrites one line and tables get colour. */
+  readonly tty: boolean;
+}
+
+export const stdio: Out = {
+  out: (l) => process.stdout.write(l + '\n'),
+  err: (l) => process.stderr.write(l + '\n'),
+  tty: Boolean(process.stderr.isTTY),
+};
+
+export function defaultOutDir(name: string, at = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${at.getFullYear()}${p(at.getMonth() + 1)}${p(at.getDate())}-${p(at.getHours())}${p(at.getMinutes())}${p(at.getSeconds())}`;
+  return join('reports', `${name}-${stamp}`);
+}
+
+export function cmdValidate(file: string, sets: readonly string[], o: Out): number {
+  const { scenario, warnings } = loadScenario(file, { sets });
+  for (const w of warnings) o.err(`warning: ${w}`);
+  const l = scenario.load;
+  o.out(
+    `${file}: ok — ${scenario.workloads.length} workload(s) (${scenario.workloads.map((w) => `${w.name}:${w.kind}`).join(', ')}), ` +
+      `${l.type}${l.type === 'concurrency' ? ` ${l.concurrency} users` : ` ${l.rps} rps`}, ${l.requests > 0 ? `${l.requests} requests` : `${l.durationMs / 1000} s`}, target ${scenario.target.embedded ? 'embedded mock' : scenario.target.url} (${scenario.target.routing} routing)`,
+  );
+  return ExitCode.ok;
+}
+
+export interface RunCmdOptions {
+  out?: string;
+  sets?: readonly string[];
+  shard?: { index: number; count: number };
+  startAtEpochMs?: number;
+  quiet?: boolean;
+  /** Receives the handle so the caller (signal handlers, tests) can stop the run. */
+  onHandle?: (h: RunHandle) => void;
+}
+
+export async function cmdRun(file: string, opts: RunCmdOptions, o: Out): Promise<number> {
+  const { scenario, warnings } = loadScenario(file, { sets: opts.sets });
+  for (const w of warnings) o.err(`warning: ${w}`);
+  return runScenario(scenario, opts, o);
+}
+
+export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOptions, o: Out): Promise<number> {
+  const redactor = new Redactor([scenario.target.apiKey]);
+  const shardSuffix = opts.shard && opts.shard.count > 1 ? `-shard${opts.shard.index}of${opts.shard.count}` : '';
+  const dir = resolve(opts.out ?? defaultOutDir(scenario.name + shardSuffix));
+  mkdirSync(dir, { recursive: true });
+  const sink = new NdjsonSink(join(dir, RESULTS_FILE));
+  let lastProgressLen = 0;
+  const handle = startRun(scenario, {
+    shard: opts.shard,
+    startAtEpochMs: opts.startAtEpochMs,
+    onRecord: (r) => sink.write(r),
+    onWarning: (m) => o.err(`warning: ${redactor.redact(m)}`),
+    onProgress: opts.quiet
+      ? undefined
+      : (p) => {
+          const line = progressLine(p);
+          if (o.tty) {
+            process.stderr.write(`\r${line.padEnd(lastProgressLen)}`);
+            lastProgressLen = line.length;
+          } else o.err(line);
+        },
+  });
+  opts.onHandle?.(handle);
+  let records: RunRecord[];
+  let interrupted: boolean;
+  try {
+    ({ records, interrupted } = await handle.done);
+  } finally {
+    sink.close();
+    if (o.tty && lastProgressLen) process.stderr.write('\n');
+  }
+  const summary = finishReport(records, dir);
+  o.out(summaryText(summary, o.tty));
+  o.out(`\nreports: ${dir}${existsSync(join(dir, 'report.html')) ? `\nopen ${join(dir, 'report.html')}` : ''}`);
+  if (interrupted) return ExitCode.interrupted;
+  return exitForSummary(summary);
+}
+
+export function exitForSummary(s: Summary): number {
+  if (s.thresholds.some((t) => !t.ok)) return ExitCode.failed;
+  return ExitCode.ok;
+}
+
+/** Summary + every report file from a run's records. */
+export function finishReport(records: readonly RunRecord[], dir: string): Summary {
+  registerDefaultWriters();
+  const summary = buildSummary(records);
+  writeReports(summary, dir);
+  return summary;
+}
+
+/** `servebench report <results-dir>`: rebuilds the report set from results.ndjson alone. */
+export function cmdReport(dirOrFile: string, o: Out): number {
+  const p = resolve(dirOrFile);
+  const isDir = existsSync(p) && statSync(p).isDirectory();
+  const file = isDir ? join(p, RESULTS_FILE) : p;
+  if (!existsSync(file)) throw new ServebenchError('E_FILE', `${file} does not exist`, { hint: 'point at a run folder that holds results.ndjson' });
+  const dir = isDir ? p : dirname(p);
+  const summary = finishReport(readRecords(file), dir);
+  o.out(summaryText(summary, o.tty));
+  o.out(`\nreports rebuilt in ${dir}`);
+  return exitForSummary(summary);
+}
+
+export async function cmdMock(opts: { port: number; host: string; config?: string }, o: Out): Promise<{ close(): Promise<void> }> {
+  let raw: unknown = {};
+  if (opts.config) {
+    try {
+      raw = JSON.parse(readFileSync(opts.config, 'utf8'));
+    } catch (err) {
+      throw new ServebenchError('E_FILE', `${opts.config}: ${(err as Error).message}`);
+    }
+  }
+  let cfg;
+  try {
+    cfg = mockConfigFrom(raw);
+  } catch (err) {
+    throw new ServebenchError('E_USAGE', `${opts.config ? basename(opts.config) : 'mock config'}: ${(err as Error).message}`);
+  }
+  const m = await startMock(cfg, { port: opts.port, host: opts.host });
+  o.out(`servebench mock gateway listening on ${m.url}`);
+  return m;
+}
+
+export function printError(err: unknown, verbose: boolean, o: Out): number {
+  if (err instanceof ServebenchError) {
+    if (err.problems.length) {
+      o.err(`error: ${err.message}`);
+      for (const p of err.problems) o.err(`  ${formatProblem(p)}`);
+    } else o.err(`error: ${err.message}`);
+    if (err.hint) o.err(`hint: ${err.hint}`);
+    if (verbose && err.stack) o.err(err.stack);
+    return err.exitCode;
+  }
+  o.err(`error: ${(err as Error)?.message ?? String(err)}`);
+  if (verbose && (err as Error)?.stack) o.err((err as Error).stack!);
+  else o.err('(this is a bug in servebench; --verbose shows the stack)');
+  return ExitCode.unreachable;
+}

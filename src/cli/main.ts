@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+/**
+ * servebench's command line. The only place that prints or sets the exit code (DESIGN.md).
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ExitCode, ServebenchError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { cmdMock, cmdReport, cmdRun, cmdValidate, printError, stdio } from './commands.js';
+import type { RunHandle } from '../engine/coordinator.js';
+
+function parseShard(v: string | undefined): { index: number; count: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new ServebenchError('E_USAGE', `--shard '${v}' is not i/n with 0 <= i < n`);
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+function parseStartAt(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(n)) throw new ServebenchError('E_USAGE', `--start-at '${v}' is neither epoch ms nor an ISO time`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let verbose = argv.includes('--verbose');
+  let code: number = ExitCode.ok;
+  let handle: RunHandle | null = null;
+  let signals = 0;
+  const onSignal = (sig: string) => {
+    signals++;
+    if (!handle) process.exit(ExitCode.interrupted);
+    if (signals === 1) {
+      stdio.err(`\n${sig}: stopping; waiting for in-flight requests (send again to stop at once)`);
+      handle.stop();
+    } else {
+      stdio.err(`\n${sig}: stopping now`);
+      handle.abort();
+    }
+  };
+  try {
+    await yargs(argv)
+      .scriptName('servebench')
+      .version(VERSION)
+      .strict()
+      .option('verbose', { type: 'boolean', describe: 'show stack traces for errors' })
+      .command(
+        'run <scenario>',
+        'run a scenario and write its report set',
+        (y) =>
+          y
+            .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' })
+            .option('out', { type: 'string', describe: 'report folder (default reports/<name>-<timestamp>/)' })
+            .option('set', { type: 'string', array: true, describe: 'override a scenario field: --set load.rps=500' })
+            .option('shard', { type: 'string', describe: 'run shard i of n of the plan: --shard 0/3' })
+            .option('start-at', { type: 'string', describe: 'start at this instant (ISO time or epoch ms), for shards' })
+            .option('quiet', { type: 'boolean', describe: 'no progress lines' }),
+        async (a) => {
+          process.on('SIGINT', () => onSignal('SIGINT'));
+          process.on('SIGTERM', () => onSignal('SIGTERM'));
+          code = await cmdRun(
+            a.scenario,
+            { out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (handle = h) },
+            stdio,
+          );
+        },
+      )
+      .command(
+        'validate <scenario>',
+        'check a scenario; print every problem with file:line and field',
+        (y) => y.positional('scenario', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true }),
+        (a) => {
+          code = cmdValidate(a.scenario, a.set ?? [], stdio);
+        },
+      )
+      .command(
+        'mock',
+        'start the built-in mock gateway (KServe + vLLM behind an Istio-like gateway)',
+        (y) =>
+          y
+            .option('port', { type: 'number', default: 8080 })
+            .option('host', { type: 'string', default: '127.0.0.1' })
+            .option('config', { type: 'string', describe: 'JSON file with mock options' }),
+        async (a) => {
+          const m = await cmdMock({ port: a.port, host: a.host, config: a.config }, stdio);
+          await new Promise<void>((res) => {
+            const stop = () => res();
+            process.once('SIGINT', stop);
+            process.once('SIGTERM', stop);
+          });
+          await m.close();
+          code = ExitCode.ok;
+        },
+      )
+      .command(
+        'report <results>',
+        "rebuild a run's report set from its results.ndjson (also a killed run's)",
+        (y) => y.positional('results', { type: 'string', demandOption: true, describe: 'run folder or results.ndjson' }),
+        (a) => {
+          code = cmdReport(a.results, stdio);
+        },
+      )
+      .demandCommand(1, 'name a command: run, validate, mock or report')
+      .fail((msg, err) => {
+        if (err) throw err;
+        throw new ServebenchError('E_USAGE', msg, { hint: 'servebench --help lists the commands' });
+      })
+      .help()
+      .parseAsync();
+  } catch (err) {
+    return printError(err, verbose, stdio);
+  }
+  return code;
+}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+    // Workers and sockets are closed by now; exit promptly even if a library left a timer behind.
+    setTimeout(() => process.exit(code), 100).unref();
+  },
+  (err) => {
+    process.exitCode = printError(err, true, stdio);
+  },
+);

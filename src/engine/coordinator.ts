@@ -1,0 +1,318 @@
+/**
+ * The coordinator (main thread): starts the embedded mock if asked, checks the target can be
+ * reached, starts the workers on piscina, hands them one common start instant, streams their
+ * interval records to results.ndjson as they arrive, and builds the summary at the end.
+ */
+import { Piscina } from 'piscina';
+import { MessageChannel } from 'node:worker_threads';
+import { randomBytes } from 'node:crypto';
+import { request as undiciRequest, Agent } from 'undici';
+import { ServebenchError } from '../errors.js';
+import type { ResolvedScenario } from '../scenario/types.js';
+import { VERSION } from '../version.js';
+import { SCHEMA_VERSION, type EndRecord, type IntervalRecord, type RunInfo, type RunRecord, type StartRecord } from '../metrics/records.js';
+import { addEncoded, newAccumulator, statsOf } from '../metrics/hdr.js';
+import { rampSlotCount } from '../schedule/plan.js';
+import { displayUrl, requestTarget } from '../target/url.js';
+import { classifyError, describeError } from './classify.js';
+import { compiledSibling } from './paths.js';
+import type { ControlMessage, WorkerResult, WorkerTask } from './worker.js';
+import { startMockInThread, mockConfigFrom, type MockServer } from '../mock/index.js';
+import { Redactor } from '../util/redact.js';
+
+export interface Progress {
+  second: number;
+  sent: number;
+  ok: number;
+  errors: number;
+  dropped: number;
+  inFlight: number;
+  rps: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  outputTokensPerS: number;
+}
+
+export interface RunOptions {
+  /** Shard id "i/n": this process takes slots i, i+n, … of the plan. */
+  shard?: { index: number; count: number };
+  /** Wall-clock ms at which slot 0 is due (all shards start together); default: as soon as ready. */
+  startAtEpochMs?: number;
+  /** Called with every record as it arrives (results.ndjson writer). */
+  onRecord?: (r: RunRecord) => void;
+  onProgress?: (p: Progress) => void;
+  onWarning?: (msg: string) => void;
+  /** Time in-flight requests get to finish after a stop. */
+  graceMs?: number;
+  intervalMs?: number;
+}
+
+export interface RunOutcome {
+  records: RunRecord[];
+  interrupted: boolean;
+}
+
+export interface RunHandle {
+  /** Stop sending; in-flight requests get the grace period. */
+  stop(): void;
+  /** Stop at once. */
+  abort(): void;
+  readonly done: Promise<RunOutcome>;
+}
+
+/** Target rate of the plan, for reports (ramp: the average over its stages). */
+export function plannedRps(s: ResolvedScenario): number {
+  const l = s.load;
+  if (l.type === 'ramp') {
+    const ms = l.stages.reduce((x, st) => x + st.durationMs, 0);
+    return ms > 0 ? rampSlotCount(l.rps, l.stages) / (ms / 1000) : 0;
+  }
+  if (l.type === 'concurrency') return 0;
+  return l.rps;
+}
+
+export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs: number): RunInfo {
+  const t = s.target;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    servebenchVersion: VERSION,
+    scenario: { name: s.name, file: s.file },
+    target: { url: t.embedded ? 'embedded' : displayUrl(t.url), routing: t.routing, project: t.project, deployment: t.deployment, embedded: t.embedded },
+    load: {
+      type: s.load.type,
+      targetRps: Math.round(plannedRps(s) * 1000) / 1000,
+      durationMs: s.load.type === 'ramp' ? s.load.stages.reduce((x, st) => x + st.durationMs, 0) : s.load.durationMs,
+      warmupMs: s.load.warmupMs,
+      requests: s.load.requests,
+      workers: s.load.workers,
+      connections: s.load.connections,
+      maxInFlight: s.load.maxInFlight,
+      onSaturation: s.load.onSaturation,
+      concurrency: s.load.concurrency,
+    },
+    workloads: s.workloads.map((w) => ({ name: w.name, kind: w.kind, model: w.model, weight: w.weight, stream: w.stream })),
+    slo: s.slo,
+    thresholds: s.thresholds,
+    measureStartEpochMs,
+    startedAt: new Date(measureStartEpochMs).toISOString(),
+    shard,
+  };
+}
+
+/** Starts the mock gateway for `url: embedded` and returns the scenario pointed at it. */
+async function withEmbeddedMock(s: ResolvedScenario): Promise<{ scenario: ResolvedScenario; mock: MockServer | null }> {
+  if (!s.target.embedded) return { scenario: s, mock: null };
+  const t = s.target;
+  // A key made up for this run, unless the scenario brings one: the mock checks it like a gateway.
+  const apiKey = t.apiKey ?? `embedded-${randomBytes(12).toString('hex')}`;
+  const cfg = mockConfigFrom({
+    ...(t.mock ?? {}),
+    deployments: [{ project: t.project, deployment: t.deployment, models: [] }],
+    knativeDomain: t.knativeDomain,
+    apiKeys: [apiKey],
+  });
+  const mock = await startMockInThread(cfg);
+  return { scenario: { ...s, target: { ...t, url: mock.url, apiKey } }, mock };
+}
+
+/** One request before the run: any HTTP answer means the target is reachable. */
+async function preflight(s: ResolvedScenario, warn: (m: string) => void, redactor: Redactor): Promise<void> {
+  const w = s.workloads[0];
+  const rt = requestTarget(s.target, w.kind, w.model);
+  const path = w.kind === 'chat' || w.kind === 'completion' ? rt.path.replace(/\/(chat\/)?completions$/, '/models') : rt.path.replace(/:(predict|classify|regress)$/, '').replace(/\/infer$/, '');
+  const host = new URL(rt.origin).hostname;
+  const agent = new Agent({
+    connect: {
+      timeout: s.target.connectTimeoutMs,
+      rejectUnauthorized: !s.target.tls.insecure,
+      ...(s.target.tls.ca ? { ca: s.target.tls.ca } : {}),
+      ...(/^[\d.]+$/.test(host) || host.includes(':') ? {} : { servername: host }),
+    },
+  });
+  try {
+    const res = await undiciRequest(rt.origin + path, {
+      method: 'GET',
+      headers: rt.headers,
+      dispatcher: agent,
+      headersTimeout: s.target.timeoutMs,
+      bodyTimeout: s.target.timeoutMs,
+    });
+    await res.body.dump();
+    if (res.statusCode === 401) warn(`the target answered 401 Unauthorized to a check request: is target.apiKey set?`);
+    else if (res.statusCode === 403) warn(`the target answered 403 Forbidden to a check request: the API key was refused`);
+  } catch (err) {
+    const cls = classifyError(err);
+    const msg = redactor.redact(describeError(err));
+    const tlsLike = /CERT|TLS|SSL|self[- ]signed/i.test(msg);
+    if (tlsLike) {
+      throw new ServebenchError('E_TLS', `TLS handshake with ${displayUrl(rt.origin)} failed: ${msg}`, {
+        hint: 'trust the gateway certificate with target.tls.caFile, or (not for production) target.tls.insecure: true',
+      });
+    }
+    if (cls === 'connect' || cls === 'timeout' || cls === 'reset') {
+      throw new ServebenchError('E_TARGET', `cannot reach ${displayUrl(rt.origin)}: ${msg}`, { hint: 'check target.url, the port, and that the gateway is up' });
+    }
+  } finally {
+    await agent.close().catch(() => undefined);
+  }
+}
+
+export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): RunHandle {
+  const control = new Set<MessageChannel['port1']>();
+  let stopRequested: 'stop' | 'abort' | null = null;
+  const graceMs = opts.graceMs ?? Math.min(scenarioIn.target.timeoutMs, 10_000);
+  const send = (m: ControlMessage) => {
+    for (const p of control) p.postMessage(m);
+  };
+
+  const done = (async (): Promise<RunOutcome> => {
+    const warn = opts.onWarning ?? (() => undefined);
+    const redactor = new Redactor([scenarioIn.target.apiKey]);
+    const { scenario: s, mock } = await withEmbeddedMock(scenarioIn);
+    let piscina: Piscina | null = null;
+    try {
+      await preflight(s, warn, redactor);
+      const shardIndex = opts.shard?.index ?? 0;
+      const shardCount = opts.shard?.count ?? 1;
+      const shard = `${shardIndex}/${shardCount}`;
+      const workers = s.load.workers;
+      const totalWorkers = workers * shardCount;
+      piscina = new Piscina({ filename: compiledSibling(import.meta.url, 'worker'), minThreads: workers, maxThreads: workers, idleTimeout: 1000, concurrentTasksPerWorker: 1 });
+
+      const records: RunRecord[] = [];
+      const emit = (r: RunRecord) => {
+        records.push(r);
+        opts.onRecord?.(r);
+      };
+      const progress = new Map<number, { n: number; recs: IntervalRecord[] }>();
+      const onInterval = (r: IntervalRecord) => {
+        emit(r);
+        if (!opts.onProgress) return;
+        const e = progress.get(r.index) ?? { n: 0, recs: [] };
+        e.n++;
+        e.recs.push(r);
+        progress.set(r.index, e);
+        if (e.n === workers) {
+          progress.delete(r.index);
+          opts.onProgress(progressOf(r.index, e.recs));
+        }
+      };
+
+      let readyCount = 0;
+      let allReady!: () => void;
+      const ready = new Promise<void>((res) => (allReady = res));
+      const cpuStart = process.cpuUsage();
+      const wallStart = performance.now();
+      const tasks: Array<Promise<WorkerResult | { worker: number; error: { code: string; message: string } }>> = [];
+      for (let k = 0; k < workers; k++) {
+        const ch = new MessageChannel();
+        control.add(ch.port1);
+        ch.port1.on('message', (m: IntervalRecord | { type: 'ready' }) => {
+          if (m.type === 'ready') {
+            if (++readyCount === workers) allReady();
+          } else onInterval(m);
+        });
+        const task: WorkerTask = {
+          scenario: s,
+          // Worker k of this shard is worker shardIndex + k*shardCount of the whole plan: every
+          // shard and worker strides through one sequence, so merged arrivals are the plan itself.
+          worker: shardIndex + k * shardCount,
+          workers: totalWorkers,
+          shard,
+          port: ch.port2,
+          intervalMs: opts.intervalMs ?? 1000,
+          maxBodyBytes: 16 * 1024 * 1024,
+        };
+        tasks.push(
+          piscina.run(task, { transferList: [ch.port2] }).then(
+            (r: WorkerResult) => r,
+            (err: unknown) => {
+              const e = err as { code?: string; message?: string };
+              if (++readyCount === workers) allReady();
+              return { worker: k, error: { code: e.code ?? 'E_WORKER', message: redactor.redact(e.message ?? String(err)) } };
+            },
+          ),
+        );
+      }
+      await ready;
+      if (stopRequested) send({ type: 'abort' });
+      // Slot 0 a little after everyone is ready, so no worker starts with a backlog.
+      const startEpochMs = opts.startAtEpochMs ?? Date.now() + 50;
+      const measureStartEpochMs = startEpochMs + s.load.warmupMs;
+      const startRec: StartRecord = { type: 'start', run: runInfo(scenarioIn, shard, measureStartEpochMs) };
+      emit(startRec);
+      send({ type: 'start', startEpochMs });
+
+      const results = await Promise.all(tasks);
+      const cpu = process.cpuUsage(cpuStart);
+      const wallMs = performance.now() - wallStart;
+      const workerErrors = results.filter((r): r is { worker: number; error: { code: string; message: string } } => 'error' in r).map((r) => ({ worker: r.worker, ...r.error }));
+      if (workerErrors.length === workers) {
+        throw new ServebenchError('E_WORKER', `every worker failed: ${workerErrors[0].message}`);
+      }
+      const interrupted = stopRequested !== null || results.some((r) => 'interrupted' in r && r.interrupted);
+      const end: EndRecord = {
+        type: 'end',
+        shard,
+        measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, interrupted),
+        interrupted,
+        cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
+        workerErrors,
+        endedAt: new Date().toISOString(),
+      };
+      emit(end);
+      return { records, interrupted };
+    } finally {
+      for (const p of control) p.close();
+      await piscina?.destroy().catch(() => undefined);
+      await mock?.close().catch(() => undefined);
+    }
+  })();
+
+  return {
+    stop() {
+      stopRequested ??= 'stop';
+      send({ type: 'stop', graceMs });
+    },
+    abort() {
+      stopRequested = 'abort';
+      send({ type: 'abort' });
+    },
+    done,
+  };
+}
+
+/** The measured window: the plan's duration, or as far as the run got when it stopped early. */
+function measuredDurationMs(s: ResolvedScenario, results: Array<WorkerResult | { worker: number }>, measureStartEpochMs: number, interrupted: boolean): number {
+  const l = s.load;
+  const planned = l.type === 'ramp' ? l.stages.reduce((x, st) => x + st.durationMs, 0) : l.durationMs;
+  if (interrupted) return Math.max(0, Math.min(planned, Date.now() - measureStartEpochMs));
+  if (l.requests > 0) {
+    // Count mode: up to one slot gap after the last measured slot.
+    const last = Math.max(-1, ...results.map((r) => ('lastMeasuredSlotMs' in r ? r.lastMeasuredSlotMs : -1)));
+    const gap = l.rps > 0 ? 1000 / l.rps : 0;
+    return last < 0 ? 0 : last - l.warmupMs + gap;
+  }
+  return planned;
+}
+
+function progressOf(second: number, recs: IntervalRecord[]): Progress {
+  const lat = newAccumulator();
+  const p: Progress = { second, sent: 0, ok: 0, errors: 0, dropped: 0, inFlight: 0, rps: 0, latencyP50Ms: 0, latencyP99Ms: 0, outputTokensPerS: 0 };
+  for (const r of recs) {
+    for (const w of r.workloads) {
+      p.sent += w.sent;
+      p.ok += w.ok;
+      p.dropped += w.dropped;
+      p.inFlight += w.inFlight;
+      p.outputTokensPerS += w.outputTokens;
+      for (const k in w.errors) p.errors += w.errors[k];
+      if (w.hist.latency) addEncoded(lat, w.hist.latency);
+    }
+  }
+  const st = statsOf(lat, 1e-3);
+  p.rps = p.sent;
+  p.latencyP50Ms = st.p50;
+  p.latencyP99Ms = st.p99;
+  return p;
+}

@@ -1,0 +1,637 @@
+/**
+ * The worker task (one per piscina thread): takes its share of the arrival plan, dispatches each
+ * slot through an undici pool with a reusable handler object, times every request, and posts
+ * encoded interval histograms to the coordinator once a second.
+ *
+ * Hot-path rules kept here: request bodies and headers are prepared before the start; handler
+ * objects (Ctx) come from a preallocated free list; counters live in flat typed arrays; one clock
+ * read per event; histograms cross to the coordinator encoded, once per interval.
+ */
+import { Pool, type Dispatcher } from 'undici';
+import { performance } from 'node:perf_hooks';
+import type { MessagePort } from 'node:worker_threads';
+import type { ResolvedScenario } from '../scenario/types.js';
+import { SlotIterator } from '../schedule/plan.js';
+import { hashUnit } from '../util/random.js';
+import { Redactor } from '../util/redact.js';
+import { prepareWorkloads, type PreparedWorkload, type PreparedRequest } from '../workload/prepare.js';
+import { newRecorder, encode, type Histogram } from '../metrics/hdr.js';
+import { ERROR_CLASSES, METRICS, type IntervalRecord, type MetricName, type WorkloadInterval } from '../metrics/records.js';
+import { classifyError, describeError, TIMEOUT_MARK } from './classify.js';
+import { JsonBodyCollector, SseTokenParser, checkPredictResponse, errorMessageOf, parseCompletionResponse, recordItl, type StreamObserver } from '../protocol/index.js';
+
+export interface WorkerTask {
+  scenario: ResolvedScenario;
+  worker: number;
+  workers: number;
+  shard: string;
+  /** Posts {type:'ready'} once requests are prepared, then waits for {type:'start', startEpochMs}. */
+  port: MessagePort;
+  intervalMs: number;
+  /** Cap on a response body we keep for parsing. */
+  maxBodyBytes: number;
+}
+
+export interface WorkerResult {
+  worker: number;
+  /** Offset (ms from slot 0) of the last measured slot this worker handled, -1 if none. */
+  lastMeasuredSlotMs: number;
+  interrupted: boolean;
+}
+
+/** Messages the coordinator may send on the task's port. */
+export type ControlMessage =
+  | { type: 'start'; /** Wall-clock instant of slot 0 (the warm-up starts there). */ startEpochMs: number }
+  | { type: 'stop'; graceMs: number }
+  | { type: 'abort' };
+
+const N_METRICS = METRICS.length;
+const M: Record<MetricName, number> = Object.fromEntries(METRICS.map((m, i) => [m, i])) as Record<MetricName, number>;
+const N_FIXED_ERR = ERROR_CLASSES.length;
+/** Counter slots per workload: fixed classes then one per HTTP status 100..599. */
+const ERR_SLOTS = N_FIXED_ERR + 500;
+const ERR_INDEX: Record<string, number> = Object.fromEntries(ERROR_CLASSES.map((c, i) => [c, i]));
+
+const enum C {
+  sent,
+  ok,
+  dropped,
+  inFlight,
+  outputTokens,
+  inputTokens,
+  sloMet,
+  short,
+  size,
+}
+
+/** Per-workload recording state. */
+class WlState {
+  readonly counters = new Float64Array(C.size);
+  readonly errors = new Float64Array(ERR_SLOTS);
+  readonly hist: Histogram[] = [];
+  bodyIndex = 0;
+  /** Bound once: recordItl takes a callback and must not get a fresh closure per token. */
+  readonly recordItl: (valueUs: number, count: number) => void;
+  constructor(readonly prep: PreparedWorkload) {
+    for (let i = 0; i < N_METRICS; i++) this.hist.push(newRecorder());
+    const itl = this.hist[M.itl];
+    this.recordItl = (v, n) => itl.recordValueWithCount(v, n);
+  }
+}
+
+function now(): number {
+  return performance.now();
+}
+
+export default async function runWorker(task: WorkerTask): Promise<WorkerResult> {
+  const w = new Worker(task);
+  return w.run();
+}
+
+class Worker implements StreamObserver {
+  private readonly s: ResolvedScenario;
+  private readonly wls: WlState[];
+  private readonly cumWeights: Float64Array;
+  private readonly pool: Pool;
+  private readonly slots: SlotIterator;
+  private readonly redactor: Redactor;
+  /** performance.now() value of slot 0 in this thread's clock (set by the start message). */
+  private t0 = 0;
+  private measureStart = 0;
+  private started!: () => void;
+  private isStarted = false;
+  private readonly startSignal = new Promise<void>((resolve) => (this.started = resolve));
+  private readonly free: Ctx[] = [];
+  private readonly all: Ctx[] = [];
+  private readonly loopLag = newRecorder();
+  private readonly dispatchLag = newRecorder();
+  private readonly samples: Record<string, string> = {};
+  private nextOffsetMs: number;
+  private inFlight = 0;
+  private stopping = false;
+  private aborted = false;
+  private interrupted = false;
+  private waitingForSlot = false;
+  private lastMeasuredSlotMs = -1;
+  private intervalIndex = 0;
+  private elu = performance.eventLoopUtilization();
+  private timers: NodeJS.Timeout[] = [];
+  private pumpTimer: NodeJS.Timeout | null = null;
+  private pumpImmediate: NodeJS.Immediate | null = null;
+  private finish!: () => void;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly task: WorkerTask) {
+    this.s = task.scenario;
+    const preps = prepareWorkloads(this.s, task.worker);
+    this.wls = preps.map((p) => new WlState(p));
+    let acc = 0;
+    this.cumWeights = new Float64Array(this.s.workloads.length);
+    const total = this.s.workloads.reduce((x, wl) => x + wl.weight, 0);
+    this.s.workloads.forEach((wl, i) => {
+      acc += wl.weight / total;
+      this.cumWeights[i] = acc;
+    });
+    this.cumWeights[this.cumWeights.length - 1] = 1;
+    const t = this.s.target;
+    const origin = preps[0].origin;
+    const hostname = new URL(origin).hostname;
+    const isIp = /^[\d.]+$/.test(hostname) || hostname.includes(':') || hostname.startsWith('[');
+    this.pool = new Pool(origin, {
+      connections: this.s.load.connections,
+      pipelining: 1,
+      headersTimeout: t.timeoutMs + 1000,
+      bodyTimeout: t.timeoutMs + 1000,
+      keepAliveTimeout: 30_000,
+      connect: {
+        timeout: t.connectTimeoutMs,
+        rejectUnauthorized: !t.tls.insecure,
+        ...(t.tls.ca ? { ca: t.tls.ca } : {}),
+        // TLS SNI names the gateway, not the Host header of host routing (undici would use the latter).
+        ...(isIp ? {} : { servername: hostname }),
+      },
+    });
+    this.servername = isIp ? undefined : hostname;
+    this.slots = new SlotIterator(this.s.load, task.worker, task.workers);
+    this.redactor = new Redactor([t.apiKey]);
+    const max = Math.max(1, Math.ceil(this.s.load.maxInFlight / task.workers));
+    this.maxInFlight = max;
+    for (let i = 0; i < max; i++) {
+      const c = new Ctx(this, i);
+      this.free.push(c);
+      this.all.push(c);
+    }
+    this.nextOffsetMs = this.slots.next();
+    this.done = new Promise((resolve) => (this.finish = resolve));
+    task.port.on('message', (m: ControlMessage) => this.control(m));
+  }
+
+  readonly maxInFlight: number;
+  readonly servername: string | undefined;
+  get maxBodyBytes(): number {
+    return this.task.maxBodyBytes;
+  }
+
+  async run(): Promise<WorkerResult> {
+    this.task.port.postMessage({ type: 'ready', worker: this.task.worker });
+    await this.startSignal;
+    if (this.aborted) {
+      await this.pool.destroy().catch(() => undefined);
+      this.task.port.close();
+      return { worker: this.task.worker, lastMeasuredSlotMs: -1, interrupted: true };
+    }
+    const lagTick = 10;
+    let expected = now() + lagTick;
+    this.timers.push(
+      setInterval(() => {
+        const t = now();
+        this.loopLag.recordValue(Math.max(0, Math.round((t - expected) * 1000)));
+        expected = t + lagTick;
+      }, lagTick),
+    );
+    this.scheduleFlush();
+    this.timers.push(setInterval(() => this.checkDeadlines(), Math.min(100, Math.max(10, this.s.target.timeoutMs / 10))));
+    this.schedulePump();
+    await this.done;
+    for (const t of this.timers) clearInterval(t);
+    this.flush(true);
+    await this.pool.destroy().catch(() => undefined);
+    this.task.port.close();
+    return { worker: this.task.worker, lastMeasuredSlotMs: this.lastMeasuredSlotMs, interrupted: this.interrupted };
+  }
+
+  private control(m: ControlMessage): void {
+    if (m.type === 'start') {
+      // Both clocks count from the same wall-clock epoch; performance.now() is this thread's own.
+      this.t0 = m.startEpochMs - performance.timeOrigin;
+      this.measureStart = this.t0 + this.s.load.warmupMs;
+      this.isStarted = true;
+      this.started();
+    } else if (!this.isStarted) {
+      // Stopped before the start: nothing was sent, nothing to wait for.
+      this.aborted = true;
+      this.interrupted = true;
+      this.started();
+    } else if (m.type === 'stop') {
+      this.interrupted = true;
+      this.stopSending();
+      if (this.inFlight === 0) this.finish();
+      else this.timers.push(setTimeout(() => this.abortAll(), m.graceMs));
+    } else {
+      this.interrupted = true;
+      this.abortAll();
+      this.started();
+    }
+  }
+
+  private stopSending(): void {
+    this.stopping = true;
+    this.nextOffsetMs = -1;
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    if (this.pumpImmediate) clearImmediate(this.pumpImmediate);
+  }
+
+  private abortAll(): void {
+    this.stopSending();
+    this.aborted = true;
+    for (const c of this.all) if (c.active) c.abort(new Error('run interrupted'));
+    this.finish();
+  }
+
+  // ---- scheduling -------------------------------------------------------------------------
+
+  private readonly pump = (): void => {
+    this.pumpTimer = null;
+    this.pumpImmediate = null;
+    const s = this.s;
+    while (this.nextOffsetMs >= 0) {
+      const intended = this.t0 + this.nextOffsetMs;
+      const t = now();
+      if (intended > t) break;
+      const measured = !this.slots.warmup;
+      if (this.inFlight >= this.maxInFlight) {
+        if (s.load.onSaturation === 'queue') {
+          // Wait for a completion to free a slot; the slot keeps its intended instant (CO-correct).
+          this.waitingForSlot = true;
+          return;
+        }
+        if (measured) this.wls[this.pickWorkload(this.slots.index)].counters[C.dropped]++;
+      } else {
+        this.send(intended, t, measured);
+      }
+      if (measured) this.lastMeasuredSlotMs = this.nextOffsetMs;
+      this.nextOffsetMs = this.slots.next();
+    }
+    if (this.nextOffsetMs < 0) {
+      this.stopping = true;
+      if (this.inFlight === 0) this.finish();
+      return;
+    }
+    this.schedulePump();
+  };
+
+  private schedulePump(): void {
+    if (this.nextOffsetMs < 0) return;
+    const delay = this.t0 + this.nextOffsetMs - now();
+    // Timers fire up to ~1 ms late: sleep until 1 ms before the slot, then spin on setImmediate
+    // (which still lets I/O run between turns) so the slot goes out on time.
+    if (delay > 2) this.pumpTimer = setTimeout(this.pump, delay - 1);
+    else this.pumpImmediate = setImmediate(this.pump);
+  }
+
+  private pickWorkload(index: number): number {
+    const cw = this.cumWeights;
+    if (cw.length === 1) return 0;
+    const u = hashUnit(this.s.load.seed, index);
+    let i = 0;
+    while (u >= cw[i] && i < cw.length - 1) i++;
+    return i;
+  }
+
+  private send(intended: number, t: number, measured: boolean): void {
+    const wi = this.pickWorkload(this.slots.index);
+    const wl = this.wls[wi];
+    const reqs = wl.prep.requests;
+    const req = reqs[wl.bodyIndex];
+    wl.bodyIndex = wl.bodyIndex + 1 === reqs.length ? 0 : wl.bodyIndex + 1;
+    const ctx = this.free.pop()!;
+    this.inFlight++;
+    if (measured) {
+      wl.counters[C.sent]++;
+      wl.counters[C.inFlight]++;
+      this.dispatchLag.recordValue(Math.round((t - intended) * 1000));
+    }
+    ctx.start(wl, req, intended, t, measured);
+    this.pool.dispatch(ctx.opts, ctx);
+  }
+
+  // ---- completion -------------------------------------------------------------------------
+
+  /** Called once per request, whatever its outcome. `errClass` null means the response was ok. */
+  complete(ctx: Ctx, errClass: string | null, message: string | null): void {
+    const t = now();
+    const wl = ctx.wl!;
+    if (ctx.measured && !this.aborted) {
+      const c = wl.counters;
+      c[C.inFlight]--;
+      if (errClass === null) {
+        c[C.ok]++;
+        const h = wl.hist;
+        const latencyUs = Math.round((t - ctx.intended) * 1000);
+        h[M.latency].recordValue(latencyUs);
+        if (ctx.sentAt === ctx.sentAt) {
+          h[M.serviceTime].recordValue(Math.round((t - ctx.sentAt) * 1000));
+          h[M.scheduleLag].recordValue(Math.max(0, Math.round((ctx.sentAt - ctx.intended) * 1000)));
+        }
+        let meets = this.s.slo.latencyMs === undefined || latencyUs <= this.s.slo.latencyMs * 1000;
+        if (wl.prep.generative) meets = this.recordGenerative(ctx, wl, t) && meets;
+        if (meets) c[C.sloMet]++;
+      } else {
+        const idx = errClass.startsWith('http_') ? N_FIXED_ERR + (Number(errClass.slice(5)) - 100) : ERR_INDEX[errClass];
+        wl.errors[idx >= 0 && idx < ERR_SLOTS ? idx : ERR_INDEX.invalid_response]++;
+        if (message !== null && this.samples[errClass] === undefined) this.samples[errClass] = this.redactor.redact(message).slice(0, 300);
+      }
+    } else if (ctx.measured) {
+      wl.counters[C.inFlight]--;
+    }
+    this.inFlight--;
+    ctx.release();
+    this.free.push(ctx);
+    if (this.waitingForSlot) {
+      this.waitingForSlot = false;
+      this.pump();
+    } else if (this.stopping && this.inFlight === 0) {
+      this.finish();
+    }
+  }
+
+  /** Token metrics of a finished generative request; returns whether its token SLOs were met. */
+  private recordGenerative(ctx: Ctx, wl: WlState, t: number): boolean {
+    const h = wl.hist;
+    const c = wl.counters;
+    const slo = this.s.slo;
+    let meets = true;
+    let outTokens: number;
+    let inTokens: number;
+    if (wl.prep.stream) {
+      const p = ctx.sse!;
+      outTokens = p.usageCompletionTokens >= 0 ? p.usageCompletionTokens : p.tokensFromChunks;
+      inTokens = p.usagePromptTokens >= 0 ? p.usagePromptTokens : ctx.req!.inputTokens;
+      if (p.firstTokenMs === p.firstTokenMs) {
+        const ttftUs = Math.round((p.firstTokenMs - ctx.sentAt) * 1000);
+        h[M.ttft].recordValue(Math.max(0, ttftUs));
+        if (slo.ttftMs !== undefined && ttftUs > slo.ttftMs * 1000) meets = false;
+        if (outTokens > 1) {
+          const tpotUs = Math.round(((p.lastTokenMs - p.firstTokenMs) * 1000) / (outTokens - 1));
+          h[M.tpot].recordValue(tpotUs);
+          if (slo.tpotMs !== undefined && tpotUs > slo.tpotMs * 1000) meets = false;
+        }
+        if (slo.itlMs !== undefined && ctx.maxGapMs > slo.itlMs) meets = false;
+      } else {
+        meets = slo.ttftMs === undefined;
+      }
+    } else {
+      outTokens = ctx.completionTokens;
+      inTokens = ctx.promptTokens >= 0 ? ctx.promptTokens : ctx.req!.inputTokens;
+      if (slo.ttftMs !== undefined && (t - ctx.sentAt) > slo.ttftMs) meets = false;
+    }
+    h[M.outputTokens].recordValue(Math.max(0, outTokens));
+    h[M.inputTokens].recordValue(Math.max(0, inTokens));
+    c[C.outputTokens] += outTokens;
+    c[C.inputTokens] += inTokens;
+    if (outTokens < ctx.req!.outputTokens) c[C.short]++;
+    return meets;
+  }
+
+  /** StreamObserver: a content chunk with `tokens` tokens arrived at `nowMs` for the current ctx. */
+  onToken(nowMs: number, tokens: number): void {
+    const ctx = this.streaming!;
+    if (ctx.lastTokenAt === ctx.lastTokenAt && ctx.measured) {
+      const gap = nowMs - ctx.lastTokenAt;
+      const perTokenMs = gap / tokens;
+      if (perTokenMs > ctx.maxGapMs) ctx.maxGapMs = perTokenMs;
+      recordItl(ctx.wl!.recordItl, gap, tokens);
+    }
+    ctx.lastTokenAt = nowMs;
+  }
+
+  /** The ctx whose stream is being parsed right now (parsing is synchronous, one at a time). */
+  streaming: Ctx | null = null;
+
+  // ---- deadlines and intervals ------------------------------------------------------------
+
+  private checkDeadlines(): void {
+    const limit = this.s.target.timeoutMs;
+    const t = now();
+    for (const c of this.all) {
+      if (c.active && t - c.dispatchedAt > limit) c.abort(timeoutError);
+    }
+  }
+
+  private scheduleFlush(): void {
+    const next = this.measureStart + (this.intervalIndex + 1) * this.task.intervalMs;
+    const delay = Math.max(0, next - now());
+    this.timers.push(
+      setTimeout(() => {
+        this.flush(false);
+        if (!this.aborted) this.scheduleFlush();
+      }, delay),
+    );
+  }
+
+  /** Posts the interval's counters and encoded histograms, then resets them. */
+  private flush(final: boolean): void {
+    // Intervals are counted from the measured start; the warm-up's recordings are discarded.
+    const t = now();
+    if (t < this.measureStart && !final) {
+      this.resetAll();
+      return;
+    }
+    const workloads: WorkloadInterval[] = this.wls.map((wl) => {
+      const c = wl.counters;
+      const errors: Record<string, number> = {};
+      for (let i = 0; i < ERR_SLOTS; i++) {
+        if (wl.errors[i] > 0) errors[i < N_FIXED_ERR ? ERROR_CLASSES[i] : `http_${i - N_FIXED_ERR + 100}`] = wl.errors[i];
+      }
+      const hist: Partial<Record<MetricName, string>> = {};
+      for (let i = 0; i < N_METRICS; i++) if (wl.hist[i].totalCount > 0) hist[METRICS[i]] = encode(wl.hist[i]);
+      return {
+        sent: c[C.sent],
+        ok: c[C.ok],
+        errors,
+        dropped: c[C.dropped],
+        inFlight: c[C.inFlight],
+        outputTokens: c[C.outputTokens],
+        inputTokens: c[C.inputTokens],
+        sloMet: c[C.sloMet],
+        short: c[C.short],
+        hist,
+      };
+    });
+    const elu = performance.eventLoopUtilization(this.elu);
+    this.elu = performance.eventLoopUtilization();
+    const rec: IntervalRecord = {
+      type: 'interval',
+      shard: this.task.shard,
+      worker: this.task.worker,
+      index: this.intervalIndex,
+      workloads,
+      health: {
+        loopLagUs: this.loopLag.totalCount ? encode(this.loopLag) : undefined,
+        dispatchLagUs: this.dispatchLag.totalCount ? encode(this.dispatchLag) : undefined,
+        elu: Math.round(elu.utilization * 1000) / 1000,
+      },
+      errorSamples: Object.keys(this.samples).length ? { ...this.samples } : undefined,
+    };
+    this.task.port.postMessage(rec);
+    this.resetAll();
+    this.intervalIndex++;
+  }
+
+  private resetAll(): void {
+    for (const wl of this.wls) {
+      const inflight = wl.counters[C.inFlight];
+      wl.counters.fill(0);
+      wl.counters[C.inFlight] = inflight;
+      wl.errors.fill(0);
+      for (const h of wl.hist) h.reset();
+    }
+    this.loopLag.reset();
+    this.dispatchLag.reset();
+    for (const k of Object.keys(this.samples)) delete this.samples[k];
+  }
+}
+
+const timeoutError = Object.assign(new Error(TIMEOUT_MARK), { name: TIMEOUT_MARK });
+
+/**
+ * One in-flight request: undici's handler object, reused from a free list. It holds the request's
+ * instants and its response parser; nothing here is allocated per request except what undici and
+ * JSON.parse allocate themselves.
+ */
+class Ctx implements Dispatcher.DispatchHandler {
+  wl: WlState | null = null;
+  req: PreparedRequest | null = null;
+  active = false;
+  measured = false;
+  intended = 0;
+  dispatchedAt = 0;
+  sentAt = NaN;
+  status = 0;
+  lastTokenAt = NaN;
+  maxGapMs = 0;
+  promptTokens = -1;
+  completionTokens = 0;
+  sse: SseTokenParser | null = null;
+  private sseKind: string = '';
+  private readonly body = new JsonBodyCollector();
+  private controller: Dispatcher.DispatchController | null = null;
+  private pendingAbort: Error | null = null;
+  private ended = false;
+  readonly opts: Dispatcher.DispatchOptions & { body: Buffer | null };
+
+  constructor(
+    private readonly w: Worker,
+    readonly id: number,
+  ) {
+    this.opts = { path: '/', method: 'POST', headers: [] as string[], body: null, ...(w.servername ? { servername: w.servername } : {}) } as never;
+  }
+
+  start(wl: WlState, req: PreparedRequest, intended: number, t: number, measured: boolean): void {
+    this.wl = wl;
+    this.req = req;
+    this.active = true;
+    this.ended = false;
+    this.measured = measured;
+    this.intended = intended;
+    this.dispatchedAt = t;
+    this.sentAt = NaN;
+    this.status = 0;
+    this.lastTokenAt = NaN;
+    this.maxGapMs = 0;
+    this.promptTokens = -1;
+    this.completionTokens = 0;
+    this.controller = null;
+    this.pendingAbort = null;
+    const o = this.opts as { path: string; headers: readonly string[]; body: Buffer | null };
+    o.path = wl.prep.path;
+    o.headers = wl.prep.headers;
+    o.body = req.body;
+    if (wl.prep.stream) {
+      const kind = wl.prep.kind === 'chat' ? 'chat' : 'completion';
+      if (!this.sse || this.sseKind !== kind) {
+        this.sse = new SseTokenParser(kind);
+        this.sseKind = kind;
+      }
+      this.sse.reset(this.w);
+    }
+    // Bodies are collected on every kind: for the answer, or for the message an error body carries.
+    this.body.reset(this.w.maxBodyBytes);
+  }
+
+  release(): void {
+    this.active = false;
+    this.wl = null;
+    this.req = null;
+    this.controller = null;
+  }
+
+  abort(err: Error): void {
+    if (!this.active || this.ended) return;
+    if (this.controller) this.controller.abort(err);
+    else this.pendingAbort = err;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.pendingAbort) {
+      controller.abort(this.pendingAbort);
+      return;
+    }
+    if (this.sentAt !== this.sentAt) this.sentAt = performance.now();
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.wl!.prep.stream && this.status >= 200 && this.status < 300) {
+      const t = performance.now();
+      this.w.streaming = this;
+      this.sse!.push(chunk, t);
+      this.w.streaming = null;
+    } else {
+      this.body.push(chunk);
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const st = this.status;
+    if (st < 200 || st >= 300) {
+      const msg = errorMessageOf(this.body.json());
+      this.w.complete(this, `http_${st}`, msg ? `HTTP ${st}: ${msg}` : `HTTP ${st}`);
+      return;
+    }
+    const prep = this.wl!.prep;
+    if (prep.stream) {
+      const p = this.sse!;
+      const t = performance.now();
+      this.w.streaming = this;
+      p.end(t);
+      this.w.streaming = null;
+      if (p.errorClass !== null) this.w.complete(this, p.errorClass, p.errorMessage);
+      else this.w.complete(this, null, null);
+      return;
+    }
+    if (this.body.overCap) {
+      this.w.complete(this, 'invalid_response', `response body over ${this.body.bytes} bytes cap`);
+      return;
+    }
+    const json = this.body.json();
+    if (prep.generative) {
+      const r = parseCompletionResponse(prep.kind === 'chat' ? 'chat' : 'completion', json);
+      if ('error' in r) {
+        this.w.complete(this, 'invalid_response', r.error);
+        return;
+      }
+      this.promptTokens = r.promptTokens;
+      this.completionTokens = r.completionTokens;
+      this.w.complete(this, null, null);
+      return;
+    }
+    if (json === undefined || !checkPredictResponse(prep.kind as 'predict', json)) {
+      this.w.complete(this, 'invalid_response', json === undefined ? 'response is not valid JSON' : 'response lacks predictions');
+      return;
+    }
+    this.w.complete(this, null, null);
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    if (this.ended || !this.active) return;
+    this.ended = true;
+    this.w.complete(this, classifyError(err), describeError(err));
+  }
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+const cli = join(root, 'dist', 'cli', 'main.js');
+
+function servebench(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+}
+
+describe('the built CLI', () => {
+  it('runs the quick start against the embedded mock and writes the report set', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+    const r = servebench(['run', 'scenarios/quickstart.yaml', '--out', out, '--set', 'load.duration=3s', '--set', 'load.warmup=1s']);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+    expect(r.status).toBe(0);
+    for (const f of ['summary.json', 'summary.csv', 'timeseries.csv', 'percentiles.csv', 'results.ndjson', 'report.html']) expect(existsSync(join(out, f)), f).toBe(true);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.scenario.name).toBe('quickstart');
+    expect(s.totals.sent).toBe(600);
+    expect(s.totals.ok).toBe(600);
+    expect(s.target.url).toBe('embedded');
+    expect(r.stdout).toContain('fraud-predict');
+    expect(r.stdout).toContain('report.html');
+    // No leftovers of atomic writes.
+    expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('rebuilds the report set from results.ndjson alone', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+    expect(servebench(['run', 'scenarios/quickstart.yaml', '--out', out, '--quiet', '--set', 'load.duration=2s', '--set', 'load.warmup=0s']).status).toBe(0);
+    const before = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const r = servebench(['report', out]);
+    expect(r.status).toBe(0);
+    const after = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(after.totals).toEqual(before.totals);
+    expect(after.metrics.latency.p99).toBe(before.metrics.latency.p99);
+  });
+
+  it('rejects a bad scenario with exit 2, file:line:col and field, no stack', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+    const f = join(dir, 'bad.yaml');
+    writeFileSync(f, ['name: bad', 'target:', '  url: embedded', '  deployment: fraud', 'workloads:', '  - name: p', '    kind: predict', '    model: fraud', '    body: { inputs: [[1]] }', 'load:', '  rsp: 10', ''].join('\n'));
+    for (const cmd of ['validate', 'run']) {
+      const r = servebench([cmd, f]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`${f}:11:3`);
+      expect(r.stderr).toContain("unknown key 'rsp'; did you mean 'rps'?");
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('exits 3 when the target cannot be reached', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+    const f = join(dir, 'down.yaml');
+    writeFileSync(f, ['name: down', 'target:', '  url: http://127.0.0.1:9', '  deployment: fraud', 'workloads:', '  - name: p', '    kind: predict', '    model: fraud', '    body: { inputs: [[1]] }', 'load:', '  rps: 10', '  duration: 1s', ''].join('\n'));
+    const r = servebench(['run', f, '--out', join(dir, 'out')]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('cannot reach http://127.0.0.1:9');
+  });
+
+  it('names an unset environment variable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+    const f = join(dir, 'env.yaml');
+    writeFileSync(f, ['name: env', 'target:', '  url: embedded', '  deployment: fraud', '  apiKey: ${SB_TEST_UNSET_KEY}', 'workloads:', '  - name: p', '    kind: predict', '    model: fraud', '    body: { inputs: [[1]] }', 'load:', '  rps: 10', ''].join('\n'));
+    const r = servebench(['validate', f]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('SB_TEST_UNSET_KEY');
+  });
+});
