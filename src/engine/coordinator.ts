@@ -204,13 +204,17 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
       const cpuStart = process.cpuUsage();
       const wallStart = performance.now();
       const tasks: Array<Promise<WorkerResult | { worker: number; error: { code: string; message: string } }>> = [];
+      const drained: Array<Promise<void>> = [];
       for (let k = 0; k < workers; k++) {
         const ch = new MessageChannel();
         control.add(ch.port1);
-        ch.port1.on('message', (m: IntervalRecord | { type: 'ready' }) => {
+        let portDone!: () => void;
+        drained.push(new Promise<void>((res) => (portDone = res)));
+        ch.port1.on('message', (m: IntervalRecord | { type: 'ready' } | { type: 'done' }) => {
           if (m.type === 'ready') {
             if (++readyCount === workers) allReady();
-          } else onInterval(m);
+          } else if (m.type === 'done') portDone();
+          else onInterval(m);
         });
         const task: WorkerTask = {
           scenario: s,
@@ -244,6 +248,8 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
       send({ type: 'start', startEpochMs });
 
       const results = await Promise.all(tasks);
+      // Every record a worker posted is in before the run is closed (a dead worker posts no 'done').
+      await Promise.race([Promise.all(drained), new Promise((res) => setTimeout(res, 2000).unref())]);
       const cpu = process.cpuUsage(cpuStart);
       const wallMs = performance.now() - wallStart;
       const workerErrors = results.filter((r): r is { worker: number; error: { code: string; message: string } } => 'error' in r).map((r) => ({ worker: r.worker, ...r.error }));
