@@ -29,6 +29,25 @@ describe('the built CLI', () => {
     expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  it('runs the streamed chat quick start and reports token metrics', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+    const r = servebench(['run', 'scenarios/chat-quickstart.yaml', '--out', out, '--quiet', '--set', 'load.duration=3s', '--set', 'load.warmup=0s']);
+    expect(r.status).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.totals.errors).toBe(0);
+    expect(s.totals.ok).toBeGreaterThan(5);
+    expect(s.metrics.ttft.count).toBe(s.totals.ok);
+    // ignoreEos with 64 tokens asked: every stream carries exactly 64 output tokens.
+    expect(s.totals.outputTokens).toBe(64 * s.totals.ok);
+    expect(s.metrics.itl.mean).toBeGreaterThan(5);
+  });
+
+  it('validates the real-deployment example once its key is set', () => {
+    const r = servebench(['validate', 'scenarios/hopsworks-vllm.yaml'], { HOPSWORKS_API_KEY: 'not-a-real-key' });
+    expect(r.status).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain('not-a-real-key');
+  });
+
   it('rebuilds the report set from results.ndjson alone', () => {
     const out = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
     expect(servebench(['run', 'scenarios/quickstart.yaml', '--out', out, '--quiet', '--set', 'load.duration=2s', '--set', 'load.warmup=0s']).status).toBe(0);
