@@ -8,6 +8,7 @@
  * service; dropped requests at seconds 40–42; the generator falling behind between seconds 30 and
  * 36 (so `generator.saturated` is set); thresholds of which some pass and some fail.
  */
+import { Rng } from '../../src/util/random.js';
 import { encode, newRecorder, type Histogram } from '../../src/metrics/hdr.js';
 import { emptyWorkloadInterval, SCHEMA_VERSION, type EndRecord, type IntervalRecord, type MetricName, type RunInfo, type RunRecord, type WorkloadInterval } from '../../src/metrics/records.js';
 import { buildSummary, type Summary } from '../../src/metrics/summary.js';
@@ -39,16 +40,10 @@ const WORKLOADS: WlDef[] = [
   { name: 'summarize', kind: 'completion', model: 'llama-3.1-8b-instruct', weight: 1, stream: false },
 ];
 
-/** mulberry32: a tiny seeded PRNG. */
+/** The project's own seeded generator, so sample data is repeatable. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 export function sampleRecords(opts: SampleOptions = {}): RunRecord[] {
