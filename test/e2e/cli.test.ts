@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,25 @@ describe('the built CLI', () => {
     const r = servebench(['validate', 'scenarios/hopsworks-vllm.yaml'], { HOPSWORKS_API_KEY: 'not-a-real-key' });
     expect(r.status).toBe(0);
     expect(r.stdout + r.stderr).not.toContain('not-a-real-key');
+  });
+
+  it('on SIGINT stops, writes every report from what was measured, and exits 130', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+    const child = spawn(process.execPath, [cli, 'run', 'scenarios/quickstart.yaml', '--out', out, '--set', 'load.warmup=0s'], { cwd: root });
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += String(d);
+      // Interrupt once the first measured second has been reported.
+      if (err.includes('[   1s]') && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((res) => child.on('exit', res));
+    expect(code).toBe(130);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.interrupted).toBe(true);
+    expect(s.totals.sent).toBeGreaterThan(100);
+    expect(s.totals.sent).toBe(s.totals.ok + s.totals.errors);
+    expect(s.durationS).toBeLessThan(10);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
   });
 
   it('rebuilds the report set from results.ndjson alone', () => {
