@@ -4,7 +4,7 @@
  * percentiles come from merged histograms, never from averaged percentiles.
  */
 import { ServebenchError } from '../errors.js';
-import { addEncoded, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
+import { addEncoded, decode, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import {
   METRICS,
   SCHEMA_VERSION,
@@ -190,10 +190,6 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
         target.sloMet += w.sloMet;
         target.short += w.short;
         addCounts(target.errors, w.errors);
-        for (const m of METRICS) {
-          const b64 = w.hist[m];
-          if (b64) addEncoded(histFor(target.hist, m), b64);
-        }
       }
       const row = rows![i];
       row.sent += w.sent;
@@ -202,8 +198,18 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
       row.dropped += w.dropped;
       row.inFlight += w.inFlight;
       row.tokens += w.outputTokens;
-      if (w.hist.latency) addEncoded(row.lat, w.hist.latency);
-      if (w.hist.ttft) addEncoded(row.ttft, w.hist.ttft);
+      // Decoding dominates building a long run's summary: decode each histogram once and add it
+      // to every total it belongs to (workload, run, and the second's row).
+      for (const m of METRICS) {
+        const b64 = w.hist[m];
+        if (!b64) continue;
+        const h = decode(b64);
+        histFor(acc.hist, m).add(h);
+        histFor(all.hist, m).add(h);
+        if (m === 'latency') row.lat.add(h);
+        else if (m === 'ttft') row.ttft.add(h);
+        h.destroy();
+      }
     });
   }
 
