@@ -16,6 +16,7 @@ import { progressLine, summaryText } from '../report/console.js';
 import { registerDefaultWriters } from '../report/index.js';
 import { Redactor } from '../util/redact.js';
 import { startMock, mockConfigFrom } from '../mock/index.js';
+import { shardDirSuffix } from '../schedule/shard.js';
 
 export interface Out {
   out(line: string): void;
@@ -65,8 +66,7 @@ export async function cmdRun(file: string, opts: RunCmdOptions, o: Out): Promise
 
 export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOptions, o: Out): Promise<number> {
   const redactor = new Redactor([scenario.target.apiKey]);
-  const shardSuffix = opts.shard && opts.shard.count > 1 ? `-shard${opts.shard.index}of${opts.shard.count}` : '';
-  const dir = resolve(opts.out ?? defaultOutDir(scenario.name + shardSuffix));
+  const dir = resolve(opts.out ?? defaultOutDir(scenario.name) + shardDirSuffix(opts.shard));
   mkdirSync(dir, { recursive: true });
   const sink = new NdjsonSink(join(dir, RESULTS_FILE));
   let lastProgressLen = 0;

@@ -15,6 +15,7 @@ import {
   type RunInfo,
   type RunRecord,
 } from './records.js';
+import { mergeInfoOf, type MergeInfo } from './merge.js';
 
 export interface MetricSummary extends Stats {
   unit: 'ms' | 'tokens';
@@ -98,6 +99,8 @@ export interface Summary {
     workerErrors: EndRecord['workerErrors'];
   };
   timeseries: TimeseriesRow[];
+  /** Set on a run built by `servebench merge`: its shards, and which are missing when partial. */
+  merge?: MergeInfo;
 }
 
 /** Above this p99 of dispatch lag the generator, not the server, set the pace. */
@@ -152,7 +155,9 @@ export interface BuildOptions {
 export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions = {}): Summary {
   const starts = records.filter((r) => r.type === 'start');
   if (starts.length === 0) throw new ServebenchError('E_RESULTS', 'no start record: this is not a servebench results file');
-  const run = starts[0].run;
+  // A merged run describes itself in its merge record (target rate of all its shards, earliest start).
+  const merge = mergeInfoOf(records);
+  const run = records.find((r) => r.type === 'merge')?.run ?? starts[0].run;
   const ends = records.filter((r): r is EndRecord => r.type === 'end');
   const intervals = records.filter((r): r is IntervalRecord => r.type === 'interval');
 
@@ -289,6 +294,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   const ends0 = ends[0];
   const workerErrors = ends.flatMap((e) => e.workerErrors);
   for (const e of workerErrors) warnings.push(`worker ${e.worker} failed: ${e.message}`);
+  if (merge?.partial) warnings.push(`partial merge: ${merge.shards.length} of ${merge.shardCount} shards; missing ${merge.missing.join(', ')} (merged with --allow-partial)`);
 
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -318,6 +324,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
       workerErrors,
     },
     timeseries,
+    ...(merge ? { merge } : {}),
   };
 }
 
