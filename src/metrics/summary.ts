@@ -4,6 +4,7 @@
  * percentiles come from merged histograms, never from averaged percentiles.
  */
 import { ServebenchError } from '../errors.js';
+import { evaluateThresholds } from './thresholds.js';
 import { addEncoded, decode, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import {
   METRICS,
@@ -79,6 +80,8 @@ export interface Summary {
   startedAt: string;
   durationS: number;
   interrupted: boolean;
+  /** Why the run stopped early (an abortOnFail threshold), when it did. */
+  stopReason?: string;
   shards: string[];
   load: RunInfo['load'] & { targetRps: number; achievedRps: number };
   totals: Totals;
@@ -296,7 +299,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   for (const e of workerErrors) warnings.push(`worker ${e.worker} failed: ${e.message}`);
   if (merge?.partial) warnings.push(`partial merge: ${merge.shards.length} of ${merge.shardCount} shards; missing ${merge.missing.join(', ')} (merged with --allow-partial)`);
 
-  return {
+  const summary: Summary = {
     schemaVersion: SCHEMA_VERSION,
     servebenchVersion: run.servebenchVersion,
     scenario: run.scenario,
@@ -304,6 +307,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     startedAt: run.startedAt,
     durationS: round(durationS),
     interrupted,
+    ...(ends.find((e) => e.stopReason) ? { stopReason: ends.find((e) => e.stopReason)!.stopReason } : {}),
     shards: [...new Set(starts.map((s) => s.run.shard))].sort(),
     load: { ...run.load, targetRps: run.load.targetRps, achievedRps },
     totals: all.totals,
@@ -326,6 +330,8 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     timeseries,
     ...(merge ? { merge } : {}),
   };
+  summary.thresholds = evaluateThresholds(summary, run.thresholds);
+  return summary;
 }
 
 function pct(h: Histogram, p: number): number {

@@ -116,5 +116,8 @@ export interface ResolvedScenario {
   readonly workloads: readonly ResolvedWorkload[];
   readonly load: ResolvedLoad;
   readonly slo: ResolvedSlo;
+  /** Threshold expressions, validated (src/metrics/thresholds.ts). */
   readonly thresholds: readonly string[];
+  /** Thresholds that stop the run once they fail, checked from `delayMs` after the measured start. */
+  readonly abortOnFail: readonly { readonly expr: string; readonly delayMs: number }[];
 }
