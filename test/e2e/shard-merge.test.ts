@@ -45,13 +45,16 @@ describe('three shard processes merged into one run', () => {
         'workloads:',
         '  - { name: fraud-predict, kind: predict, model: fraud, body: { inputs: [[1, 2]] } }',
         `load: { type: constant, rps: ${RPS}, duration: ${DURATION_S}s, warmup: 0s, workers: 1, connections: 8 }`,
+        // Passes only on the whole plan: each shard alone fails it, the merged run passes.
+        `thresholds: ["totals.sent >= ${RPS * DURATION_S}", "errors.rate < 1%"]`,
         '',
       ].join('\n'),
     );
     // One common start far enough ahead for three Node processes to boot on a busy 2-core machine.
-    const startAt = Date.now() + 4000;
+    const startAt = Date.now() + 6000;
     const runs = await Promise.all([0, 1, 2].map((i) => runShard(scenarioFile, `${i}/3`, startAt, shardDir(i))));
-    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    // Exit 1: a third of the plan fails `totals.sent >= plan` on its own.
+    for (const r of runs) expect(r.code, r.stderr).toBe(1);
   });
 
   afterAll(async () => {
@@ -70,11 +73,15 @@ describe('three shard processes merged into one run', () => {
     expect(s.shards).toEqual(['0/3', '1/3', '2/3']);
     expect(s.merge).toMatchObject({ shardCount: 3, partial: false, missing: [] });
     expect(s.load.targetRps).toBe(RPS);
+    // Thresholds are evaluated on the merged run, not taken from the shards.
+    expect(s.thresholds.map((t: { ok: boolean }) => t.ok)).toEqual([true, true]);
+    expect(s.thresholds[0].value).toBe(RPS * DURATION_S);
     // Each shard ran its own third of the slots.
     const parts = [0, 1, 2].map((i) => summaryOf(shardDir(i)));
     expect(parts.map((p) => p.shards)).toEqual([['0/3'], ['1/3'], ['2/3']]);
     expect(parts.reduce((a, p) => a + p.totals.sent, 0)).toBe(s.totals.sent);
     for (const p of parts) expect(p.totals.sent).toBe(RPS * DURATION_S / 3);
+    for (const p of parts) expect(p.thresholds[0]).toMatchObject({ ok: false, value: RPS * DURATION_S / 3 });
 
     // Merged percentiles are those of the shards' own histograms merged by hand.
     await initWebAssembly();
@@ -88,7 +95,13 @@ describe('three shard processes merged into one run', () => {
     // Time series rows hold all three shards' requests of each second.
     const rows = s.timeseries.filter((x: { workload: string }) => x.workload === 'fraud-predict');
     expect(rows.reduce((a: number, x: { sent: number }) => a + x.sent, 0)).toBe(s.totals.sent);
-    expect(rows.length).toBeLessThanOrEqual(DURATION_S + 1);
+    // One --start-at: the shards' seconds are the same seconds, so each merged row is their sum.
+    type Row = { workload: string; second: number; sent: number; ok: number };
+    const sumAt = (sec: number, k: 'sent' | 'ok') => parts.reduce((a, p) => a + p.timeseries.filter((x: Row) => x.second === sec).reduce((b: number, x: Row) => b + x[k], 0), 0);
+    for (const row of rows as Row[]) {
+      expect(row.sent, `second ${row.second}`).toBe(sumAt(row.second, 'sent'));
+      expect(row.ok, `second ${row.second}`).toBe(sumAt(row.second, 'ok'));
+    }
 
     // `servebench report` rebuilds the merged run from its merged results.ndjson.
     const again = servebench(['report', out]);
@@ -112,7 +125,9 @@ describe('three shard processes merged into one run', () => {
   it('with --allow-partial merges what is there and says it is partial', () => {
     const out = join(work, 'partial');
     const r = servebench(['merge', shardDir(0), shardDir(2), '--out', out, '--allow-partial']);
-    expect(r.status, r.stderr).toBe(0);
+    // Two thirds of the plan: `totals.sent >= plan` fails on the merged result, so exit 1.
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/FAIL\s+totals\.sent >= 120/);
     expect(r.stdout).toContain('PARTIAL: missing 1/3');
     const s = summaryOf(out);
     expect(s.merge).toMatchObject({ partial: true, missing: ['1/3'], shards: ['0/3', '2/3'] });
@@ -124,8 +139,9 @@ describe('three shard processes merged into one run', () => {
 
   it('refuses results of a different scenario (exit 2)', async () => {
     const other = join(work, 'other-1');
-    const r = await runShard(scenarioFile, '1/3', Date.now() + 2500, other, ['--set', `load.rps=${RPS + 3}`]);
-    expect(r.code, r.stderr).toBe(0);
+    const r = await runShard(scenarioFile, '1/3', Date.now() + 5000, other, ['--set', `load.rps=${RPS + 3}`]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(existsSync(join(other, 'results.ndjson'))).toBe(true);
     const m = servebench(['merge', shardDir(0), other, shardDir(2), '--out', join(work, 'mixed')]);
     expect(m.status).toBe(2);
     expect(m.stderr).toContain('error: these results come from different scenarios and cannot be merged');
