@@ -19,6 +19,10 @@ import { compiledSibling } from './paths.js';
 import type { ControlMessage, WorkerResult, WorkerTask } from './worker.js';
 import { startMockInThread, mockConfigFrom, type MockServer } from '../mock/index.js';
 import { Redactor } from '../util/redact.js';
+import { workerErrorWarning } from '../metrics/summary.js';
+import { DEFAULTS } from '../scenario/schema.js';
+
+const DEFAULT_MAX_RESPONSE_BYTES = DEFAULTS.maxResponseBytes;
 
 export interface Progress {
   second: number;
@@ -199,6 +203,7 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
       };
 
       let readyCount = 0;
+      let failedWorkers = 0;
       let allReady!: () => void;
       const ready = new Promise<void>((res) => (allReady = res));
       const cpuStart = process.cpuUsage();
@@ -225,7 +230,7 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
           shard,
           port: ch.port2,
           intervalMs: opts.intervalMs ?? 1000,
-          maxBodyBytes: 16 * 1024 * 1024,
+          maxBodyBytes: s.target.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
         };
         tasks.push(
           piscina.run(task, { transferList: [ch.port2] }).then(
@@ -233,6 +238,9 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
             (err: unknown) => {
               const e = err as { code?: string; message?: string };
               if (++readyCount === workers) allReady();
+              failedWorkers++;
+              // Told at once, not only in the summary: the user sees the rate fall as it happens.
+              warn(workerErrorWarning({ worker: k, message: redactor.redact(e.message ?? String(err)) }, failedWorkers, workers));
               return { worker: k, error: { code: e.code ?? 'E_WORKER', message: redactor.redact(e.message ?? String(err)) } };
             },
           ),
@@ -253,10 +261,12 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
       const cpu = process.cpuUsage(cpuStart);
       const wallMs = performance.now() - wallStart;
       const workerErrors = results.filter((r): r is { worker: number; error: { code: string; message: string } } => 'error' in r).map((r) => ({ worker: r.worker, ...r.error }));
-      if (workerErrors.length === workers) {
-        throw new ServebenchError('E_WORKER', `every worker failed: ${workerErrors[0].message}`);
-      }
       const interrupted = stopRequested !== null || results.some((r) => 'interrupted' in r && r.interrupted);
+      if (workerErrors.length === workers) {
+        // Close results.ndjson properly first, so `servebench report` can still read what was measured.
+        emit({ type: 'end', shard, measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, true), interrupted: true, cpuPercent: 0, workerErrors, endedAt: new Date().toISOString() });
+        throw new ServebenchError('E_WORKER', `every worker failed: ${workerErrors[0].message}`, { hint: 'results.ndjson holds the intervals measured before; --verbose shows more' });
+      }
       const end: EndRecord = {
         type: 'end',
         shard,

@@ -31,6 +31,8 @@ export interface Totals {
   dropped: number;
   outputTokens: number;
   inputTokens: number;
+  /** Extra attempts made by target.retry (not in `sent`: a request counts once, by its final outcome). */
+  retries: number;
 }
 
 export interface WorkloadSummary {
@@ -112,7 +114,7 @@ interface WlAcc {
 }
 
 function newTotals(): Totals {
-  return { scheduled: 0, sent: 0, completed: 0, ok: 0, errors: 0, dropped: 0, outputTokens: 0, inputTokens: 0 };
+  return { scheduled: 0, sent: 0, completed: 0, ok: 0, errors: 0, dropped: 0, outputTokens: 0, inputTokens: 0, retries: 0 };
 }
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
@@ -187,6 +189,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
         target.totals.dropped += w.dropped;
         target.totals.outputTokens += w.outputTokens;
         target.totals.inputTokens += w.inputTokens;
+        target.totals.retries += w.retries ?? 0;
         target.sloMet += w.sloMet;
         target.short += w.short;
         addCounts(target.errors, w.errors);
@@ -288,7 +291,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   }
   const ends0 = ends[0];
   const workerErrors = ends.flatMap((e) => e.workerErrors);
-  for (const e of workerErrors) warnings.push(`worker ${e.worker} failed: ${e.message}`);
+  for (const e of workerErrors) warnings.push(workerErrorWarning(e, workerErrors.length, run.load.workers * Math.max(1, ends.length)));
 
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -319,6 +322,12 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     },
     timeseries,
   };
+}
+
+/** Says what a dead worker cost: the run went on without it, or (every worker gone) it stopped. */
+export function workerErrorWarning(e: { worker: number; message: string }, failed: number, workers: number): string {
+  const after = failed < workers ? `the run went on with the other ${workers - failed} of ${workers} workers` : 'every worker failed, so the run stopped';
+  return `worker ${e.worker} failed: ${e.message}; ${after}; its requests in flight and its unfinished interval are not counted`;
 }
 
 function pct(h: Histogram, p: number): number {

@@ -421,6 +421,9 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
     timeoutMs: t.timeout,
     connectTimeoutMs: t.connectTimeout,
     ...(t.mock !== undefined ? { mock: t.mock } : {}),
+    ...(t.firstByteTimeout !== undefined ? { firstByteTimeoutMs: t.firstByteTimeout } : {}),
+    maxResponseBytes: t.maxResponseBytes,
+    ...(t.retry !== undefined ? { retry: { on: t.retry.on, max: t.retry.max, backoffMs: t.retry.backoff } } : {}),
   };
 
   const l = d.load;
