@@ -55,6 +55,8 @@ export function summaryText(s: Summary, color: boolean): string {
       `  ${s.target.url} (${s.target.routing} routing)  ${s.load.type} ${s.load.targetRps ? `${s.load.targetRps} rps` : ''} for ${s.durationS} s${s.interrupted ? paint(color, 33, '  [interrupted]') : ''}`,
   );
   out.push(`total: ${t.scheduled} scheduled, ${t.sent} sent, ${t.ok} ok, ${t.errors} errors, ${t.dropped} dropped; achieved ${s.load.achievedRps} rps`);
+  // Extra attempts are not requests: shown apart so sent = ok + errors still reads true.
+  if (t.retries) out.push(`retries: ${t.retries} extra attempts (target.retry); errors count each request's final outcome`);
   for (const w of s.workloads) out.push('', workloadTable(w, color));
   const samples = Object.entries(s.errorSamples);
   if (samples.length) {
