@@ -239,6 +239,9 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
               const e = err as { code?: string; message?: string };
               if (++readyCount === workers) allReady();
               failedWorkers++;
+              // A dead thread posts no 'done': give what it posted before dying a moment to arrive
+              // (another channel than this rejection), then take its records as complete.
+              setTimeout(portDone, 100).unref();
               // Told at once, not only in the summary: the user sees the rate fall as it happens.
               warn(workerErrorWarning({ worker: k, message: redactor.redact(e.message ?? String(err)) }, failedWorkers, workers));
               return { worker: k, error: { code: e.code ?? 'E_WORKER', message: redactor.redact(e.message ?? String(err)) } };
