@@ -352,9 +352,9 @@ class Worker implements StreamObserver {
         wl.errors[idx >= 0 && idx < ERR_SLOTS ? idx : ERR_INDEX.invalid_response]++;
         if (message !== null && this.samples[errClass] === undefined) this.samples[errClass] = this.redactor.redact(message).slice(0, 300);
       }
-    } else if (ctx.measured) {
-      wl.counters[C.inFlight]--;
     }
+    // Cut off by an abort (second signal, end of the grace period): no outcome, so the request
+    // stays counted in flight and the summary reports it as unfinished.
     this.inFlight--;
     ctx.release();
     this.free.push(ctx);
