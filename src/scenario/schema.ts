@@ -171,7 +171,7 @@ const Target = z.strictObject({
   connectTimeout: duration({ positive: true }).default(DEFAULTS.connectTimeoutMs),
   mock: freeObject().optional(),
   firstByteTimeout: duration({ positive: true }).optional(),
-  maxResponseBytes: int(1024).default(DEFAULTS.maxResponseBytes),
+  maxResponseBytes: int(1024).optional(),
   retry: Retry.optional(),
 });
 
