@@ -7,7 +7,7 @@ import { Piscina } from 'piscina';
 import { MessageChannel } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { request as undiciRequest, Agent } from 'undici';
-import { ServebenchError } from '../errors.js';
+import { ServebenchError, type ErrorCode } from '../errors.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, type EndRecord, type IntervalRecord, type RunInfo, type RunRecord, type StartRecord } from '../metrics/records.js';
@@ -204,6 +204,7 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
 
       let readyCount = 0;
       let failedWorkers = 0;
+      const setupErrors: NonNullable<WorkerResult['setupError']>[] = [];
       let allReady!: () => void;
       const ready = new Promise<void>((res) => (allReady = res));
       const cpuStart = process.cpuUsage();
@@ -234,7 +235,13 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
         };
         tasks.push(
           piscina.run(task, { transferList: [ch.port2] }).then(
-            (r: WorkerResult) => r,
+            (r: WorkerResult) => {
+              if (!r.setupError) return r;
+              setupErrors.push(r.setupError);
+              if (++readyCount === workers) allReady();
+              portDone();
+              return { worker: k, error: { code: r.setupError.code, message: redactor.redact(r.setupError.message) } };
+            },
             (err: unknown) => {
               const e = err as { code?: string; message?: string };
               if (++readyCount === workers) allReady();
@@ -250,6 +257,13 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
         );
       }
       await ready;
+      if (setupErrors.length > 0) {
+        // A worker could not prepare its requests (a dataset, a tokenizer): nothing was sent.
+        send({ type: 'abort' });
+        await Promise.all(tasks);
+        const e = setupErrors[0];
+        throw new ServebenchError(e.code as ErrorCode, redactor.redact(e.message), e.hint ? { hint: redactor.redact(e.hint) } : {});
+      }
       if (stopRequested) send({ type: 'abort' });
       // Slot 0 a little after everyone is ready, so no worker starts with a backlog.
       const startEpochMs = opts.startAtEpochMs ?? Date.now() + 50;

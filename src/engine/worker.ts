@@ -19,6 +19,7 @@ import { newRecorder, encode, type Histogram } from '../metrics/hdr.js';
 import { ERROR_CLASSES, METRICS, type IntervalRecord, type MetricName, type WorkloadInterval } from '../metrics/records.js';
 import { classifyError, describeError, OVER_CAP_MARK, TIMEOUT_MARK } from './classify.js';
 import { RetryPolicy } from './retry.js';
+import { ServebenchError } from '../errors.js';
 import { armWorkerFault } from './faults.js';
 import { JsonBodyCollector, SseTokenParser, checkPredictResponse, errorMessageOf, parseCompletionResponse, recordItl, type StreamObserver } from '../protocol/index.js';
 
@@ -39,6 +40,8 @@ export interface WorkerResult {
   /** Offset (ms from slot 0) of the last measured slot this worker handled, -1 if none. */
   lastMeasuredSlotMs: number;
   interrupted: boolean;
+  /** The ServebenchError that stopped this worker before it was ready, as data (see runWorker). */
+  setupError?: { code: string; message: string; hint?: string };
 }
 
 /** Messages the coordinator may send on the task's port. */
@@ -87,7 +90,16 @@ function now(): number {
 }
 
 export default async function runWorker(task: WorkerTask): Promise<WorkerResult> {
-  const w = new Worker(task);
+  let w: Worker;
+  try {
+    w = new Worker(task);
+  } catch (e) {
+    // A ServebenchError loses its class and code crossing threads: hand it back as data, so a bad
+    // dataset or tokenizer stays the user's error (exit 2), not a crashed worker (exit 3).
+    if (!(e instanceof ServebenchError)) throw e;
+    task.port.close();
+    return { worker: task.worker, lastMeasuredSlotMs: -1, interrupted: false, setupError: e.toJSON() };
+  }
   return w.run();
 }
 

@@ -11,6 +11,10 @@ import { buildSummary } from '../../src/metrics/summary.js';
 import type { RunRecord } from '../../src/metrics/records.js';
 import { scenario } from '../helpers/scenario.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { chatWorkload } from '../helpers/faults.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let server: TestServer | null = null;
 afterEach(async () => {
@@ -54,5 +58,15 @@ describe('a worker thread that dies', () => {
     const sum = buildSummary(got);
     expect(sum.totals.sent).toBeGreaterThanOrEqual(50);
     expect(sum.generator.warnings.some((w) => w.includes('every worker failed, so the run stopped'))).toBe(true);
+  });
+
+  it('a worker that cannot prepare its requests fails the run with that error and its exit code, before any load', async () => {
+    server = await startTestServer();
+    // Built in code, past the loader's own dataset check: the worker is the last line.
+    const file = join(mkdtempSync(join(tmpdir(), 'sb-ds-')), 'broken.jsonl');
+    writeFileSync(file, '{"prompt": "a"}\n{"prompt": \n');
+    const s = scenario({ target: { url: server.url }, load: { rps: 10, durationMs: 1000, workers: 2 }, workloads: [chatWorkload({ prompt: undefined, dataset: file })] });
+    await expect(startRun(s).done).rejects.toMatchObject({ code: 'E_DATASET', exitCode: 2, message: expect.stringMatching(/broken\.jsonl:2: not valid JSON/) });
+    expect(server.count).toBe(0);
   });
 });
