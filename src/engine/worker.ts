@@ -17,7 +17,10 @@ import { Redactor } from '../util/redact.js';
 import { prepareWorkloads, type PreparedWorkload, type PreparedRequest } from '../workload/prepare.js';
 import { newRecorder, encode, type Histogram } from '../metrics/hdr.js';
 import { ERROR_CLASSES, METRICS, type IntervalRecord, type MetricName, type WorkloadInterval } from '../metrics/records.js';
-import { classifyError, describeError, TIMEOUT_MARK } from './classify.js';
+import { classifyError, describeError, OVER_CAP_MARK, TIMEOUT_MARK } from './classify.js';
+import { RetryPolicy } from './retry.js';
+import { ServebenchError } from '../errors.js';
+import { armWorkerFault } from './faults.js';
 import { JsonBodyCollector, SseTokenParser, checkPredictResponse, errorMessageOf, parseCompletionResponse, recordItl, type StreamObserver } from '../protocol/index.js';
 
 export interface WorkerTask {
@@ -37,6 +40,8 @@ export interface WorkerResult {
   /** Offset (ms from slot 0) of the last measured slot this worker handled, -1 if none. */
   lastMeasuredSlotMs: number;
   interrupted: boolean;
+  /** The ServebenchError that stopped this worker before it was ready, as data (see runWorker). */
+  setupError?: { code: string; message: string; hint?: string };
 }
 
 /** Messages the coordinator may send on the task's port. */
@@ -61,6 +66,7 @@ const enum C {
   inputTokens,
   sloMet,
   short,
+  retries,
   size,
 }
 
@@ -84,7 +90,16 @@ function now(): number {
 }
 
 export default async function runWorker(task: WorkerTask): Promise<WorkerResult> {
-  const w = new Worker(task);
+  let w: Worker;
+  try {
+    w = new Worker(task);
+  } catch (e) {
+    // A ServebenchError loses its class and code crossing threads: hand it back as data, so a bad
+    // dataset or tokenizer stays the user's error (exit 2), not a crashed worker (exit 3).
+    if (!(e instanceof ServebenchError)) throw e;
+    task.port.close();
+    return { worker: task.worker, lastMeasuredSlotMs: -1, interrupted: false, setupError: e.toJSON() };
+  }
   return w.run();
 }
 
@@ -120,6 +135,10 @@ class Worker implements StreamObserver {
   private pumpImmediate: NodeJS.Immediate | null = null;
   private finish!: () => void;
   private readonly done: Promise<void>;
+  /** target.retry, or null when retries are off (the default). */
+  private readonly retry: RetryPolicy | null;
+  /** target.firstByteTimeout in ms; Infinity when unset. */
+  private readonly firstByteMs: number;
 
   constructor(private readonly task: WorkerTask) {
     this.s = task.scenario;
@@ -161,6 +180,8 @@ class Worker implements StreamObserver {
       this.free.push(c);
       this.all.push(c);
     }
+    this.retry = t.retry ? new RetryPolicy(t.retry) : null;
+    this.firstByteMs = t.firstByteTimeoutMs ?? Infinity;
     this.nextOffsetMs = this.slots.next();
     this.done = new Promise((resolve) => (this.finish = resolve));
     task.port.on('message', (m: ControlMessage) => this.control(m));
@@ -191,7 +212,9 @@ class Worker implements StreamObserver {
       }, lagTick),
     );
     this.scheduleFlush();
-    this.timers.push(setInterval(() => this.checkDeadlines(), Math.min(100, Math.max(10, this.s.target.timeoutMs / 10))));
+    this.timers.push(setInterval(() => this.checkDeadlines(), Math.min(100, Math.max(10, Math.min(this.s.target.timeoutMs, this.firstByteMs) / 10))));
+    const fault = armWorkerFault(this.task.worker);
+    if (fault) this.timers.push(fault);
     this.schedulePump();
     await this.done;
     for (const t of this.timers) clearInterval(t);
@@ -313,6 +336,12 @@ class Worker implements StreamObserver {
 
   /** Called once per request, whatever its outcome. `errClass` null means the response was ok. */
   complete(ctx: Ctx, errClass: string | null, message: string | null): void {
+    // A retried attempt is not an outcome: the request stays in flight (see retry.ts for the accounting).
+    if (errClass !== null && this.retry !== null && ctx.attempt < this.retry.max && !ctx.streamStarted && !this.aborted && this.retry.retries(errClass)) {
+      ctx.attempt++;
+      ctx.retryAfter(this.retry.delayMs(ctx.attempt), errClass, message);
+      return;
+    }
     const t = now();
     const wl = ctx.wl!;
     if (ctx.measured && !this.aborted) {
@@ -335,9 +364,9 @@ class Worker implements StreamObserver {
         wl.errors[idx >= 0 && idx < ERR_SLOTS ? idx : ERR_INDEX.invalid_response]++;
         if (message !== null && this.samples[errClass] === undefined) this.samples[errClass] = this.redactor.redact(message).slice(0, 300);
       }
-    } else if (ctx.measured) {
-      wl.counters[C.inFlight]--;
     }
+    // Cut off by an abort (second signal, end of the grace period): no outcome, so the request
+    // stays counted in flight and the summary reports it as unfinished.
     this.inFlight--;
     ctx.release();
     this.free.push(ctx);
@@ -347,6 +376,13 @@ class Worker implements StreamObserver {
     } else if (this.stopping && this.inFlight === 0) {
       this.finish();
     }
+  }
+
+  /** Sends a request again after its backoff; it keeps its first intended and sent instants. */
+  redispatch(ctx: Ctx): void {
+    if (ctx.measured) ctx.wl!.counters[C.retries]++;
+    ctx.dispatchedAt = now();
+    this.pool.dispatch(ctx.opts, ctx);
   }
 
   /** Token metrics of a finished generative request; returns whether its token SLOs were met. */
@@ -406,9 +442,13 @@ class Worker implements StreamObserver {
 
   private checkDeadlines(): void {
     const limit = this.s.target.timeoutMs;
+    const fb = this.firstByteMs;
     const t = now();
     for (const c of this.all) {
-      if (c.active && t - c.dispatchedAt > limit) c.abort(timeoutError);
+      if (!c.active || c.inBackoff) continue;
+      const age = t - c.dispatchedAt;
+      if (age > limit) c.abort(timeoutError);
+      else if (age > fb && !c.firstByteSeen) c.abort(firstByteTimeoutError);
     }
   }
 
@@ -449,6 +489,7 @@ class Worker implements StreamObserver {
         inputTokens: c[C.inputTokens],
         sloMet: c[C.sloMet],
         short: c[C.short],
+        ...(c[C.retries] > 0 ? { retries: c[C.retries] } : {}),
         hist,
       };
     });
@@ -487,6 +528,8 @@ class Worker implements StreamObserver {
 }
 
 const timeoutError = Object.assign(new Error(TIMEOUT_MARK), { name: TIMEOUT_MARK });
+const firstByteTimeoutError = Object.assign(new Error('no response within target.firstByteTimeout'), { name: TIMEOUT_MARK });
+const overCapError = Object.assign(new Error('response exceeded target.maxResponseBytes; the rest was not read'), { name: OVER_CAP_MARK });
 
 /**
  * One in-flight request: undici's handler object, reused from a free list. It holds the request's
@@ -507,6 +550,26 @@ class Ctx {
   promptTokens = -1;
   completionTokens = 0;
   sse: SseTokenParser | null = null;
+  /** Extra attempts made so far (target.retry). */
+  attempt = 0;
+  /** Waiting out a retry backoff: no deadline runs, no socket is held. */
+  inBackoff = false;
+  /** A 2xx stream's headers arrived: from here on the request is never retried. */
+  streamStarted = false;
+  /** Bytes of this attempt's response body, against target.maxResponseBytes. */
+  private bodyBytes = 0;
+  /** The content-type of a 2xx answer to a stream request that is not an event stream, else null. */
+  private badType: string | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryClass: string | null = null;
+  private retryMessage: string | null = null;
+  /** Bound once: the backoff timer must not need a fresh closure per retry. */
+  private readonly resend = (): void => {
+    this.retryTimer = null;
+    this.inBackoff = false;
+    this.resetAttempt();
+    this.w.redispatch(this);
+  };
   private sseKind: string = '';
   private readonly body = new JsonBodyCollector();
   private abortFn: ((err?: Error) => void) | null = null;
@@ -537,6 +600,11 @@ class Ctx {
     this.completionTokens = 0;
     this.abortFn = null;
     this.pendingAbort = null;
+    this.attempt = 0;
+    this.inBackoff = false;
+    this.streamStarted = false;
+    this.bodyBytes = 0;
+    this.badType = null;
     const o = this.opts as { path: string; headers: readonly string[]; body: Buffer | null };
     o.path = wl.prep.path;
     o.headers = wl.prep.headers;
@@ -553,6 +621,36 @@ class Ctx {
     this.body.reset(this.w.maxBodyBytes);
   }
 
+  /** Per-attempt state back to a fresh request's, before a retry goes out. */
+  private resetAttempt(): void {
+    this.ended = false;
+    this.status = 0;
+    this.lastTokenAt = NaN;
+    this.maxGapMs = 0;
+    this.promptTokens = -1;
+    this.completionTokens = 0;
+    this.abortFn = null;
+    this.pendingAbort = null;
+    this.bodyBytes = 0;
+    this.badType = null;
+    if (this.sse) this.sse.reset(this.w);
+    this.body.reset(this.w.maxBodyBytes);
+  }
+
+  retryAfter(delayMs: number, errClass: string, message: string | null): void {
+    this.inBackoff = true;
+    this.retryClass = errClass;
+    this.retryMessage = message;
+    this.retryTimer = setTimeout(this.resend, delayMs);
+  }
+
+  /** Whether the first-byte deadline is met: headers, or for a stream its first content token. */
+  get firstByteSeen(): boolean {
+    if (this.status === 0) return false;
+    if (!this.streamStarted || this.badType !== null) return true;
+    return this.sse!.firstTokenMs === this.sse!.firstTokenMs;
+  }
+
   release(): void {
     this.active = false;
     this.wl = null;
@@ -561,6 +659,15 @@ class Ctx {
   }
 
   abort(err: Error): void {
+    if (this.inBackoff) {
+      // Stopped while waiting to retry: the request ends with the failure it already had.
+      clearTimeout(this.retryTimer!);
+      this.retryTimer = null;
+      this.inBackoff = false;
+      this.ended = true;
+      this.w.complete(this, this.retryClass, this.retryMessage);
+      return;
+    }
     if (!this.active || this.ended) return;
     if (this.abortFn) this.abortFn(err);
     else this.pendingAbort = err;
@@ -579,13 +686,31 @@ class Ctx {
     if (this.sentAt !== this.sentAt) this.sentAt = performance.now();
   }
 
-  onHeaders(statusCode: number): boolean {
+  onHeaders(statusCode: number, rawHeaders?: Buffer[] | string[] | null): boolean {
     this.status = statusCode;
+    if (this.wl!.prep.stream && statusCode >= 200 && statusCode < 300) {
+      this.streamStarted = true;
+      // A gateway's HTML page or a JSON answer is not a stream: parse it as a body, not as SSE.
+      if (rawHeaders) {
+        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+          const k = rawHeaders[i];
+          if (k.length !== 12 || String(k).toLowerCase() !== 'content-type') continue;
+          const v = String(rawHeaders[i + 1]);
+          if (!v.toLowerCase().includes('text/event-stream')) this.badType = v;
+          break;
+        }
+      }
+    }
     return true;
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.wl!.prep.stream && this.status >= 200 && this.status < 300) {
+    this.bodyBytes += chunk.length;
+    if (this.bodyBytes > this.w.maxBodyBytes) {
+      this.abort(overCapError);
+      return false;
+    }
+    if (this.wl!.prep.stream && this.status >= 200 && this.status < 300 && this.badType === null) {
       const t = performance.now();
       this.w.streaming = this;
       this.sse!.push(chunk, t);
@@ -603,7 +728,10 @@ class Ctx {
   onError(err: Error): void {
     if (this.ended || !this.active) return;
     this.ended = true;
-    this.w.complete(this, classifyError(err), describeError(err));
+    const st = this.status;
+    // An oversized error body is still the HTTP error it announced.
+    if (err === overCapError && st !== 0 && (st < 200 || st >= 300)) this.w.complete(this, `http_${st}`, `HTTP ${st} (body over target.maxResponseBytes)`);
+    else this.w.complete(this, classifyError(err), describeError(err));
   }
 
   private finishResponse(): void {
@@ -611,11 +739,16 @@ class Ctx {
     this.ended = true;
     const st = this.status;
     if (st < 200 || st >= 300) {
-      const msg = errorMessageOf(this.body.json());
+      const msg = errorMessageOf(this.body.json()) ?? (this.body.json() === undefined ? this.body.textSnippet(200) : '');
       this.w.complete(this, `http_${st}`, msg ? `HTTP ${st}: ${msg}` : `HTTP ${st}`);
       return;
     }
     const prep = this.wl!.prep;
+    if (this.badType !== null) {
+      const msg = errorMessageOf(this.body.json()) ?? this.body.textSnippet(120);
+      this.w.complete(this, 'invalid_response', `expected text/event-stream, got ${this.badType}${msg ? `: ${msg}` : ''}`);
+      return;
+    }
     if (prep.stream) {
       const p = this.sse!;
       const t = performance.now();

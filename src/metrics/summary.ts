@@ -33,6 +33,10 @@ export interface Totals {
   dropped: number;
   outputTokens: number;
   inputTokens: number;
+  /** Sent but without an outcome: still in flight when the run was cut off (sent = ok + errors + unfinished). */
+  unfinished: number;
+  /** Extra attempts made by target.retry (not in `sent`: a request counts once, by its final outcome). */
+  retries: number;
 }
 
 export interface WorkloadSummary {
@@ -118,7 +122,7 @@ interface WlAcc {
 }
 
 function newTotals(): Totals {
-  return { scheduled: 0, sent: 0, completed: 0, ok: 0, errors: 0, dropped: 0, outputTokens: 0, inputTokens: 0 };
+  return { scheduled: 0, sent: 0, completed: 0, ok: 0, errors: 0, dropped: 0, outputTokens: 0, inputTokens: 0, unfinished: 0, retries: 0 };
 }
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
@@ -172,6 +176,8 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   let maxElu = 0;
 
   // Per second × workload rows: counters summed over workers, histograms merged.
+  /** inFlight per workload of each worker's latest interval, keyed by shard and worker. */
+  const lastInFlight = new Map<string, { index: number; inFlight: number[] }>();
   const perSecond = new Map<number, Array<{ sent: number; ok: number; errors: number; dropped: number; inFlight: number; tokens: number; lat: Histogram; ttft: Histogram }>>();
   let lastIndex = -1;
 
@@ -186,6 +192,8 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
       rows = run.workloads.map(() => ({ sent: 0, ok: 0, errors: 0, dropped: 0, inFlight: 0, tokens: 0, lat: newAccumulator(), ttft: newAccumulator() }));
       perSecond.set(rec.index, rows);
     }
+    const key = `${rec.shard}#${rec.worker}`;
+    if ((lastInFlight.get(key)?.index ?? -1) <= rec.index) lastInFlight.set(key, { index: rec.index, inFlight: rec.workloads.map((w) => w.inFlight) });
     rec.workloads.forEach((w, i) => {
       const acc = wl[i];
       if (!acc) return;
@@ -195,6 +203,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
         target.totals.dropped += w.dropped;
         target.totals.outputTokens += w.outputTokens;
         target.totals.inputTokens += w.inputTokens;
+        target.totals.retries += w.retries ?? 0;
         target.sloMet += w.sloMet;
         target.short += w.short;
         addCounts(target.errors, w.errors);
@@ -226,6 +235,13 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   const interrupted = ends.length === 0 || ends.some((e) => e.interrupted);
   const weightSum = run.workloads.reduce((s, w) => s + w.weight, 0);
 
+  // A worker's last record says what it still had in flight when it ended: zero unless cut off.
+  for (const { inFlight } of lastInFlight.values()) {
+    inFlight.forEach((n, i) => {
+      if (wl[i]) wl[i].totals.unfinished += n;
+      all.totals.unfinished += n;
+    });
+  }
   const finishTotals = (a: WlAcc) => {
     a.totals.errors = sumValues(a.errors);
     a.totals.completed = a.totals.ok + a.totals.errors;
@@ -294,10 +310,13 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   if (all.totals.dropped > 0) {
     warnings.push(`${all.totals.dropped} requests dropped: maxInFlight (${run.load.maxInFlight}) was reached; the target did not keep up with the offered rate`);
   }
+  if (all.totals.unfinished > 0) {
+    warnings.push(`${all.totals.unfinished} requests were still in flight when the run was cut off; they have no outcome (sent = ok + errors + unfinished)`);
+  }
   const ends0 = ends[0];
   const workerErrors = ends.flatMap((e) => e.workerErrors);
-  for (const e of workerErrors) warnings.push(`worker ${e.worker} failed: ${e.message}`);
   if (merge?.partial) warnings.push(`partial merge: ${merge.shards.length} of ${merge.shardCount} shards; missing ${merge.missing.join(', ')} (merged with --allow-partial)`);
+  for (const e of workerErrors) warnings.push(workerErrorWarning(e, workerErrors.length, run.load.workers * Math.max(1, ends.length)));
 
   const summary: Summary = {
     schemaVersion: SCHEMA_VERSION,
@@ -332,6 +351,12 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   };
   summary.thresholds = evaluateThresholds(summary, run.thresholds);
   return summary;
+}
+
+/** Says what a dead worker cost: the run went on without it, or (every worker gone) it stopped. */
+export function workerErrorWarning(e: { worker: number; message: string }, failed: number, workers: number): string {
+  const after = failed < workers ? `the run went on with the other ${workers - failed} of ${workers} workers` : 'every worker failed, so the run stopped';
+  return `worker ${e.worker} failed: ${e.message}; ${after}; its requests in flight and its unfinished interval are not counted`;
 }
 
 function pct(h: Histogram, p: number): number {

@@ -56,6 +56,8 @@ export function summaryText(s: Summary, color: boolean): string {
   );
   out.push(`total: ${t.scheduled} scheduled, ${t.sent} sent, ${t.ok} ok, ${t.errors} errors, ${t.dropped} dropped; achieved ${s.load.achievedRps} rps`);
   if (s.stopReason) out.push(paint(color, 31, `stopped early: ${s.stopReason}`));
+  // Extra attempts are not requests: shown apart so sent = ok + errors still reads true.
+  if (t.retries) out.push(`retries: ${t.retries} extra attempts (target.retry); errors count each request's final outcome`);
   for (const w of s.workloads) out.push('', workloadTable(w, color));
   const samples = Object.entries(s.errorSamples);
   if (samples.length) {
