@@ -68,5 +68,6 @@ export function summaryText(s: Summary, color: boolean): string {
   const g = s.generator;
   out.push('', `generator: event-loop lag p99 ${fmt(g.eventLoopLagMs.p99)} ms, dispatch lag p99 ${fmt(g.dispatchLagMs.p99)} ms, CPU ${g.cpuPercent} %${g.saturated ? paint(color, 31, '  SATURATED') : ''}`);
   for (const w of g.warnings) out.push(paint(color, 33, `warning: ${w}`));
+  for (const n of g.notes ?? []) out.push(`note: ${n}`);
   return out.join('\n');
 }
