@@ -156,12 +156,10 @@ export class SlotIterator {
       case 'ramp':
         return Math.floor((w / 1000) * this.load.rps);
       default: {
-        // poisson: replay the sequence from the start (once per run) to find the boundary.
+        // poisson: replay the sequence from the start (once per run) to find the boundary. The
+        // probe reads slot times directly: its next() would look for the boundary again, forever.
         const probe = new SlotIterator({ ...this.load, requests: 0 }, 0, 1);
-        for (let k = 0; k <= atOrBefore; k++) {
-          probe.next();
-          if (!probe.warmup) return probe.index;
-        }
+        for (let k = 0; k <= atOrBefore; k++) if (probe.slotMs(k) >= w) return k;
         return atOrBefore;
       }
     }
