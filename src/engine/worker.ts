@@ -202,7 +202,8 @@ class Worker implements StreamObserver {
     );
     this.scheduleFlush();
     this.timers.push(setInterval(() => this.checkDeadlines(), Math.min(100, Math.max(10, this.s.target.timeoutMs / 10))));
-    if (this.closed) this.startUsers();
+    // Users start at slot 0's instant (the start message names one a little ahead), like the plans.
+    if (this.closed) this.timers.push(setTimeout(() => this.startUsers(), Math.max(0, this.t0 - now())));
     else this.schedulePump();
     await this.done;
     for (const t of this.timers) clearInterval(t);
@@ -292,6 +293,11 @@ class Worker implements StreamObserver {
   };
 
   private startUsers(): void {
+    // Timers may fire a fraction of a ms early: a user sending before slot 0 would count as warm-up.
+    if (now() < this.t0) {
+      setImmediate(() => this.startUsers());
+      return;
+    }
     const c = this.closed!;
     this.activeUsers = c.users;
     if (c.users === 0) {
