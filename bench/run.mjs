@@ -168,7 +168,7 @@ function findCeiling(tag, url, start, workers) {
   let rate = Math.max(1000, Math.round(start));
   const steps = [];
   const probe = (r) => {
-    const s = runServebench(`${tag}-${r}`, url, { rps: r, duration: `${stepS}s`, warmup: '1s', workers }, 1);
+    const s = runServebench(`${tag}-${r}`, url, { rps: r, duration: `${stepS}s`, warmup: '2s', workers }, 1);
     const ok = sustains(s);
     steps.push({ rate: r, achieved: s.load.achievedRps, dropped: s.totals.dropped, scheduleLagP99Ms: s.generator.scheduleLagP99Ms, ok, elu: s.generator.maxEventLoopUtilization, cpuPercent: s.generator.cpuPercent });
     process.stderr.write(`  ${tag} ${r} rps: achieved ${s.load.achievedRps}, dropped ${s.totals.dropped}, ${ok ? 'sustained' : 'not sustained'}\n`);
