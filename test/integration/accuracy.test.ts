@@ -216,7 +216,8 @@ describe('concurrency (closed loop)', () => {
     expect(s.load.concurrency).toBe(6);
     expect(s.load.targetRps).toBe(0);
     expect(s.generator.notes).toEqual([CLOSED_LOOP_NOTE]);
-    expect(s.generator.saturated).toBe(false);
+    // No target rate in a closed loop: no rate-based saturation warning (lag-based ones may appear on a busy machine).
+    expect(s.generator.warnings.join('\n')).not.toMatch(/under target|planned slots/);
     expect(s.totals.dropped).toBe(0);
     expectNoNegative(s);
   });
