@@ -302,8 +302,8 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   if (scheduleLagP99Ms > SCHEDULE_LAG_BOUND_MS) {
     saturated = true;
     warnings.push(
-      dispatchStats.p99 > DISPATCH_LAG_BOUND_MS
-        ? `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound: requests went out late because the generator was busy`
+      dispatchStats.p99 > DISPATCH_LAG_BOUND_MS || run.load.type === 'concurrency'
+        ? `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound: requests went out late because the generator was busy (event-loop lag p99 ${statsOf(loopLag, 1e-3).p99} ms)`
         : `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound while dispatch kept up: requests waited for a free connection (load.connections ${run.load.connections}) or for maxInFlight (onSaturation: ${run.load.onSaturation}); latency still counts the wait, serviceTime does not`,
     );
   }

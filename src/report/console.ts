@@ -33,7 +33,7 @@ function workloadTable(w: WorkloadSummary, color: boolean): string {
     .join(' ');
   const lines = [
     paint(color, 1, `${w.name} (${w.kind}, model ${w.model})`),
-    `  requests ${t.sent} sent, ${t.ok} ok, ${t.errors} errors${errs ? ` (${errs})` : ''}, ${t.dropped} dropped   rate ${w.achievedRps}/${w.targetRps} rps`,
+    `  requests ${t.sent} sent, ${t.ok} ok, ${t.errors} errors${errs ? ` (${errs})` : ''}, ${t.dropped} dropped   rate ${w.targetRps > 0 ? `${w.achievedRps}/${w.targetRps}` : w.achievedRps} rps`,
   ];
   if (t.outputTokens > 0) lines.push(`  tokens ${t.outputTokens} out, ${t.inputTokens} in, ${w.outputTokensPerS} out/s${w.shortOutputs ? `, ${w.shortOutputs} shorter than asked` : ''}`);
   if (w.goodput) lines.push(`  goodput ${w.goodput.ratePerS} rps, SLO attainment ${(w.goodput.attainment * 100).toFixed(1)} %`);
