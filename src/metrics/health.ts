@@ -13,6 +13,10 @@ import type { IntervalRecord } from './records.js';
  */
 export const SCHEDULE_LAG_BOUND_MS = 5;
 
+/** The note every closed-loop summary and report carries. */
+export const CLOSED_LOOP_NOTE =
+  'closed loop (concurrency): each virtual user waits for its response before sending again, so a slow server lowers the offered rate instead of making requests wait; queueing is hidden (coordinated omission) and latency equals serviceTime. Use an open-loop load type (constant, poisson, ramp) to measure latency under a given arrival rate.';
+
 export interface WorkerHealth {
   shard: string;
   worker: number;

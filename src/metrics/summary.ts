@@ -4,8 +4,7 @@
  * percentiles come from merged histograms, never from averaged percentiles.
  */
 import { ServebenchError } from '../errors.js';
-import { CLOSED_LOOP_NOTE } from '../schedule/closed.js';
-import { GeneratorHealth, SCHEDULE_LAG_BOUND_MS } from './health.js';
+import { CLOSED_LOOP_NOTE, GeneratorHealth, SCHEDULE_LAG_BOUND_MS } from './health.js';
 import { addEncoded, decode, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import {
   METRICS,

@@ -9,7 +9,7 @@ import { startRun } from '../../src/engine/coordinator.js';
 import { buildSummary, type Summary } from '../../src/metrics/summary.js';
 import { decode } from '../../src/metrics/hdr.js';
 import { SlotIterator } from '../../src/schedule/plan.js';
-import { CLOSED_LOOP_NOTE } from '../../src/schedule/closed.js';
+import { CLOSED_LOOP_NOTE } from '../../src/metrics/health.js';
 import { scenario } from '../helpers/scenario.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import type { ResolvedLoad } from '../../src/scenario/types.js';

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSummary } from '../../src/metrics/summary.js';
-import { SCHEDULE_LAG_BOUND_MS } from '../../src/metrics/health.js';
 import { encode, newRecorder } from '../../src/metrics/hdr.js';
-import { CLOSED_LOOP_NOTE } from '../../src/schedule/closed.js';
+import { CLOSED_LOOP_NOTE, SCHEDULE_LAG_BOUND_MS } from '../../src/metrics/health.js';
 import { htmlReport } from '../../src/report/html.js';
 import { summaryText } from '../../src/report/console.js';
 import type { IntervalRecord, RunRecord, StartRecord } from '../../src/metrics/records.js';
