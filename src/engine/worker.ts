@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { SlotIterator } from '../schedule/plan.js';
+import { closedLoopShare, type ClosedLoopShare } from '../schedule/closed.js';
 import { hashUnit } from '../util/random.js';
 import { Redactor } from '../util/redact.js';
 import { prepareWorkloads, type PreparedWorkload, type PreparedRequest } from '../workload/prepare.js';
@@ -118,6 +119,8 @@ class Worker implements StreamObserver {
   private readonly startSignal = new Promise<void>((resolve) => (this.started = resolve));
   private readonly free: Ctx[] = [];
   private readonly all: Ctx[] = [];
+  /** Lowest length the free list has had: contexts below it in `all` were never handed out. */
+  private lowFree = Number.MAX_SAFE_INTEGER;
   private readonly loopLag = newRecorder();
   private readonly dispatchLag = newRecorder();
   private readonly samples: Record<string, string> = {};
@@ -156,8 +159,11 @@ class Worker implements StreamObserver {
     const origin = preps[0].origin;
     const hostname = new URL(origin).hostname;
     const isIp = /^[\d.]+$/.test(hostname) || hostname.includes(':') || hostname.startsWith('[');
+    this.closed = this.s.load.type === 'concurrency' ? closedLoopShare(this.s.load, task.worker, task.workers) : null;
     this.pool = new Pool(origin, {
-      connections: this.s.load.connections,
+      // A closed loop gives every virtual user its own connection (as autocannon's -c does): a user
+      // waiting in the pool's queue would be "in flight" without being sent.
+      connections: this.closed ? Math.max(this.s.load.connections, this.closed.users) : this.s.load.connections,
       pipelining: 1,
       headersTimeout: t.timeoutMs + 1000,
       bodyTimeout: t.timeoutMs + 1000,
@@ -173,7 +179,7 @@ class Worker implements StreamObserver {
     this.servername = isIp ? undefined : hostname;
     this.slots = new SlotIterator(this.s.load, task.worker, task.workers);
     this.redactor = new Redactor([t.apiKey]);
-    const max = Math.max(1, Math.ceil(this.s.load.maxInFlight / task.workers));
+    const max = Math.max(1, Math.ceil(this.s.load.maxInFlight / task.workers), this.closed ? this.closed.users : 0);
     this.maxInFlight = max;
     for (let i = 0; i < max; i++) {
       const c = new Ctx(this, i);
@@ -189,6 +195,12 @@ class Worker implements StreamObserver {
 
   readonly maxInFlight: number;
   readonly servername: string | undefined;
+  /** Set for the `concurrency` load type: this worker's users and request quota (closed loop). */
+  private readonly closed: ClosedLoopShare | null;
+  /** Closed loop: users still sending, measured requests sent, and the next request's index. */
+  private activeUsers = 0;
+  private closedMeasuredSent = 0;
+  private closedIndex = 0;
   get maxBodyBytes(): number {
     return this.task.maxBodyBytes;
   }
@@ -215,7 +227,9 @@ class Worker implements StreamObserver {
     this.timers.push(setInterval(() => this.checkDeadlines(), Math.min(100, Math.max(10, Math.min(this.s.target.timeoutMs, this.firstByteMs) / 10))));
     const fault = armWorkerFault(this.task.worker);
     if (fault) this.timers.push(fault);
-    this.schedulePump();
+    // Users start at slot 0's instant (the start message names one a little ahead), like the plans.
+    if (this.closed) this.timers.push(setTimeout(() => this.startUsers(), Math.max(0, this.t0 - now())));
+    else this.schedulePump();
     await this.done;
     for (const t of this.timers) clearInterval(t);
     this.flush(true);
@@ -271,9 +285,10 @@ class Worker implements StreamObserver {
     this.pumpTimer = null;
     this.pumpImmediate = null;
     const s = this.s;
+    let t = 0;
     while (this.nextOffsetMs >= 0) {
       const intended = this.t0 + this.nextOffsetMs;
-      const t = now();
+      t = now();
       if (intended > t) break;
       const measured = !this.slots.warmup;
       if (this.inFlight >= this.maxInFlight) {
@@ -294,12 +309,62 @@ class Worker implements StreamObserver {
       if (this.inFlight === 0) this.finish();
       return;
     }
-    this.schedulePump();
+    // The clock read that ended the loop serves the next delay too: at high rates the pump spins
+    // on setImmediate, and a second read per turn was a visible share of the worker's profile.
+    this.schedulePump(t);
   };
 
-  private schedulePump(): void {
+  // ---- closed loop (concurrency) ------------------------------------------------------------
+
+  private readonly userSend = (): void => {
+    this.userSendNow();
+  };
+
+  private startUsers(): void {
+    // Timers may fire a fraction of a ms early: a user sending before slot 0 would count as warm-up.
+    if (now() < this.t0) {
+      setImmediate(() => this.startUsers());
+      return;
+    }
+    const c = this.closed!;
+    this.activeUsers = c.users;
+    if (c.users === 0) {
+      this.stopping = true;
+      this.finish();
+      return;
+    }
+    for (let u = 0; u < c.users; u++) this.userSendNow();
+  }
+
+  /** A user's response is in: think, then send again (or retire). */
+  private userNext(): void {
+    const think = this.closed!.thinkTimeMs;
+    // Not kept in this.timers (that would grow per request): a user woken after the stop retires.
+    if (think > 0 && !this.stopping) setTimeout(this.userSend, think);
+    else this.userSendNow();
+  }
+
+  /** One user sends its next request, or retires when the run is over for it. */
+  private userSendNow(): void {
+    const c = this.closed!;
+    const t = now();
+    const offset = t - this.t0;
+    const measured = offset >= this.s.load.warmupMs;
+    const over = this.stopping || offset >= c.endMs || (measured && c.requestQuota >= 0 && this.closedMeasuredSent >= c.requestQuota);
+    if (over) {
+      this.activeUsers--;
+      if (this.activeUsers === 0) this.stopping = true;
+      if (this.activeUsers === 0 && this.inFlight === 0) this.finish();
+      return;
+    }
+    if (measured) this.closedMeasuredSent++;
+    const index = this.task.worker + this.closedIndex++ * this.task.workers;
+    this.send(t, t, measured, index);
+  }
+
+  private schedulePump(tNow: number = now()): void {
     if (this.nextOffsetMs < 0) return;
-    const delay = this.t0 + this.nextOffsetMs - now();
+    const delay = this.t0 + this.nextOffsetMs - tNow;
     // Timers fire up to ~1 ms late: sleep until 1 ms before the slot, then spin on setImmediate
     // (which still lets I/O run between turns) so the slot goes out on time.
     if (delay > 2) this.pumpTimer = setTimeout(this.pump, delay - 1);
@@ -315,13 +380,14 @@ class Worker implements StreamObserver {
     return i;
   }
 
-  private send(intended: number, t: number, measured: boolean): void {
-    const wi = this.pickWorkload(this.slots.index);
+  private send(intended: number, t: number, measured: boolean, index: number = this.slots.index): void {
+    const wi = this.pickWorkload(index);
     const wl = this.wls[wi];
     const reqs = wl.prep.requests;
     const req = reqs[wl.bodyIndex];
     wl.bodyIndex = wl.bodyIndex + 1 === reqs.length ? 0 : wl.bodyIndex + 1;
     const ctx = this.free.pop()!;
+    if (this.free.length < this.lowFree) this.lowFree = this.free.length;
     this.inFlight++;
     if (measured) {
       wl.counters[C.sent]++;
@@ -350,7 +416,8 @@ class Worker implements StreamObserver {
       if (errClass === null) {
         c[C.ok]++;
         const h = wl.hist;
-        const latencyUs = Math.round((t - ctx.intended) * 1000);
+        // Closed loop: the intended instant is the send itself (nothing was scheduled earlier).
+        const latencyUs = Math.round((t - (this.closed && ctx.sentAt === ctx.sentAt ? ctx.sentAt : ctx.intended)) * 1000);
         h[M.latency].recordValue(latencyUs);
         if (ctx.sentAt === ctx.sentAt) {
           h[M.serviceTime].recordValue(Math.round((t - ctx.sentAt) * 1000));
@@ -370,7 +437,10 @@ class Worker implements StreamObserver {
     this.inFlight--;
     ctx.release();
     this.free.push(ctx);
-    if (this.waitingForSlot) {
+    if (this.closed) {
+      if (ctx.measured) this.lastMeasuredSlotMs = t - this.t0;
+      this.userNext();
+    } else if (this.waitingForSlot) {
       this.waitingForSlot = false;
       this.pump();
     } else if (this.stopping && this.inFlight === 0) {
@@ -444,7 +514,11 @@ class Worker implements StreamObserver {
     const limit = this.s.target.timeoutMs;
     const fb = this.firstByteMs;
     const t = now();
-    for (const c of this.all) {
+    // The free list is LIFO over `all` in the same order, so only all[lowFree…] were ever taken:
+    // with a large maxInFlight most contexts are never used and need no scan.
+    const all = this.all;
+    for (let i = this.lowFree; i < all.length; i++) {
+      const c = all[i];
       if (!c.active || c.inBackoff) continue;
       const age = t - c.dispatchedAt;
       if (age > limit) c.abort(timeoutError);

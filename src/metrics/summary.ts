@@ -5,6 +5,7 @@
  */
 import { ServebenchError } from '../errors.js';
 import { evaluateThresholds } from './thresholds.js';
+import { CLOSED_LOOP_NOTE, GeneratorHealth, SCHEDULE_LAG_BOUND_MS } from './health.js';
 import { addEncoded, decode, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import {
   METRICS,
@@ -104,14 +105,20 @@ export interface Summary {
     cpuPercent: number;
     maxEventLoopUtilization: number;
     workerErrors: EndRecord['workerErrors'];
+    /** Each worker's own event-loop lag and utilization (the merged figures above can hide one busy worker). */
+    workers?: Array<{ shard: string; worker: number; eventLoopLagMs: Stats; elu: number; maxElu: number }>;
+    /** The bound on scheduleLag p99 above which the run counts as saturated. */
+    scheduleLagBoundMs?: number;
+    /** Facts about the load model a reader must know to read the figures (closed loop: hidden queueing). */
+    notes?: string[];
   };
   timeseries: TimeseriesRow[];
   /** Set on a run built by `servebench merge`: its shards, and which are missing when partial. */
   merge?: MergeInfo;
 }
 
-/** Above this p99 of dispatch lag the generator, not the server, set the pace. */
-export const DISPATCH_LAG_BOUND_MS = 5;
+/** Above this p99 of dispatch lag the generator, not the server, set the pace (same bound as scheduleLag's). */
+export const DISPATCH_LAG_BOUND_MS = SCHEDULE_LAG_BOUND_MS;
 
 interface WlAcc {
   totals: Totals;
@@ -174,6 +181,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   const dispatchLag = newAccumulator();
   const errorSamples: Record<string, string> = {};
   let maxElu = 0;
+  const health = new GeneratorHealth();
 
   // Per second × workload rows: counters summed over workers, histograms merged.
   /** inFlight per workload of each worker's latest interval, keyed by shard and worker. */
@@ -186,6 +194,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     if (rec.health.loopLagUs) addEncoded(loopLag, rec.health.loopLagUs);
     if (rec.health.dispatchLagUs) addEncoded(dispatchLag, rec.health.dispatchLagUs);
     maxElu = Math.max(maxElu, rec.health.elu);
+    health.add(rec);
     if (rec.errorSamples) for (const k in rec.errorSamples) errorSamples[k] ??= rec.errorSamples[k];
     let rows = perSecond.get(rec.index);
     if (!rows) {
@@ -307,6 +316,20 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     saturated = true;
     warnings.push(`generator reached ${round(scheduledRps)} of ${plannedRps} planned slots per second`);
   }
+  const scheduleLagP99Ms = statsOf(histFor(all.hist, 'scheduleLag'), 1e-3).p99;
+  const achievedRps0 = all.totals.sent / durationS;
+  if (plannedRps > 0 && !interrupted && achievedRps0 < 0.99 * plannedRps && scheduledRps >= 0.99 * plannedRps) {
+    saturated = true;
+    warnings.push(`achieved ${round(achievedRps0)} of ${plannedRps} rps (more than 1 % under target): ${all.totals.dropped} slots were dropped at maxInFlight; the offered load was not the planned load`);
+  }
+  if (scheduleLagP99Ms > SCHEDULE_LAG_BOUND_MS) {
+    saturated = true;
+    warnings.push(
+      dispatchStats.p99 > DISPATCH_LAG_BOUND_MS || run.load.type === 'concurrency'
+        ? `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound: requests went out late because the generator was busy (event-loop lag p99 ${statsOf(loopLag, 1e-3).p99} ms)`
+        : `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound while dispatch kept up: requests waited for a free connection (load.connections ${run.load.connections}) or for maxInFlight (onSaturation: ${run.load.onSaturation}); latency still counts the wait, serviceTime does not`,
+    );
+  }
   if (all.totals.dropped > 0) {
     warnings.push(`${all.totals.dropped} requests dropped: maxInFlight (${run.load.maxInFlight}) was reached; the target did not keep up with the offered rate`);
   }
@@ -341,10 +364,13 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
       warnings,
       eventLoopLagMs: statsOf(loopLag, 1e-3),
       dispatchLagMs: dispatchStats,
-      scheduleLagP99Ms: statsOf(histFor(all.hist, 'scheduleLag'), 1e-3).p99,
+      scheduleLagP99Ms,
       cpuPercent: ends0 ? round(ends.reduce((s, e) => s + e.cpuPercent, 0)) : 0,
       maxEventLoopUtilization: round(maxElu),
       workerErrors,
+      workers: health.workers(),
+      scheduleLagBoundMs: SCHEDULE_LAG_BOUND_MS,
+      notes: run.load.type === 'concurrency' ? [CLOSED_LOOP_NOTE] : [],
     },
     timeseries,
     ...(merge ? { merge } : {}),

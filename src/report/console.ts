@@ -33,7 +33,7 @@ function workloadTable(w: WorkloadSummary, color: boolean): string {
     .join(' ');
   const lines = [
     paint(color, 1, `${w.name} (${w.kind}, model ${w.model})`),
-    `  requests ${t.sent} sent, ${t.ok} ok, ${t.errors} errors${errs ? ` (${errs})` : ''}, ${t.dropped} dropped   rate ${w.achievedRps}/${w.targetRps} rps`,
+    `  requests ${t.sent} sent, ${t.ok} ok, ${t.errors} errors${errs ? ` (${errs})` : ''}, ${t.dropped} dropped   rate ${w.targetRps > 0 ? `${w.achievedRps}/${w.targetRps}` : w.achievedRps} rps`,
   ];
   if (t.outputTokens > 0) lines.push(`  tokens ${t.outputTokens} out, ${t.inputTokens} in, ${w.outputTokensPerS} out/s${w.shortOutputs ? `, ${w.shortOutputs} shorter than asked` : ''}`);
   if (w.goodput) lines.push(`  goodput ${w.goodput.ratePerS} rps, SLO attainment ${(w.goodput.attainment * 100).toFixed(1)} %`);
@@ -73,5 +73,6 @@ export function summaryText(s: Summary, color: boolean): string {
   const g = s.generator;
   out.push('', `generator: event-loop lag p99 ${fmt(g.eventLoopLagMs.p99)} ms, dispatch lag p99 ${fmt(g.dispatchLagMs.p99)} ms, CPU ${g.cpuPercent} %${g.saturated ? paint(color, 31, '  SATURATED') : ''}`);
   for (const w of g.warnings) out.push(paint(color, 33, `warning: ${w}`));
+  for (const n of g.notes ?? []) out.push(`note: ${n}`);
   return out.join('\n');
 }
