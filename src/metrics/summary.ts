@@ -15,6 +15,7 @@ import {
   type RunInfo,
   type RunRecord,
 } from './records.js';
+import { addTokenInterval, emptyTokenInterval, tokenCountsSummary, type TokenCountsSummary, type TokenInterval } from './tokens.js';
 
 export interface MetricSummary extends Stats {
   unit: 'ms' | 'tokens';
@@ -45,6 +46,8 @@ export interface WorkloadSummary {
   goodput: { ratePerS: number; sloMet: number; attainment: number } | null;
   shortOutputs: number;
   outputTokensPerS: number;
+  /** Generative workloads: where token counts came from, usage-vs-tokenizer divergence, short outputs by reason, timeouts by deadline. */
+  tokenCounts?: TokenCountsSummary;
 }
 
 export interface TimeseriesRow {
@@ -109,6 +112,7 @@ interface WlAcc {
   hist: Map<MetricName, Histogram>;
   sloMet: number;
   short: number;
+  tokens?: TokenInterval;
 }
 
 function newTotals(): Totals {
@@ -191,6 +195,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
         target.short += w.short;
         addCounts(target.errors, w.errors);
       }
+      if (w.tokens) addTokenInterval((acc.tokens ??= emptyTokenInterval()), w.tokens);
       const row = rows![i];
       row.sent += w.sent;
       row.ok += w.ok;
@@ -243,6 +248,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
       goodput: hasSlo ? { ratePerS: round(met / durationS), sloMet: met, attainment: a.totals.completed ? round(met / a.totals.completed) : 0 } : null,
       shortOutputs: a.short,
       outputTokensPerS: round(a.totals.outputTokens / durationS),
+      ...(a.tokens ? { tokenCounts: tokenCountsSummary(a.tokens) } : {}),
     };
   });
 
