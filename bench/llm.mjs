@@ -191,22 +191,29 @@ async function benchStreams() {
       const cpuMs = cpuBetween(s.cpu, firstSec, lastSec);
       const cpuUsPerToken = r3((cpuMs * 1000) / tokensIn);
       const projected = Math.floor((0.85e6 / cpuUsPerToken) / (1000 / gap));
+      // the share of one core the generator used in that window (all its threads)
+      const coreShare = r3(cpuMs / (lastSec - firstSec));
       const meanErr = r3(itl.mean - truth.meanMs);
       const p99Err = r3(itl.p99 - truth.p99Ms);
       const ok = Math.abs(meanErr) < 1 && Math.abs(p99Err) < 1 && s.totals.errors === 0 && s.totals.dropped === 0;
       if (ok) best = Math.max(best, n);
-      const row = { streams: n, rps, itlMeanMs: r3(itl.mean), itlP99Ms: itl.p99, serverMeanMs: r3(truth.meanMs), serverP99Ms: r3(truth.p99Ms), meanErrMs: meanErr, p99ErrMs: p99Err, ttftP50Ms: s.metrics.ttft?.p50, cpuUsPerToken, projectedStreams: projected, loopLagP99Ms: s.generator.eventLoopLagMs.p99, loadAvg: r3(loadavg()[0]), errors: s.totals.errors, dropped: s.totals.dropped, elu: s.generator.maxEventLoopUtilization, cpuPercent: s.generator.cpuPercent, ok };
+      const row = { streams: n, rps, itlMeanMs: r3(itl.mean), itlP99Ms: itl.p99, serverMeanMs: r3(truth.meanMs), serverP99Ms: r3(truth.p99Ms), meanErrMs: meanErr, p99ErrMs: p99Err, ttftP50Ms: s.metrics.ttft?.p50, cpuUsPerToken, coreShare, projectedStreams: projected, loopLagP99Ms: s.generator.eventLoopLagMs.p99, loadAvg: r3(loadavg()[0]), errors: s.totals.errors, dropped: s.totals.dropped, elu: s.generator.maxEventLoopUtilization, cpuPercent: s.generator.cpuPercent, ok };
       results.streams.push(row);
-      console.log(`  ${n} streams: itl mean ${row.itlMeanMs} (server ${row.serverMeanMs}, err ${meanErr}) p99 ${row.itlP99Ms} (server ${row.serverP99Ms}, err ${p99Err}) errors ${row.errors} dropped ${row.dropped} ELU ${row.elu} CPU ${cpuUsPerToken} µs/token → ~${projected} streams at 85 % of a core; load avg ${row.loadAvg} ${ok ? 'ok' : 'OVER'}`);
+      console.log(`  ${n} streams: itl mean ${row.itlMeanMs} (server ${row.serverMeanMs}, err ${meanErr}) p99 ${row.itlP99Ms} (server ${row.serverP99Ms}, err ${p99Err}) errors ${row.errors} dropped ${row.dropped} ELU ${row.elu} core ${coreShare} CPU ${cpuUsPerToken} µs/token → ~${projected} streams at 85 % of a core; load avg ${row.loadAvg} ${ok ? 'ok' : 'OVER'}`);
     } finally {
       await srv.stop();
     }
   }
   results.maxStreams = best;
-  const costs = results.streams.map((r) => r.cpuUsPerToken).filter((x) => x > 0).sort((a, b) => a - b);
-  results.cpuUsPerTokenMedian = costs[Math.floor(costs.length / 2)];
-  results.projectedStreams = Math.floor((0.85e6 / results.cpuUsPerTokenMedian) / (1000 / gap));
-  table.push(['streams: 1 worker, 20 tok/s each', `max streams with itl error < 1 ms: ${best}`, `CPU ${results.cpuUsPerTokenMedian} µs/token (median of steps) → ~${results.projectedStreams} streams at 85 % of one core`, '(target 2,000)', best >= 2000 ? 'PASS' : 'FAIL']);
+  // Fixed costs (the scheduler's wait for the next slot, timers) are spread over fewer tokens at low
+  // counts, so the marginal cost per token is best read at the largest step that kept up.
+  const kept = results.streams.filter((r) => r.dropped === 0 && r.errors === 0 && r.cpuUsPerToken > 0);
+  const top = kept.length ? kept[kept.length - 1] : results.streams[results.streams.length - 1];
+  results.cpuUsPerTokenAtTop = top.cpuUsPerToken;
+  results.coreShareAtTop = top.coreShare;
+  results.topStreams = top.streams;
+  results.projectedStreams = Math.floor((0.85e6 / top.cpuUsPerToken) / (1000 / gap));
+  table.push(['streams: 1 worker, 20 tok/s each', `max streams with itl error < 1 ms: ${best}`, `at ${results.topStreams} streams (largest without drops): ${results.cpuUsPerTokenAtTop} µs CPU/token, ${results.coreShareAtTop} of a core → ~${results.projectedStreams} streams at 85 % of one core`, '(target 2,000)', best >= 2000 ? 'PASS' : 'FAIL']);
 }
 
 if (parts.includes('exact')) await benchExact();
@@ -215,6 +222,6 @@ writeFileSync(join(outRoot, `llm-${label}.json`), JSON.stringify(results, null, 
 console.log(`\nservebench LLM bench (${label}; ${hasTaskset ? 'server on core 1, servebench on core 0' : 'not pinned: taskset missing'})`);
 for (const r of table) console.log(r.join('  |  '));
 if (results.streams) {
-  console.log('\nstreams  itl mean  server mean  mean err  itl p99  server p99  p99 err  loop lag p99  ELU    CPU µs/token  load avg  errors  dropped');
-  for (const r of results.streams) console.log(`${String(r.streams).padStart(7)}  ${String(r.itlMeanMs).padStart(8)}  ${String(r.serverMeanMs).padStart(11)}  ${String(r.meanErrMs).padStart(8)}  ${String(r.itlP99Ms).padStart(7)}  ${String(r.serverP99Ms).padStart(10)}  ${String(r.p99ErrMs).padStart(7)}  ${String(r.loopLagP99Ms).padStart(12)}  ${String(r.elu).padStart(5)}  ${String(r.cpuUsPerToken).padStart(12)}  ${String(r.loadAvg).padStart(8)}  ${String(r.errors).padStart(6)}  ${String(r.dropped).padStart(7)}`);
+  console.log('\nstreams  itl mean  server mean  mean err  itl p99  server p99  p99 err  loop lag p99  ELU    core  CPU µs/token  load avg  errors  dropped');
+  for (const r of results.streams) console.log(`${String(r.streams).padStart(7)}  ${String(r.itlMeanMs).padStart(8)}  ${String(r.serverMeanMs).padStart(11)}  ${String(r.meanErrMs).padStart(8)}  ${String(r.itlP99Ms).padStart(7)}  ${String(r.serverP99Ms).padStart(10)}  ${String(r.p99ErrMs).padStart(7)}  ${String(r.loopLagP99Ms).padStart(12)}  ${String(r.elu).padStart(5)}  ${String(r.coreShare).padStart(5)}  ${String(r.cpuUsPerToken).padStart(12)}  ${String(r.loadAvg).padStart(8)}  ${String(r.errors).padStart(6)}  ${String(r.dropped).padStart(7)}`);
 }
