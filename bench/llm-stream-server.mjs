@@ -172,7 +172,8 @@ const server = net.createServer((sock) => {
   });
   sock.on('error', () => {});
 });
-server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+// a deep accept queue: thousands of streams open their connections within the first seconds
+server.listen({ port: 0, host: '127.0.0.1', backlog: 8192 }, () => process.stdout.write(`${server.address().port}\n`));
 process.on('SIGTERM', () => {
   server.close();
   process.exit(0);
