@@ -33,11 +33,12 @@ describe('generative runs against a server with known token times', () => {
     const m = sum.workloads[0].metrics;
     expect(sum.totals.ok).toBe(N);
     expect(m.ttft!.count).toBe(N);
+    // a role chunk counted as the first token would give ~0 ms
     expect(m.ttft!.p50).toBeGreaterThanOrEqual(148);
-    expect(m.ttft!.p50).toBeLessThan(165);
+    expect(m.ttft!.p50).toBeLessThan(190);
     // tpot = (last − first) / (tokens − 1) = 15
-    expect(m.tpot!.mean).toBeGreaterThan(13);
-    expect(m.tpot!.mean).toBeLessThan(17);
+    expect(m.tpot!.mean).toBeGreaterThan(12);
+    expect(m.tpot!.mean).toBeLessThan(19);
     expect(sum.totals.outputTokens).toBe(8 * N);
   });
 
@@ -46,10 +47,11 @@ describe('generative runs against a server with known token times', () => {
     const m = sum.workloads[0].metrics;
     expect(sum.totals.ok).toBe(N);
     expect(m.itl!.count).toBe(3 * N);
-    expect(m.itl!.p50).toBeGreaterThan(8.5);
-    expect(m.itl!.p50).toBeLessThan(12);
-    // a 30 ms gap recorded as one value would put the median at 30
-    expect(m.itl!.p90).toBeLessThan(15);
+    // Each request records gap/3 three times, and its tpot is (last − first)/(4 − 1) = gap/3 too: the
+    // two means agree whatever the timer jitter (one 30 ms value per chunk would make itl 3 × tpot).
+    expect(Math.abs(m.itl!.mean - m.tpot!.mean)).toBeLessThan(0.5);
+    expect(m.itl!.p50).toBeGreaterThan(7);
+    expect(m.itl!.p50).toBeLessThan(16);
     expect(sum.totals.outputTokens).toBe(4 * N);
     expect(sum.workloads[0].shortOutputs).toBe(0);
   });
@@ -117,8 +119,8 @@ describe('generative runs against a server with known token times', () => {
     expect(wb.metrics.itl!.count).toBe(wa.metrics.itl!.count);
     expect(wb.metrics.ttft!.count).toBe(wa.metrics.ttft!.count);
     // stamped when the completing bytes arrive, not the first piece (10 ms earlier)
-    expect(Math.abs(wb.metrics.ttft!.p50 - wa.metrics.ttft!.p50)).toBeLessThan(6);
-    expect(Math.abs(wb.metrics.tpot!.p50 - wa.metrics.tpot!.p50)).toBeLessThan(6);
+    expect(Math.abs(wb.metrics.ttft!.p50 - wa.metrics.ttft!.p50)).toBeLessThan(8);
+    expect(Math.abs(wb.metrics.tpot!.p50 - wa.metrics.tpot!.p50)).toBeLessThan(8);
     expect(wa.metrics.ttft!.p50).toBeGreaterThanOrEqual(58);
     expect(wb.metrics.ttft!.p50).toBeGreaterThanOrEqual(58);
     expect(wa.totals.outputTokens).toBe(4 * N);
@@ -153,7 +155,7 @@ describe('generative runs against a server with known token times', () => {
     const w = sum.workloads[0];
     expect(w.totals.ok).toBe(N);
     expect(w.metrics.latency!.p50).toBeGreaterThanOrEqual(78);
-    expect(w.metrics.latency!.p50).toBeLessThan(100);
+    expect(w.metrics.latency!.p50).toBeLessThan(130);
     expect(w.metrics.ttft).toBeUndefined();
     expect(w.totals.outputTokens).toBe(7 * N);
     expect(w.totals.inputTokens).toBe(12 * N);
@@ -200,8 +202,9 @@ describe('generative runs against a server with known token times', () => {
   });
 
   it('lets a stream whose first token came in time run past firstTokenTimeout, and cuts it at timeout', async () => {
-    // first token at 20 ms, then 40 tokens every 25 ms (1 s in all): over the 400 ms whole-request deadline
-    const sum = await run(() => stream(chatStream({ times: tokenTimes(40, 20, 25) })), { target: { firstTokenTimeoutMs: 100, timeoutMs: 400 }, workload: { outputTokens: 40 } });
+    // first token at 20 ms, then 40 tokens every 50 ms (2 s in all): over the 1 s whole-request
+    // deadline; the first-token deadline (300 ms) leaves room for a loaded machine's timers
+    const sum = await run(() => stream(chatStream({ times: tokenTimes(40, 20, 50) })), { target: { firstTokenTimeoutMs: 300, timeoutMs: 1000 }, workload: { outputTokens: 40 } });
     const w = sum.workloads[0];
     expect(w.errors.timeout).toBe(N);
     expect(w.tokenCounts!.timeouts).toEqual({ firstToken: 0, total: N });
@@ -217,7 +220,7 @@ describe('generative runs against a server with known token times', () => {
 
 describe('goodput', () => {
   it('never counts failed or timed-out requests as meeting the SLOs', async () => {
-    // n % 4: 0 fast (ttft ~30 ms: meets), 1 ok but slow (ttft ~300 ms > 200 ms: misses),
+    // n % 4: 0 fast (ttft ~30 ms: meets), 1 ok but slow (ttft ~800 ms > 400 ms: misses),
     // 2 HTTP 500, 3 no first token before firstTokenTimeout (timeout)
     const sum = await run(
       (n) => {
@@ -225,14 +228,14 @@ describe('goodput', () => {
           case 0:
             return stream(chatStream({ times: tokenTimes(4, 30, 5), finish: 'length' }));
           case 1:
-            return stream(chatStream({ times: tokenTimes(4, 300, 5), finish: 'length' }));
+            return stream(chatStream({ times: tokenTimes(4, 800, 5), finish: 'length' }));
           case 2:
             return { status: 500, contentType: 'application/json', steps: [{ atMs: 5, write: JSON.stringify({ error: { message: 'boom' } }) }] };
           default:
-            return stream(chatStream({ times: tokenTimes(4, 900, 5) }));
+            return stream(chatStream({ times: tokenTimes(4, 2500, 5) }));
         }
       },
-      { workload: { outputTokens: 4 }, target: { firstTokenTimeoutMs: 500 }, slo: { ttftMs: 200, latencyMs: 2000 } },
+      { workload: { outputTokens: 4 }, target: { firstTokenTimeoutMs: 1500 }, slo: { ttftMs: 400, latencyMs: 5000 } },
     );
     const w = sum.workloads[0];
     expect(w.errors.http_500).toBe(N / 4);
