@@ -1,6 +1,7 @@
-// `node bench/llm.mjs [exact] [streams] [--steps 250,500,…] [--dist DIR] [--label NAME]`
+// `node bench/llm.mjs [parser] [exact] [streams] [--steps 250,500,…] [--dist DIR] [--label NAME]`
 // (after `npm run build`): servebench's token timing against bench/llm-stream-server.mjs, whose
 // token times are known exactly. Server pinned to core 1, servebench (one worker thread) to core 0.
+//   parser  — CPU per chunk of servebench's own per-chunk path (SSE parser + itl recording), in process
 //   exact   — first token at 150 ms, then one every 15 ms, ~200 streams in flight: ttft p50 (target
 //             within 2 ms of 150), itl mean (within 0.5 ms of 15), output tokens = tokens the server sent
 //   streams — ONE worker thread follows N streams at 20 tokens/s each (first token at 50 ms, then
@@ -27,7 +28,7 @@ const opt = (name, dflt) => {
 const dist = resolve(opt('dist', join(root, 'dist')));
 const label = opt('label', 'current');
 const steps = opt('steps', '250,500,1000,1500,2000,3000').split(',').map(Number);
-const parts = argv.length ? argv : ['exact', 'streams'];
+const parts = argv.length ? argv : ['parser', 'exact', 'streams'];
 const cli = join(dist, 'cli', 'main.js');
 const outRoot = join(root, 'bench', 'results');
 mkdirSync(outRoot, { recursive: true });
@@ -216,6 +217,49 @@ async function benchStreams() {
   table.push(['streams: 1 worker, 20 tok/s each', `max streams with itl error < 1 ms: ${best}`, `at ${results.topStreams} streams (largest without drops): ${results.cpuUsPerTokenAtTop} µs CPU/token, ${results.coreShareAtTop} of a core → ~${results.projectedStreams} streams at 85 % of one core`, '(target 2,000)', best >= 2000 ? 'PASS' : 'FAIL']);
 }
 
+/**
+ * CPU time of servebench's own per-chunk path, in process: SseTokenParser.push of vLLM chunks
+ * (continuous usage, realistic id and model) plus the itl recording into an HDR histogram, one
+ * request in 16 keeping its text as the divergence sampling does. No network: this is the part of
+ * the per-token cost that servebench's code controls (undici and the socket reads are the rest).
+ */
+async function benchParser() {
+  const { SseTokenParser, recordItl } = await import(join(dist, 'protocol', 'index.js'));
+  const { newRecorder } = await import(join(dist, 'metrics', 'hdr.js'));
+  const h = newRecorder();
+  const rec = (v, n) => h.recordValueWithCount(v, n);
+  const chunks = [];
+  for (let i = 1; i <= 100; i++) {
+    const fin = i === 100 ? '"length"' : 'null';
+    chunks.push(Buffer.from(`data: {"id":"chatcmpl-4f8a2c0e9b7d4e1f8a2c0e9b7d4e1f8a","object":"chat.completion.chunk","created":1732680000,"model":"meta-llama/Llama-3.1-8B-Instruct","choices":[{"index":0,"delta":{"content":" tok"},"logprobs":null,"finish_reason":${fin}}],"usage":{"prompt_tokens":512,"total_tokens":${512 + i},"completion_tokens":${i}}}\n\n`));
+  }
+  chunks.push(Buffer.from('data: [DONE]\n\n'));
+  let last = NaN;
+  const obs = { onToken(t, k) { if (last === last) recordItl(rec, t - last, k); last = t; } };
+  const p = new SseTokenParser('chat');
+  const run = (reqs) => {
+    for (let r = 0; r < reqs; r++) {
+      p.reset(obs, r % 16 === 0);
+      last = NaN;
+      let t = 0;
+      for (const c of chunks) p.push(c, (t += 50));
+      p.end(t);
+    }
+  };
+  run(2000);
+  const samples = [];
+  for (let k = 0; k < 5; k++) {
+    const c0 = process.cpuUsage();
+    run(4000);
+    const c = process.cpuUsage(c0);
+    samples.push((c.user + c.system) / (4000 * chunks.length));
+  }
+  samples.sort((a, b) => a - b);
+  results.parser = { cpuUsPerChunk: r3(samples[2]), runs: samples.map(r3) };
+  table.push(['parser: per-chunk path in process', `${results.parser.cpuUsPerChunk} µs CPU per chunk (median of 5)`]);
+}
+
+if (parts.includes('parser')) await benchParser();
 if (parts.includes('exact')) await benchExact();
 if (parts.includes('streams')) await benchStreams();
 writeFileSync(join(outRoot, `llm-${label}.json`), JSON.stringify(results, null, 2));
