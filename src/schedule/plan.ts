@@ -158,6 +158,8 @@ export class SlotIterator {
       default: {
         // poisson: replay the sequence from the start (once per run) to find the boundary.
         const probe = new SlotIterator({ ...this.load, requests: 0 }, 0, 1);
+        // the probe must not look for its own boundary when it reaches it: that recursed without end
+        probe.firstMeasured = Number.MAX_SAFE_INTEGER;
         for (let k = 0; k <= atOrBefore; k++) {
           probe.next();
           if (!probe.warmup) return probe.index;
