@@ -10,7 +10,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
-import type { ResolvedScenario } from '../scenario/types.js';
+import type { ResolvedScenario, ResolvedWorkload } from '../scenario/types.js';
 import { SlotIterator } from '../schedule/plan.js';
 import { closedLoopShare, type ClosedLoopShare } from '../schedule/closed.js';
 import { hashUnit } from '../util/random.js';
@@ -22,6 +22,9 @@ import { classifyError, describeError, OVER_CAP_MARK, TIMEOUT_MARK } from './cla
 import { RetryPolicy } from './retry.js';
 import { ServebenchError } from '../errors.js';
 import { armWorkerFault } from './faults.js';
+import { KEEP_FALLBACK, KEEP_NONE, TokenAccounting, type KeepText } from './tokens.js';
+import { workloadTokenizer } from '../workload/prompts.js';
+import { dirname } from 'node:path';
 import { JsonBodyCollector, SseTokenParser, checkPredictResponse, errorMessageOf, parseCompletionResponse, recordItl, type StreamObserver } from '../protocol/index.js';
 
 export interface WorkerTask {
@@ -79,10 +82,26 @@ class WlState {
   bodyIndex = 0;
   /** Bound once: recordItl takes a callback and must not get a fresh closure per token. */
   readonly recordItl: (valueUs: number, count: number) => void;
-  constructor(readonly prep: PreparedWorkload) {
+  /** Generative workloads: token-count sources, divergence, short reasons, deadline timeouts. */
+  readonly tokens: TokenAccounting | null;
+  /** Whole-request deadline; first-token deadline of streams (0: none). */
+  readonly timeoutMs: number;
+  readonly firstTokenTimeoutMs: number;
+  /** Made once: the abort reason of a stream whose first token missed its deadline. */
+  readonly firstTokenTimeoutError: Error;
+  constructor(
+    readonly prep: PreparedWorkload,
+    wl: ResolvedWorkload,
+    s: ResolvedScenario,
+  ) {
     for (let i = 0; i < N_METRICS; i++) this.hist.push(newRecorder());
     const itl = this.hist[M.itl];
     this.recordItl = (v, n) => itl.recordValueWithCount(v, n);
+    // The prompts were measured with this tokenizer already, so it is loaded and cached.
+    this.tokens = prep.generative ? new TokenAccounting(workloadTokenizer(wl, s.file ? dirname(s.file) : process.cwd())) : null;
+    this.timeoutMs = wl.timeoutMs ?? s.target.timeoutMs;
+    this.firstTokenTimeoutMs = prep.stream ? (wl.firstTokenTimeoutMs ?? s.target.firstTokenTimeoutMs ?? 0) : 0;
+    this.firstTokenTimeoutError = Object.assign(new Error(`no first token within ${this.firstTokenTimeoutMs} ms (firstTokenTimeout)`), { name: TIMEOUT_MARK });
   }
 }
 
@@ -146,7 +165,7 @@ class Worker implements StreamObserver {
   constructor(private readonly task: WorkerTask) {
     this.s = task.scenario;
     const preps = prepareWorkloads(this.s, task.worker);
-    this.wls = preps.map((p) => new WlState(p));
+    this.wls = preps.map((p, i) => new WlState(p, this.s.workloads[i], this.s));
     let acc = 0;
     this.cumWeights = new Float64Array(this.s.workloads.length);
     const total = this.s.workloads.reduce((x, wl) => x + wl.weight, 0);
@@ -165,8 +184,8 @@ class Worker implements StreamObserver {
       // waiting in the pool's queue would be "in flight" without being sent.
       connections: this.closed ? Math.max(this.s.load.connections, this.closed.users) : this.s.load.connections,
       pipelining: 1,
-      headersTimeout: t.timeoutMs + 1000,
-      bodyTimeout: t.timeoutMs + 1000,
+      headersTimeout: this.maxTimeoutMs() + 1000,
+      bodyTimeout: this.maxTimeoutMs() + 1000,
       keepAliveTimeout: 30_000,
       connect: {
         timeout: t.connectTimeoutMs,
@@ -201,6 +220,16 @@ class Worker implements StreamObserver {
   private activeUsers = 0;
   private closedMeasuredSent = 0;
   private closedIndex = 0;
+  /** undici's own timeouts are a backstop behind ours: the longest of every workload's deadline. */
+  private maxTimeoutMs(): number {
+    return Math.max(...this.wls.map((w) => w.timeoutMs));
+  }
+  /** How often deadlines are checked: a tenth of the shortest one, between 10 and 100 ms. */
+  private deadlineTickMs(): number {
+    let min = Infinity;
+    for (const w of this.wls) min = Math.min(min, w.timeoutMs, w.firstTokenTimeoutMs > 0 ? w.firstTokenTimeoutMs : Infinity, this.firstByteMs);
+    return Math.min(100, Math.max(10, min / 10));
+  }
   get maxBodyBytes(): number {
     return this.task.maxBodyBytes;
   }
@@ -224,7 +253,7 @@ class Worker implements StreamObserver {
       }, lagTick),
     );
     this.scheduleFlush();
-    this.timers.push(setInterval(() => this.checkDeadlines(), Math.min(100, Math.max(10, Math.min(this.s.target.timeoutMs, this.firstByteMs) / 10))));
+    this.timers.push(setInterval(() => this.checkDeadlines(), this.deadlineTickMs()));
     const fault = armWorkerFault(this.task.worker);
     if (fault) this.timers.push(fault);
     // Users start at slot 0's instant (the start message names one a little ahead), like the plans.
@@ -427,6 +456,7 @@ class Worker implements StreamObserver {
         if (wl.prep.generative) meets = this.recordGenerative(ctx, wl, t) && meets;
         if (meets) c[C.sloMet]++;
       } else {
+        if (errClass === 'timeout' && wl.tokens !== null) wl.tokens.timeout(message === wl.firstTokenTimeoutError.message);
         const idx = errClass.startsWith('http_') ? N_FIXED_ERR + (Number(errClass.slice(5)) - 100) : ERR_INDEX[errClass];
         wl.errors[idx >= 0 && idx < ERR_SLOTS ? idx : ERR_INDEX.invalid_response]++;
         if (message !== null && this.samples[errClass] === undefined) this.samples[errClass] = this.redactor.redact(message).slice(0, 300);
@@ -463,10 +493,13 @@ class Worker implements StreamObserver {
     let meets = true;
     let outTokens: number;
     let inTokens: number;
+    let finishReason: string | null;
+    const acct = wl.tokens!;
     if (wl.prep.stream) {
       const p = ctx.sse!;
-      outTokens = p.usageCompletionTokens >= 0 ? p.usageCompletionTokens : p.tokensFromChunks;
-      inTokens = p.usagePromptTokens >= 0 ? p.usagePromptTokens : ctx.req!.inputTokens;
+      outTokens = acct.output(p.usageCompletionTokens, p.text(), ctx.keepText, p.tokensFromChunks);
+      inTokens = acct.input(p.usagePromptTokens, ctx.req!.inputTokens);
+      finishReason = p.finishReason;
       if (p.firstTokenMs === p.firstTokenMs) {
         const ttftUs = Math.round((p.firstTokenMs - ctx.sentAt) * 1000);
         h[M.ttft].recordValue(Math.max(0, ttftUs));
@@ -481,16 +514,27 @@ class Worker implements StreamObserver {
         meets = slo.ttftMs === undefined;
       }
     } else {
-      outTokens = ctx.completionTokens;
-      inTokens = ctx.promptTokens >= 0 ? ctx.promptTokens : ctx.req!.inputTokens;
+      // the whole text is at hand: no usage means the tokenizer counts it
+      outTokens = acct.output(ctx.completionTokens, ctx.text, this.nonStreamKeep(acct), 0);
+      inTokens = acct.input(ctx.promptTokens, ctx.req!.inputTokens);
+      finishReason = ctx.finishReason;
       if (slo.ttftMs !== undefined && (t - ctx.sentAt) > slo.ttftMs) meets = false;
     }
     h[M.outputTokens].recordValue(Math.max(0, outTokens));
     h[M.inputTokens].recordValue(Math.max(0, inTokens));
     c[C.outputTokens] += outTokens;
     c[C.inputTokens] += inTokens;
-    if (outTokens < ctx.req!.outputTokens) c[C.short]++;
+    if (outTokens < ctx.req!.outputTokens) {
+      c[C.short]++;
+      acct.short(finishReason);
+    }
     return meets;
+  }
+
+  /** A non-streamed answer's text is always at hand; the divergence is still sampled, to bound the tokenizer's cost. */
+  private nonStreamKeep(acct: TokenAccounting): KeepText {
+    const k = acct.wantText();
+    return k === KEEP_NONE ? KEEP_FALLBACK : k;
   }
 
   /** StreamObserver: a content chunk with `tokens` tokens arrived at `nowMs` for the current ctx. */
@@ -511,7 +555,6 @@ class Worker implements StreamObserver {
   // ---- deadlines and intervals ------------------------------------------------------------
 
   private checkDeadlines(): void {
-    const limit = this.s.target.timeoutMs;
     const fb = this.firstByteMs;
     const t = now();
     // The free list is LIFO over `all` in the same order, so only all[lowFree…] were ever taken:
@@ -520,9 +563,11 @@ class Worker implements StreamObserver {
     for (let i = this.lowFree; i < all.length; i++) {
       const c = all[i];
       if (!c.active || c.inBackoff) continue;
+      const wl = c.wl!;
       const age = t - c.dispatchedAt;
-      if (age > limit) c.abort(timeoutError);
-      else if (age > fb && !c.firstByteSeen) c.abort(firstByteTimeoutError);
+      if (age > wl.timeoutMs) c.abort(timeoutError);
+      else if (age > fb && c.status === 0) c.abort(firstByteTimeoutError);
+      else if (wl.firstTokenTimeoutMs > 0 && age > wl.firstTokenTimeoutMs && !(c.sse!.firstTokenMs >= 0)) c.abort(wl.firstTokenTimeoutError);
     }
   }
 
@@ -565,6 +610,7 @@ class Worker implements StreamObserver {
         short: c[C.short],
         ...(c[C.retries] > 0 ? { retries: c[C.retries] } : {}),
         hist,
+        ...(wl.tokens !== null ? { tokens: wl.tokens.take() } : {}),
       };
     });
     const elu = performance.eventLoopUtilization(this.elu);
@@ -594,6 +640,7 @@ class Worker implements StreamObserver {
       wl.counters[C.inFlight] = inflight;
       wl.errors.fill(0);
       for (const h of wl.hist) h.reset();
+      wl.tokens?.reset();
     }
     this.loopLag.reset();
     this.dispatchLag.reset();
@@ -623,6 +670,11 @@ class Ctx {
   maxGapMs = 0;
   promptTokens = -1;
   completionTokens = 0;
+  /** Non-streamed answers: the generated text and finish reason, for the token count and short outputs. */
+  text = '';
+  finishReason: string | null = null;
+  /** Streams: whether and why this one keeps its text for the tokenizer (see engine/tokens.ts). */
+  keepText: KeepText = KEEP_NONE;
   sse: SseTokenParser | null = null;
   /** Extra attempts made so far (target.retry). */
   attempt = 0;
@@ -672,6 +724,8 @@ class Ctx {
     this.maxGapMs = 0;
     this.promptTokens = -1;
     this.completionTokens = 0;
+    this.text = '';
+    this.finishReason = null;
     this.abortFn = null;
     this.pendingAbort = null;
     this.attempt = 0;
@@ -689,7 +743,8 @@ class Ctx {
         this.sse = new SseTokenParser(kind);
         this.sseKind = kind;
       }
-      this.sse.reset(this.w);
+      this.keepText = wl.tokens!.wantText();
+      this.sse.reset(this.w, this.keepText !== KEEP_NONE);
     }
     // Bodies are collected on every kind: for the answer, or for the message an error body carries.
     this.body.reset(this.w.maxBodyBytes);
@@ -718,18 +773,12 @@ class Ctx {
     this.retryTimer = setTimeout(this.resend, delayMs);
   }
 
-  /** Whether the first-byte deadline is met: headers, or for a stream its first content token. */
-  get firstByteSeen(): boolean {
-    if (this.status === 0) return false;
-    if (!this.streamStarted || this.badType !== null) return true;
-    return this.sse!.firstTokenMs === this.sse!.firstTokenMs;
-  }
-
   release(): void {
     this.active = false;
     this.wl = null;
     this.req = null;
     this.abortFn = null;
+    this.text = '';
   }
 
   abort(err: Error): void {
@@ -846,6 +895,8 @@ class Ctx {
       }
       this.promptTokens = r.promptTokens;
       this.completionTokens = r.completionTokens;
+      this.text = r.text;
+      this.finishReason = r.finishReason;
       this.w.complete(this, null, null);
       return;
     }

@@ -4,6 +4,7 @@
  * `servebench report` rebuilds every file from them alone and `merge` joins shards exactly.
  */
 import type { LoadType, ResolvedScenario, Routing, WorkloadKind } from '../scenario/types.js';
+import type { TokenInterval } from './tokens.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -40,6 +41,8 @@ export interface WorkloadInterval {
   retries?: number;
   /** Encoded histograms recorded in this interval, only non-empty ones. */
   hist: Partial<Record<MetricName, string>>;
+  /** Generative workloads: token-count sources, divergence, short outputs by reason, timeouts by deadline. */
+  tokens?: TokenInterval;
 }
 
 export interface IntervalRecord {

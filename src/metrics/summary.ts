@@ -18,6 +18,7 @@ import {
   type RunRecord,
 } from './records.js';
 import { mergeInfoOf, type MergeInfo } from './merge.js';
+import { addTokenInterval, emptyTokenInterval, tokenCountsSummary, type TokenCountsSummary, type TokenInterval } from './tokens.js';
 
 export interface MetricSummary extends Stats {
   unit: 'ms' | 'tokens';
@@ -52,6 +53,8 @@ export interface WorkloadSummary {
   goodput: { ratePerS: number; sloMet: number; attainment: number } | null;
   shortOutputs: number;
   outputTokensPerS: number;
+  /** Generative workloads: where token counts came from, usage-vs-tokenizer divergence, short outputs by reason, timeouts by deadline. */
+  tokenCounts?: TokenCountsSummary;
 }
 
 export interface TimeseriesRow {
@@ -126,6 +129,7 @@ interface WlAcc {
   hist: Map<MetricName, Histogram>;
   sloMet: number;
   short: number;
+  tokens?: TokenInterval;
 }
 
 function newTotals(): Totals {
@@ -217,6 +221,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
         target.short += w.short;
         addCounts(target.errors, w.errors);
       }
+      if (w.tokens) addTokenInterval((acc.tokens ??= emptyTokenInterval()), w.tokens);
       const row = rows![i];
       row.sent += w.sent;
       row.ok += w.ok;
@@ -276,6 +281,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
       goodput: hasSlo ? { ratePerS: round(met / durationS), sloMet: met, attainment: a.totals.completed ? round(met / a.totals.completed) : 0 } : null,
       shortOutputs: a.short,
       outputTokensPerS: round(a.totals.outputTokens / durationS),
+      ...(a.tokens ? { tokenCounts: tokenCountsSummary(a.tokens) } : {}),
     };
   });
 

@@ -90,7 +90,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  */
 export class SseTokenParser {
   private readonly kind: 'chat' | 'completion';
-  private readonly keepText: boolean;
+  private keepText: boolean;
   private observer: StreamObserver = NO_OBSERVER;
 
   // framing state
@@ -129,8 +129,10 @@ export class SseTokenParser {
     this.keepText = options.keepText === true;
   }
 
-  reset(observer: StreamObserver): void {
+  /** keepText: keep this stream's text (default: the constructor's choice). */
+  reset(observer: StreamObserver, keepText?: boolean): void {
     this.observer = observer;
+    if (keepText !== undefined) this.keepText = keepText;
     if (this.carry.length > RETAIN_CAPACITY) this.carry = Buffer.allocUnsafe(INITIAL_CAPACITY);
     if (this.data.length > RETAIN_CAPACITY) this.data = Buffer.allocUnsafe(INITIAL_CAPACITY);
     this.carryLen = 0;

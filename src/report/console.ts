@@ -5,6 +5,7 @@
 import type { Progress } from '../engine/coordinator.js';
 import type { MetricName } from '../metrics/records.js';
 import type { Summary, WorkloadSummary } from '../metrics/summary.js';
+import { describeTokenCounts, type TokenCountsSummary } from '../metrics/tokens.js';
 
 const paint = (on: boolean, code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
@@ -24,6 +25,15 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
 }
 
+/** Where token counts came from, why outputs were short, which deadline cut requests. */
+function tokenCountLines(t: TokenCountsSummary): string[] {
+  const out = [`  ${describeTokenCounts(t)}`];
+  const s = t.short;
+  if (s.stop + s.length + s.other > 0) out.push(`  short outputs by finish_reason: ${s.stop} stop, ${s.length} length${s.other ? `, ${s.other} other` : ''}`);
+  if (t.timeouts.firstToken + t.timeouts.total > 0) out.push(`  timeouts: ${t.timeouts.firstToken} without a first token in time, ${t.timeouts.total} over the whole-request timeout`);
+  return out;
+}
+
 const SHOWN: MetricName[] = ['latency', 'serviceTime', 'scheduleLag', 'ttft', 'tpot', 'itl'];
 
 function workloadTable(w: WorkloadSummary, color: boolean): string {
@@ -36,6 +46,7 @@ function workloadTable(w: WorkloadSummary, color: boolean): string {
     `  requests ${t.sent} sent, ${t.ok} ok, ${t.errors} errors${errs ? ` (${errs})` : ''}, ${t.dropped} dropped   rate ${w.targetRps > 0 ? `${w.achievedRps}/${w.targetRps}` : w.achievedRps} rps`,
   ];
   if (t.outputTokens > 0) lines.push(`  tokens ${t.outputTokens} out, ${t.inputTokens} in, ${w.outputTokensPerS} out/s${w.shortOutputs ? `, ${w.shortOutputs} shorter than asked` : ''}`);
+  if (w.tokenCounts) lines.push(...tokenCountLines(w.tokenCounts));
   if (w.goodput) lines.push(`  goodput ${w.goodput.ratePerS} rps, SLO attainment ${(w.goodput.attainment * 100).toFixed(1)} %`);
   const rows = [['  metric (ms)', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean']];
   for (const m of SHOWN) {

@@ -14,6 +14,7 @@ import { buildChartData, workloadColor, type ChartSpec } from './html-data.js';
 import { escapeHtml as e, fmtDuration, fmtInstant, fmtInt, fmtMs, fmtNum, fmtPct, jsonForScript } from './html-format.js';
 import { REPORT_CSS } from './html-style.js';
 import type { ReportWriter } from './writer.js';
+import { tokenCountRows } from './html-tokens.js';
 
 let uplotAssets: { js: string; css: string } | null = null;
 
@@ -262,6 +263,7 @@ function workload(s: Summary, w: WorkloadSummary, i: number): string {
   if (w.shortOutputs > 0 || T.outputTokens > 0) {
     qos.push(`<dt>short outputs</dt><dd><span data-field="shortOutputs">${fmtInt(w.shortOutputs)}</span> <span class="muted">(${fmtPct(ratio(w.shortOutputs, T.ok))} of ok: fewer tokens than asked)</span></dd>`);
   }
+  qos.push(...tokenCountRows(w));
   const extra = qos.length ? [`<div class="tablebox qos"><dl class="kv">${qos.join('')}</dl></div>`] : [];
   return `<article class="card workload" id="workload-${i}" data-workload="${e(w.name)}">
 <header><h3><span class="swatch" style="background:${workloadColor(i)}"></span> ${e(w.name)}</h3><span class="pill">${e(w.kind)}</span><span class="muted">model <code>${e(w.model)}</code></span></header>

@@ -398,7 +398,7 @@ function distribution(d: TokenLengthParsed): Distribution {
 }
 
 function resolveWorkload(w: WorkloadParsed, i: number, files: FileData): ResolvedWorkload {
-  const base = { name: w.name, kind: w.kind, model: w.model, weight: w.weight };
+  const base = { name: w.name, kind: w.kind, model: w.model, weight: w.weight, ...(w.timeout !== undefined ? { timeoutMs: w.timeout } : {}) };
   if (PREDICT_KINDS.includes(w.kind)) {
     const fromFile = files.bodies.get(i);
     return w.body !== undefined
@@ -428,6 +428,7 @@ function resolveWorkload(w: WorkloadParsed, i: number, files: FileData): Resolve
   if (w.seed !== undefined) out.seed = w.seed;
   if (w.extraBody !== undefined) out.extraBody = w.extraBody;
   if (w.tokenizer !== undefined) out.tokenizer = files.files.get(`${at}.tokenizer`);
+  if (w.firstTokenTimeout !== undefined) out.firstTokenTimeoutMs = w.firstTokenTimeout;
   return out;
 }
 
@@ -445,6 +446,7 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
     ...(apiKey !== undefined ? { apiKey } : {}),
     tls: { ...(files.caFile !== undefined ? { caFile: files.caFile, ca: files.ca } : {}), insecure: t.tls.insecure },
     timeoutMs: t.timeout,
+    ...(t.firstTokenTimeout !== undefined ? { firstTokenTimeoutMs: t.firstTokenTimeout } : {}),
     connectTimeoutMs: t.connectTimeout,
     ...(t.mock !== undefined ? { mock: t.mock } : {}),
     ...(t.firstByteTimeout !== undefined ? { firstByteTimeoutMs: t.firstByteTimeout } : {}),

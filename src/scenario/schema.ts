@@ -21,7 +21,7 @@ export const ON_SATURATION = ['drop', 'queue'] as const satisfies readonly OnSat
 
 /** Workload keys that only one family of kinds accepts. */
 export const PREDICT_KEYS = ['body', 'bodies'] as const;
-export const GENERATIVE_KEYS = ['stream', 'prompt', 'dataset', 'maxTokens', 'ignoreEos', 'minTokens', 'temperature', 'seed', 'extraBody', 'tokenizer'] as const;
+export const GENERATIVE_KEYS = ['stream', 'prompt', 'dataset', 'maxTokens', 'ignoreEos', 'minTokens', 'temperature', 'seed', 'extraBody', 'tokenizer', 'firstTokenTimeout'] as const;
 
 export const DEFAULTS = {
   project: 'test',
@@ -170,6 +170,7 @@ const Target = z.strictObject({
   tls: Tls.default({ insecure: false }),
   timeout: duration({ positive: true }).default(DEFAULTS.timeoutMs),
   connectTimeout: duration({ positive: true }).default(DEFAULTS.connectTimeoutMs),
+  firstTokenTimeout: duration({ positive: true }).optional(),
   mock: freeObject().optional(),
   firstByteTimeout: duration({ positive: true }).optional(),
   maxResponseBytes: int(1024).optional(),
@@ -212,6 +213,9 @@ const Workload = z.strictObject({
   seed: int().optional(),
   extraBody: freeObject().optional(),
   tokenizer: text().optional(),
+  // deadlines: any kind may set timeout; firstTokenTimeout applies to chat/completion streams
+  timeout: duration({ positive: true }).optional(),
+  firstTokenTimeout: duration({ positive: true }).optional(),
 });
 
 const Stage = z.strictObject({

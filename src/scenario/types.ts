@@ -39,6 +39,8 @@ export interface ResolvedTarget {
   readonly tls: ResolvedTls;
   /** Whole-request timeout. */
   readonly timeoutMs: number;
+  /** Streams: deadline for the first content token, from dispatch (unset: only timeoutMs applies). */
+  readonly firstTokenTimeoutMs?: number;
   readonly connectTimeoutMs: number;
   readonly mock?: MockOptions;
   /** Deadline for the response headers (streams: the first content token); undefined = none. */
@@ -88,6 +90,10 @@ export interface ResolvedWorkload {
   /** Extra top-level body fields (vLLM sampling options). */
   readonly extraBody?: Readonly<Record<string, unknown>>;
   readonly tokenizer?: string;
+  /** Overrides target.timeoutMs for this workload. */
+  readonly timeoutMs?: number;
+  /** chat/completion streams: overrides target.firstTokenTimeoutMs for this workload. */
+  readonly firstTokenTimeoutMs?: number;
 }
 
 export interface RampStage {

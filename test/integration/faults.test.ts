@@ -123,16 +123,17 @@ describe('servers that never answer', () => {
     expect(sum.errorSamples.timeout).toMatch(/firstByteTimeout/);
   });
 
-  it('aborts a stream at firstByteTimeout when its headers come but no token does', async () => {
+  it('aborts a stream at firstTokenTimeout when its headers come but no token does; firstByteTimeout is met by the headers', async () => {
     const { sum, count } = await runAgainst(
       (_req, res) => {
         res.writeHead(200, SSE_HEADERS);
         res.write(': keep-alive\n\n');
       },
-      { workloads: [chatWorkload()], target: { timeoutMs: 5000, firstByteTimeoutMs: 200 } },
+      { workloads: [chatWorkload()], target: { timeoutMs: 5000, firstByteTimeoutMs: 100, firstTokenTimeoutMs: 300 } },
     );
     addsUp(sum, count);
     expect(sum.errors).toEqual({ timeout: N });
+    expect(sum.errorSamples.timeout).toMatch(/no first token within 300 ms/);
   });
 
   it('counts a TLS handshake that never completes as connect (connectTimeout)', async () => {
