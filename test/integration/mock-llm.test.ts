@@ -142,13 +142,15 @@ describe('chat streaming', () => {
   });
 
   it('follows the decode model: prefill, then decodeMsPerToken per token', async () => {
-    await start({ llm: { prefillMsPerToken: 10, decodeMsPerToken: 15 } });
+    // Values large enough that a late timer on a busy machine (tens of ms) cannot pass for a
+    // model error of a whole prefill or decode step.
+    await start({ llm: { prefillMsPerToken: 30, decodeMsPerToken: 40 } });
     const r = await stream(CHAT, { messages: [{ role: 'user', content: 'x'.repeat(20) }], max_tokens: 5, stream: true }); // 5 input tokens
     const ts = tokenEvents(r.events).map((e) => e.t);
-    expect(ts[0]).toBeGreaterThanOrEqual(49);
-    expect(ts[0]).toBeLessThan(50 + 30);
-    expect(ts[4] - ts[0]).toBeGreaterThanOrEqual(59);
-    expect(ts[4] - ts[0]).toBeLessThan(60 + 30);
+    expect(ts[0]).toBeGreaterThanOrEqual(149);
+    expect(ts[0]).toBeLessThan(150 + 60);
+    expect(ts[4] - ts[0]).toBeGreaterThanOrEqual(159);
+    expect(ts[4] - ts[0]).toBeLessThan(160 + 60);
   });
 
   it('slows decode down with more streams in the batch', async () => {
