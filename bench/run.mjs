@@ -9,38 +9,23 @@
 //   memory    — RSS of the servebench process (workers included) after 1 and 5 minutes at 5k rps
 //   ab        — interleaved A/B of two builds (--a DIR --b DIR, each a dist/): CPU µs per request at a
 //               fixed rate and the rate sustained at overload, several repetitions
-// Select with `npm run bench -- ceiling rates`; default is accuracy exact ceiling ceiling2 rates
-// (memory and ab only when named). `--quick` shortens every step so a run fits in a few minutes.
+//   llm, shard, sweep, soak — bench/llm.mjs (token timing, streams per worker), bench/shard.mjs (what
+//               sharding costs), bench/sweep.mjs (capacity search vs the mock's known capacity),
+//               bench/soak.mjs (10 minutes with faults: memory, descriptors, exact totals)
+// Select with `npm run bench -- ceiling rates`; default is accuracy exact ceiling ceiling2 rates llm
+// shard sweep (memory, soak and ab only when named). `--quick` shortens every step so a run fits in a few minutes.
 // Results go to bench/results/.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { root, cli, hasTaskset, pin, which, startTrivialServer } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
 const outRoot = join(root, 'bench', 'results');
 mkdirSync(outRoot, { recursive: true });
-const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const pin = (core, cmd, args) => (hasTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args]);
-const which = (c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
 
-async function startServer({ delayMs = 0, core = 0 } = {}) {
-  const [cmd, args] = pin(core, process.execPath, [join(root, 'bench', 'trivial-server.mjs')]);
-  const child = spawn(cmd, args, { env: { ...process.env, DELAY_MS: String(delayMs) }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve, reject) => {
-    child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
-    child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
-  });
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    url,
-    count: async () => Number(await (await fetch(`${url}/__count`)).text()),
-    reset: async () => fetch(`${url}/__reset`).then((r) => r.text()),
-    stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))),
-  };
-}
+const startServer = ({ delayMs = 0, core = 0 } = {}) => startTrivialServer({ delayMs, cores: core });
 
 function scenarioFile(name, url, load) {
   const f = join(outRoot, `${name}.json`);
@@ -315,8 +300,29 @@ async function benchAb() {
   if (over > 0) table.push([`A/B achieved at ${over} rps asked (median of ${reps})`, `A ${med(res.a.overAchieved)} rps`, `B ${med(res.b.overAchieved)} rps`, `B/A ${(med(res.b.overAchieved) / med(res.a.overAchieved)).toFixed(3)}`]);
 }
 
-const benches = { accuracy: benchAccuracy, exact: benchExact, ceiling: () => benchCeiling(1), ceiling2: () => benchCeiling(2), rates: benchRates, memory: benchMemory, ab: benchAb };
-const byDefault = ['accuracy', 'exact', 'ceiling', 'ceiling2', 'rates'];
+/** The benches that live in their own script: run as a child, their table printed as they go. */
+function script(file, args) {
+  return () =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(root, 'bench', file), ...args], { stdio: 'inherit' });
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench/${file} exited ${code}`))));
+    });
+}
+
+const benches = {
+  accuracy: benchAccuracy,
+  exact: benchExact,
+  ceiling: () => benchCeiling(1),
+  ceiling2: () => benchCeiling(2),
+  rates: benchRates,
+  memory: benchMemory,
+  ab: benchAb,
+  llm: script('llm.mjs', quick ? ['parser', 'exact'] : []),
+  shard: script('shard.mjs', quick ? ['--rates', '2000', '--duration', '4'] : []),
+  sweep: script('sweep.mjs', quick ? ['--quick'] : []),
+  soak: script('soak.mjs', quick ? ['--minutes', '1'] : []),
+};
+const byDefault = ['accuracy', 'exact', 'ceiling', 'ceiling2', 'rates', 'llm', 'shard', 'sweep'];
 const chosen = argv.filter((a) => a in benches);
 for (const name of chosen.length ? chosen : byDefault) {
   process.stderr.write(`bench ${name}…\n`);

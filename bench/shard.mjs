@@ -13,9 +13,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { root, cli, hasTaskset, pin, startTrivialServer } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
 const outRoot = join(root, 'bench', 'results', 'shard');
 rmSync(outRoot, { recursive: true, force: true });
 mkdirSync(outRoot, { recursive: true });
@@ -28,24 +27,8 @@ const rates = argOf('--rates', '2000,4000').split(',').map(Number);
 const durationS = Number(argOf('--duration', '6'));
 const repeats = Number(argOf('--repeats', '1'));
 
-const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const pin = (cores, cmd, args) => (hasTaskset ? ['taskset', ['-c', cores, cmd, ...args]] : [cmd, args]);
 
-async function startServer() {
-  const [cmd, args] = pin('0,1', process.execPath, [join(root, 'bench', 'trivial-server.mjs')]);
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve, reject) => {
-    child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
-    child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
-  });
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    url,
-    count: async () => Number(await (await fetch(`${url}/__count`)).text()),
-    reset: async () => fetch(`${url}/__reset`).then((r) => r.text()),
-    stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))),
-  };
-}
+const startServer = () => startTrivialServer({ cores: '0,1' });
 
 function scenarioFile(name, url, rps, workers) {
   const f = join(outRoot, `${name}.json`);

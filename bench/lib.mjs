@@ -1,0 +1,28 @@
+// What every bench script shares: where things are, CPU pinning, and the trivial counting server.
+import { spawn, spawnSync } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const cli = join(root, 'dist', 'cli', 'main.js');
+export const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+/** [cmd, args] that run `cmd args` on the given core(s) ('1', 1 or '0,1'), or unpinned without taskset. */
+export const pin = (cores, cmd, args) => (hasTaskset ? ['taskset', ['-c', String(cores), cmd, ...args]] : [cmd, args]);
+export const which = (c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
+
+/** bench/trivial-server.mjs on the given core(s): counts POSTs, answers after exactly `delayMs`. */
+export async function startTrivialServer({ delayMs = 0, cores = 0 } = {}) {
+  const [cmd, args] = pin(cores, process.execPath, [join(root, 'bench', 'trivial-server.mjs')]);
+  const child = spawn(cmd, args, { env: { ...process.env, DELAY_MS: String(delayMs) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+    child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    count: async () => Number(await (await fetch(`${url}/__count`)).text()),
+    reset: async () => fetch(`${url}/__reset`).then((r) => r.text()),
+    stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))),
+  };
+}
