@@ -16,6 +16,7 @@ import { progressLine, summaryText } from '../report/console.js';
 import { registerDefaultWriters } from '../report/index.js';
 import { Redactor } from '../util/redact.js';
 import { startMock, mockConfigFrom } from '../mock/index.js';
+import { writeCiOutputs } from './compare.js';
 
 export interface Out {
   out(line: string): void;
@@ -55,6 +56,9 @@ export interface RunCmdOptions {
   quiet?: boolean;
   /** Receives the handle so the caller (signal handlers, tests) can stop the run. */
   onHandle?: (h: RunHandle) => void;
+  /** CI outputs: JUnit XML and Markdown summary files. */
+  junit?: string;
+  markdown?: string;
 }
 
 export async function cmdRun(file: string, opts: RunCmdOptions, o: Out): Promise<number> {
@@ -95,6 +99,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
     if (o.tty && lastProgressLen) process.stderr.write('\n');
   }
   const summary = finishReport(records, dir);
+  writeCiOutputs(opts, summary, null, o);
   o.out(summaryText(summary, o.tty));
   o.out(`\nreports: ${dir}${existsSync(join(dir, 'report.html')) ? `\nopen ${join(dir, 'report.html')}` : ''}`);
   if (interrupted) return ExitCode.interrupted;
