@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve, dirname, basename } from 'node:path';
 import { ExitCode, ServebenchError, formatProblem } from '../errors.js';
-import { loadScenario } from '../scenario/index.js';
+import { loadScenario, variantScenarios } from '../scenario/index.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { startRun, type RunHandle } from '../engine/coordinator.js';
 import { buildSummary, type Summary } from '../metrics/summary.js';
@@ -17,6 +17,7 @@ import { registerDefaultWriters } from '../report/index.js';
 import { Redactor } from '../util/redact.js';
 import { startMock, mockConfigFrom } from '../mock/index.js';
 import { writeCiOutputs } from './compare.js';
+import { runVariants } from './variants.js';
 
 export interface Out {
   out(line: string): void;
@@ -40,6 +41,7 @@ export function defaultOutDir(name: string, at = new Date()): string {
 export function cmdValidate(file: string, sets: readonly string[], o: Out): number {
   const { scenario, warnings } = loadScenario(file, { sets });
   for (const w of warnings) o.err(`warning: ${w}`);
+  if (scenario.compare) variantScenarios(scenario, readFileSync(file, 'utf8'), file, { sets });
   const l = scenario.load;
   o.out(
     `${file}: ok — ${scenario.workloads.length} workload(s) (${scenario.workloads.map((w) => `${w.name}:${w.kind}`).join(', ')}), ` +
@@ -64,6 +66,7 @@ export interface RunCmdOptions {
 export async function cmdRun(file: string, opts: RunCmdOptions, o: Out): Promise<number> {
   const { scenario, warnings } = loadScenario(file, { sets: opts.sets });
   for (const w of warnings) o.err(`warning: ${w}`);
+  if (scenario.compare) return runVariants(scenario, variantScenarios(scenario, readFileSync(file, 'utf8'), file, { sets: opts.sets }), opts, o);
   return runScenario(scenario, opts, o);
 }
 

@@ -38,6 +38,7 @@ import {
   type WorkloadParsed,
 } from './schema.js';
 import type { ProblemList } from './source.js';
+import { checkCompare, resolveCompare } from './compare.js';
 
 export interface ResolveContext {
   /** The scenario file as the user named it ('' for inline text): the base of shown paths. */
@@ -357,6 +358,7 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
     if (type === 'concurrency') required('concurrency');
   }
 
+  checkCompare(raw, problems);
   return data;
 }
 
@@ -457,6 +459,7 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
     load,
     slo,
     thresholds: d.thresholds,
+    ...(d.compare ? { compare: resolveCompare(d.compare) } : {}),
   });
 }
 

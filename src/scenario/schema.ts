@@ -223,6 +223,17 @@ const Slo = z.strictObject({
   latency: duration({ positive: true }).optional(),
 });
 
+/**
+ * `compare`: run the scenario alternately under two or more variants of one key, in rounds.
+ * `routing: [path, host]` is short for `set: {target.routing: [path, host]}`. Which of the two is
+ * given, and that `set` names exactly one key, is checked in resolve.ts.
+ */
+const Compare = z.strictObject({
+  routing: z.array(z.enum(ROUTINGS)).min(2, { error: 'expected at least two routing modes' }).optional(),
+  set: z.record(z.string(), z.array(z.unknown()).min(2, { error: 'expected a list of at least two values' }), { error: (iss) => expected('a mapping of one key to a list of values', iss.input, true) }).optional(),
+  rounds: int(2).default(6),
+});
+
 export const ScenarioSchema = z.strictObject({
   name: scenarioName(),
   target: Target,
@@ -230,6 +241,7 @@ export const ScenarioSchema = z.strictObject({
   load: Load,
   slo: Slo.default({}),
   thresholds: z.array(text()).default([]),
+  compare: Compare.optional(),
 });
 
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

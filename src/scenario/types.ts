@@ -108,6 +108,17 @@ export interface ResolvedSlo {
   readonly latencyMs?: number;
 }
 
+/** `compare:` in a scenario: the variants a run alternates between, in rounds (first = baseline). */
+export interface ResolvedCompare {
+  /** The scenario key the variants set, as a `--set` path (e.g. `target.routing`). */
+  readonly key: string;
+  readonly values: readonly unknown[];
+  /** One short name per variant, unique, usable as a folder name. */
+  readonly labels: readonly string[];
+  /** Rounds in all (A B A B …), a multiple of the number of variants. */
+  readonly rounds: number;
+}
+
 export interface ResolvedScenario {
   readonly name: string;
   /** Absolute path of the scenario file ('' when built in code). */
@@ -117,4 +128,6 @@ export interface ResolvedScenario {
   readonly load: ResolvedLoad;
   readonly slo: ResolvedSlo;
   readonly thresholds: readonly string[];
+  /** Set when the run compares variants of one key (see src/engine/rounds.ts). */
+  readonly compare?: ResolvedCompare;
 }
