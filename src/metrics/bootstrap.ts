@@ -37,7 +37,8 @@ export type RunIntervals = Map<string, IntervalData[]>;
 
 export const ALL = 'all';
 
-function addHist(into: SparseHist, b64: string): void {
+/** Adds one encoded histogram to every map given (its workload's and the run's), decoding it once. */
+function addHist(into: readonly SparseHist[], b64: string): void {
   const h = decode(b64);
   if (h instanceof JsHistogram) {
     const it = h.recordedValuesIterator;
@@ -45,7 +46,9 @@ function addHist(into: SparseHist, b64: string): void {
     while (it.hasNext()) {
       const v = it.next();
       // valueIteratedTo is the bucket's highest equivalent value, as getValueAtPercentile reports.
-      into.set(v.valueIteratedTo, (into.get(v.valueIteratedTo) ?? 0) + v.countAddedInThisIterationStep);
+      const value = v.valueIteratedTo;
+      const c = v.countAddedInThisIterationStep;
+      for (const m of into) m.set(value, (m.get(value) ?? 0) + c);
     }
   }
   h.destroy();
@@ -82,7 +85,7 @@ export function intervalsOf(records: readonly RunRecord[]): RunIntervals {
       for (const m of METRICS) {
         const b64 = w.hist[m];
         if (!b64) continue;
-        for (const d of [row![i], row![names.length]]) addHist((d.hist[m] ??= new Map()), b64);
+        addHist([(row![i].hist[m] ??= new Map()), (row![names.length].hist[m] ??= new Map())], b64);
       }
     });
   }
@@ -132,32 +135,46 @@ function pack(hists: ReadonlyArray<SparseHist | undefined>): Packed {
 }
 
 /**
- * Reads the stats of an accumulated histogram in one walk. Percentiles follow HdrHistogram's rule
- * (the first bucket whose cumulative count reaches max(1, round(p/100 · total))).
+ * Reads the stats of an accumulated histogram in one walk, given its total count and value sum
+ * (summed per interval by the caller, so the mean needs no walk). Percentiles follow
+ * HdrHistogram's rule: the first bucket whose cumulative count reaches max(1, round(p/100 · total)).
  */
-function readStats(values: Float64Array, acc: Float64Array, stats: readonly Stat[], scale: number, out: number[]): void {
-  let total = 0;
-  let sum = 0;
-  for (let i = 0; i < acc.length; i++) {
-    total += acc[i];
-    sum += acc[i] * values[i];
-  }
-  const targets = stats.map((s) => (s === 'mean' ? -1 : Math.max(1, Math.floor((PERCENTILE_OF[s] / 100) * total + 0.5))));
+function readStats(values: Float64Array, acc: Float64Array, total: number, sum: number, stats: readonly Stat[], scale: number, out: number[]): void {
   for (let k = 0; k < stats.length; k++) out[k] = NaN;
   if (total === 0) return;
   let cum = 0;
-  let pending = targets.filter((t) => t > 0).length;
+  let pending = 0;
+  for (let k = 0; k < stats.length; k++) {
+    if (stats[k] === 'mean') out[k] = (sum / total) * scale;
+    else pending++;
+  }
   for (let i = 0; i < acc.length && pending > 0; i++) {
-    if (acc[i] === 0) continue;
-    cum += acc[i];
+    const c = acc[i];
+    if (c === 0) continue;
+    cum += c;
     for (let k = 0; k < stats.length; k++) {
-      if (targets[k] > 0 && Number.isNaN(out[k]) && cum >= targets[k]) {
+      const st = stats[k];
+      if (st !== 'mean' && out[k] !== out[k] && cum >= Math.max(1, Math.floor((PERCENTILE_OF[st] / 100) * total + 0.5))) {
         out[k] = values[i] * scale;
         pending--;
       }
     }
   }
-  for (let k = 0; k < stats.length; k++) if (stats[k] === 'mean') out[k] = (sum / total) * scale;
+}
+
+/** Count and value sum of each interval's sparse histogram. */
+function totalsOf(p: Packed): { tot: Float64Array; sum: Float64Array } {
+  const tot = new Float64Array(p.idx.length);
+  const sum = new Float64Array(p.idx.length);
+  for (let k = 0; k < p.idx.length; k++) {
+    const ii = p.idx[k];
+    const cc = p.cnt[k];
+    for (let j = 0; j < ii.length; j++) {
+      tot[k] += cc[j];
+      sum[k] += cc[j] * p.values[ii[j]];
+    }
+  }
+  return { tot, sum };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,18 +291,24 @@ export function bootstrapChange(
   const accB = new Float64Array(U);
   const sa = new Array<number>(S);
   const sb = new Array<number>(S);
+  const { tot, sum } = totalsOf(packed);
+  const side = { total: 0, sum: 0 };
   const addInto = (acc: Float64Array, k: number) => {
     const ii = packed.idx[k];
     const cc = packed.cnt[k];
     for (let j = 0; j < ii.length; j++) acc[ii[j]] += cc[j];
+    side.total += tot[k];
+    side.sum += sum[k];
   };
   for (let b = 0; b < B; b++) {
     accA.fill(0);
     accB.fill(0);
+    side.total = side.sum = 0;
     for (let i = 0; i < nA; i++) addInto(accA, draw(nA));
+    readStats(packed.values, accA, side.total, side.sum, spec.stats, spec.scale, sa);
+    side.total = side.sum = 0;
     for (let i = 0; i < nB; i++) addInto(accB, nA + draw(nB));
-    readStats(packed.values, accA, spec.stats, spec.scale, sa);
-    readStats(packed.values, accB, spec.stats, spec.scale, sb);
+    readStats(packed.values, accB, side.total, side.sum, spec.stats, spec.scale, sb);
     for (let k = 0; k < S; k++) {
       // A replicate that drew only empty seconds has no value: count it as no change.
       const va = Number.isNaN(sa[k]) ? sb[k] : sa[k];
@@ -308,6 +331,7 @@ export function statsOver(data: readonly IntervalData[], metric: MetricName, sta
     for (let j = 0; j < ii.length; j++) acc[ii[j]] += cc[j];
   }
   const out = new Array<number>(stats.length);
-  readStats(packed.values, acc, stats, scale, out);
+  const { tot, sum } = totalsOf(packed);
+  readStats(packed.values, acc, tot.reduce((x, y) => x + y, 0), sum.reduce((x, y) => x + y, 0), stats, scale, out);
   return out;
 }
