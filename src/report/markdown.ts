@@ -10,8 +10,16 @@ export function mdCell(s: unknown): string {
   return String(s).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/</g, '&lt;');
 }
 
+/** A code span: its text is literal (no entities), so only pipes and backticks need care. */
+class Code {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return '`' + this.text.replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\r?\n/g, ' ') + '`';
+  }
+}
+
 function row(cells: unknown[]): string {
-  return `| ${cells.map(mdCell).join(' | ')} |`;
+  return `| ${cells.map((c) => (c instanceof Code ? String(c) : mdCell(c))).join(' | ')} |`;
 }
 
 function num(x: number | null | undefined, digits = 2): string {
@@ -38,7 +46,7 @@ export function markdownSummary(s: Summary): string {
   if (s.generator.saturated) lines.push('> :warning: the generator was saturated: latency includes its own delay.', '');
   if (s.thresholds.length) {
     lines.push(row(['threshold', 'value', 'result']), '|---|---:|:---:|');
-    for (const th of s.thresholds) lines.push(row([`\`${th.expr}\``, th.value === null ? '—' : num(th.value, 3), th.ok ? ':white_check_mark: pass' : ':x: fail']));
+    for (const th of s.thresholds) lines.push(row([new Code(th.expr), th.value === null ? '—' : num(th.value, 3), th.ok ? ':white_check_mark: pass' : ':x: fail']));
     lines.push('');
   }
   lines.push(row(['workload', 'metric', 'count', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms']), '|---|---|---:|---:|---:|---:|---:|');
