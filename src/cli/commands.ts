@@ -45,7 +45,8 @@ export function cmdValidate(file: string, sets: readonly string[], o: Out): numb
   const l = scenario.load;
   o.out(
     `${file}: ok — ${scenario.workloads.length} workload(s) (${scenario.workloads.map((w) => `${w.name}:${w.kind}`).join(', ')}), ` +
-      `${l.type}${l.type === 'concurrency' ? ` ${l.concurrency} users` : ` ${l.rps} rps`}, ${l.requests > 0 ? `${l.requests} requests` : `${l.durationMs / 1000} s`}, target ${scenario.target.embedded ? 'embedded mock' : scenario.target.url} (${scenario.target.routing} routing)`,
+      `${l.type}${l.type === 'concurrency' ? ` ${l.concurrency} users` : ` ${l.rps} rps`}, ${l.requests > 0 ? `${l.requests} requests` : `${l.durationMs / 1000} s`}, target ${scenario.target.embedded ? 'embedded mock' : scenario.target.url} (${scenario.target.routing} routing)` +
+      (scenario.compare ? `; compares ${scenario.compare.key}: ${scenario.compare.labels.join(' / ')} in ${scenario.compare.rounds} rounds` : ''),
   );
   return ExitCode.ok;
 }
