@@ -40,14 +40,15 @@ export const ALL = 'all';
 /** Adds one encoded histogram to every map given (its workload's and the run's), decoding it once. */
 function addHist(into: readonly SparseHist[], b64: string): void {
   const h = decode(b64);
-  if (h instanceof JsHistogram) {
-    const it = h.recordedValuesIterator;
-    it.reset();
-    while (it.hasNext()) {
-      const v = it.next();
-      // valueIteratedTo is the bucket's highest equivalent value, as getValueAtPercentile reports.
-      const value = v.valueIteratedTo;
-      const c = v.countAddedInThisIterationStep;
+  if (h instanceof JsHistogram && h.totalCount > 0) {
+    // A direct walk over the counts up to the max: the recorded-values iterator costs an object
+    // call per bucket of the whole (hour-wide) counts array.
+    const last = Math.min(h.countsArrayLength - 1, h.countsArrayIndex(h.maxValue));
+    for (let i = Math.max(0, h.countsArrayIndex(h.minNonZeroValue)); i <= last; i++) {
+      const c = h.getCountAtIndex(i);
+      if (c === 0) continue;
+      // The bucket's highest equivalent value, as getValueAtPercentile reports it.
+      const value = h.highestEquivalentValue(h.valueFromIndex(i));
       for (const m of into) m.set(value, (m.get(value) ?? 0) + c);
     }
   }
@@ -109,12 +110,34 @@ interface Packed {
   cnt: Float64Array[];
 }
 
-function pack(hists: ReadonlyArray<SparseHist | undefined>): Packed {
-  const all = new Set<number>();
-  for (const h of hists) if (h) for (const v of h.keys()) all.add(v);
-  const values = Float64Array.from([...all].sort((a, b) => a - b));
-  const pos = new Map<number, number>();
-  values.forEach((v, i) => pos.set(v, i));
+/**
+ * Bootstrap grid: values are grouped into buckets 0.5 % wide (HDR's are 0.05–0.1 %), which makes a
+ * replicate's walk about ten times shorter and moves no statistic by more than 0.5 %, far inside
+ * any tolerance worth setting. Each group is represented by its largest value.
+ */
+const GRID = Math.log(1.005);
+
+function gridKey(v: number): number {
+  return v <= 0 ? -1 : Math.floor(Math.log(v) / GRID);
+}
+
+const exactKey = (v: number): number => v;
+
+function pack(hists: ReadonlyArray<SparseHist | undefined>, coarse = true): Packed {
+  const keyOf = coarse ? gridKey : exactKey;
+  const top = new Map<number, number>();
+  for (const h of hists) {
+    if (!h) continue;
+    for (const v of h.keys()) {
+      const k = keyOf(v);
+      if (!(top.get(k)! >= v)) top.set(k, v);
+    }
+  }
+  const keys = [...top.keys()].sort((a, b) => a - b);
+  const values = Float64Array.from(keys, (k) => top.get(k)!);
+  const slot = new Map<number, number>();
+  keys.forEach((k, i) => slot.set(k, i));
+  const pos = { get: (v: number) => slot.get(keyOf(v)) };
   const idx: Int32Array[] = [];
   const cnt: Float64Array[] = [];
   for (const h of hists) {
@@ -142,22 +165,25 @@ function pack(hists: ReadonlyArray<SparseHist | undefined>): Packed {
 function readStats(values: Float64Array, acc: Float64Array, total: number, sum: number, stats: readonly Stat[], scale: number, out: number[]): void {
   for (let k = 0; k < stats.length; k++) out[k] = NaN;
   if (total === 0) return;
-  let cum = 0;
-  let pending = 0;
+  // Percentile targets in ascending order, so one pointer moves along the walk.
+  const order: number[] = [];
+  const target: number[] = [];
   for (let k = 0; k < stats.length; k++) {
-    if (stats[k] === 'mean') out[k] = (sum / total) * scale;
-    else pending++;
+    const st = stats[k];
+    if (st === 'mean') out[k] = (sum / total) * scale;
+    else {
+      order.push(k);
+      target.push(Math.max(1, Math.floor((PERCENTILE_OF[st] / 100) * total + 0.5)));
+    }
   }
-  for (let i = 0; i < acc.length && pending > 0; i++) {
-    const c = acc[i];
-    if (c === 0) continue;
-    cum += c;
-    for (let k = 0; k < stats.length; k++) {
-      const st = stats[k];
-      if (st !== 'mean' && out[k] !== out[k] && cum >= Math.max(1, Math.floor((PERCENTILE_OF[st] / 100) * total + 0.5))) {
-        out[k] = values[i] * scale;
-        pending--;
-      }
+  const idx = order.map((_, j) => j).sort((x, y) => target[x] - target[y]);
+  let j = 0;
+  let cum = 0;
+  for (let i = 0; i < acc.length && j < idx.length; i++) {
+    cum += acc[i];
+    while (j < idx.length && cum >= target[idx[j]]) {
+      out[order[idx[j]]] = values[i] * scale;
+      j++;
     }
   }
 }
@@ -323,7 +349,7 @@ export function bootstrapChange(
 
 /** The stats of one metric over all given intervals (the point estimate the bootstrap varies). */
 export function statsOver(data: readonly IntervalData[], metric: MetricName, stats: readonly Stat[], scale: number): number[] {
-  const packed = pack(data.map((d) => d.hist[metric]));
+  const packed = pack(data.map((d) => d.hist[metric]), false);
   const acc = new Float64Array(packed.values.length);
   for (let k = 0; k < data.length; k++) {
     const ii = packed.idx[k];

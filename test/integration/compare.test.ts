@@ -94,11 +94,11 @@ describe('routing comparison in one run', () => {
         'target:',
         '  url: embedded',
         '  deployment: fraud',
-        '  mock: { serviceTime: { type: fixed, ms: 10 }, faults: { routingDelayMs: { host: 8 } } }',
+        '  mock: { serviceTime: { type: fixed, ms: 10 }, faults: { routingDelayMs: { host: 20 } } }',
         'workloads:',
         '  - { name: w, kind: predict, model: fraud, body: { instances: [[1]] } }',
-        'load: { rps: 100, duration: 8s, warmup: 500ms }',
-        'compare: { routing: [path, host], rounds: 4 }',
+        'load: { rps: 100, duration: 12s, warmup: 500ms }',
+        'compare: { routing: [path, host], rounds: 6 }',
       ].join('\n'),
     );
     const { cmdRun } = await import('../../src/cli/commands.js');
@@ -106,20 +106,17 @@ describe('routing comparison in one run', () => {
     const o = quiet();
     const junit = join(dir, 'junit.xml');
     const code = await cmdRun(file, { out, quiet: false, junit }, o);
-    expect(o.text.filter((l) => /^round \d\/4: target\.routing = "(path|host)"/.test(l)).map((l) => l.replace(/ \(.*$/, ''))).toEqual([
-      'round 1/4: target.routing = "path"',
-      'round 2/4: target.routing = "host"',
-      'round 3/4: target.routing = "path"',
-      'round 4/4: target.routing = "host"',
-    ]);
+    expect(o.text.filter((l) => /^round \d\/6: target\.routing = "(path|host)"/.test(l)).map((l) => l.replace(/ \(.*$/, ''))).toEqual(
+      [1, 2, 3, 4, 5, 6].map((i) => `round ${i}/6: target.routing = "${i % 2 ? 'path' : 'host'}"`),
+    );
     const c = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as Comparison;
     expect(c.kind).toBe('variants');
     expect([c.baseline.label, c.candidate.label]).toEqual(['path', 'host']);
     const p50 = c.metrics.find((m) => m.workload === 'all' && m.metric === 'serviceTime' && m.stat === 'p50')!;
-    // The mock adds 8 ms to host routing: the change has that sign and about that size.
-    expect(p50.change).toBeGreaterThan(4);
-    expect(p50.change).toBeLessThan(16);
-    expect(p50.ratio!).toBeGreaterThan(1.2);
+    // The mock adds 20 ms to host routing (service time 10 ms): the change has that sign and about that size.
+    expect(p50.change).toBeGreaterThan(12);
+    expect(p50.change).toBeLessThan(30);
+    expect(p50.ratio!).toBeGreaterThan(1.8);
     expect(p50.ci!.ratio![0]).toBeGreaterThan(1);
     expect(p50.verdict).toBe('regression');
     expect(code).toBe(1);
@@ -129,7 +126,7 @@ describe('routing comparison in one run', () => {
     const host = JSON.parse(readFileSync(join(out, 'variants', 'host', 'summary.json'), 'utf8'));
     expect([path.target.routing, host.target.routing]).toEqual(['path', 'host']);
     expect(path.totals.sent + host.totals.sent).toBe(whole.totals.sent);
-    expect(whole.totals.sent).toBe(800);
+    expect(whole.totals.sent).toBe(1200);
     expect(existsSync(join(out, 'compare.html'))).toBe(true);
     const cases = descendants(parseXml(readFileSync(junit, 'utf8')), 'testcase');
     expect(cases.length).toBe(c.metrics.length);
