@@ -9,6 +9,7 @@ import { loadScenario, variantScenarios } from '../scenario/index.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { startRun, type RunHandle } from '../engine/coordinator.js';
 import { buildSummary, type Summary } from '../metrics/summary.js';
+import { AbortWatch } from '../metrics/thresholds.js';
 import type { RunRecord } from '../metrics/records.js';
 import { NdjsonSink, RESULTS_FILE, readRecords } from '../report/ndjson.js';
 import { writeReports } from '../report/writer.js';
@@ -18,6 +19,7 @@ import { Redactor } from '../util/redact.js';
 import { startMock, mockConfigFrom } from '../mock/index.js';
 import { writeCiOutputs } from './compare.js';
 import { runVariants } from './variants.js';
+import { shardDirSuffix } from '../schedule/shard.js';
 
 export interface Out {
   out(line: string): void;
@@ -73,15 +75,24 @@ export async function cmdRun(file: string, opts: RunCmdOptions, o: Out): Promise
 
 export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOptions, o: Out): Promise<number> {
   const redactor = new Redactor([scenario.target.apiKey]);
-  const shardSuffix = opts.shard && opts.shard.count > 1 ? `-shard${opts.shard.index}of${opts.shard.count}` : '';
-  const dir = resolve(opts.out ?? defaultOutDir(scenario.name + shardSuffix));
+  const dir = resolve(opts.out ?? defaultOutDir(scenario.name) + shardDirSuffix(opts.shard));
   mkdirSync(dir, { recursive: true });
   const sink = new NdjsonSink(join(dir, RESULTS_FILE));
   let lastProgressLen = 0;
-  const handle = startRun(scenario, {
+  const watch = new AbortWatch(scenario.abortOnFail, (rs) => buildSummary(rs));
+  let abortedBy: string | undefined;
+  const handle: RunHandle = startRun(scenario, {
     shard: opts.shard,
     startAtEpochMs: opts.startAtEpochMs,
-    onRecord: (r) => sink.write(r),
+    onRecord: (r) => {
+      sink.write(r);
+      const failed = abortedBy === undefined ? watch.observe(r) : null;
+      if (failed) {
+        abortedBy = `threshold '${failed.expr}' failed (${failed.message}); abortOnFail stopped the run`;
+        o.err(`\n${redactor.redact(abortedBy)}`);
+        handle.stop(abortedBy);
+      }
+    },
     onWarning: (m) => o.err(`warning: ${redactor.redact(m)}`),
     onProgress: opts.quiet
       ? undefined
@@ -106,6 +117,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
   writeCiOutputs(opts, summary, null, o);
   o.out(summaryText(summary, o.tty));
   o.out(`\nreports: ${dir}${existsSync(join(dir, 'report.html')) ? `\nopen ${join(dir, 'report.html')}` : ''}`);
+  if (abortedBy) return ExitCode.failed;
   if (interrupted) return ExitCode.interrupted;
   return exitForSummary(summary);
 }

@@ -19,6 +19,8 @@ import { compiledSibling } from './paths.js';
 import type { ControlMessage, WorkerResult, WorkerTask } from './worker.js';
 import { startMockInThread, mockConfigFrom, type MockServer } from '../mock/index.js';
 import { Redactor } from '../util/redact.js';
+import { globalWorkerIndex, parseShardId } from '../schedule/shard.js';
+import { scenarioFingerprint } from '../scenario/fingerprint.js';
 
 export interface Progress {
   second: number;
@@ -53,8 +55,8 @@ export interface RunOutcome {
 }
 
 export interface RunHandle {
-  /** Stop sending; in-flight requests get the grace period. */
-  stop(): void;
+  /** Stop sending; in-flight requests get the grace period. `reason` goes into the end record. */
+  stop(reason?: string): void;
   /** Stop at once. */
   abort(): void;
   readonly done: Promise<RunOutcome>;
@@ -71,8 +73,10 @@ export function plannedRps(s: ResolvedScenario): number {
   return l.rps;
 }
 
-export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs: number): RunInfo {
+export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs: number, fingerprint?: string): RunInfo {
   const t = s.target;
+  // A shard is asked for its part of the plan's rate; `merge` sums the parts back.
+  const shardCount = parseShardId(shard).count;
   return {
     schemaVersion: SCHEMA_VERSION,
     servebenchVersion: VERSION,
@@ -80,7 +84,8 @@ export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs:
     target: { url: t.embedded ? 'embedded' : displayUrl(t.url), routing: t.routing, project: t.project, deployment: t.deployment, embedded: t.embedded },
     load: {
       type: s.load.type,
-      targetRps: Math.round(plannedRps(s) * 1000) / 1000,
+      // 6 decimals for a shard's part so that the parts sum back to the plan's rate at 3.
+      targetRps: Math.round((plannedRps(s) / shardCount) * (shardCount > 1 ? 1e6 : 1e3)) / (shardCount > 1 ? 1e6 : 1e3),
       durationMs: s.load.type === 'ramp' ? s.load.stages.reduce((x, st) => x + st.durationMs, 0) : s.load.durationMs,
       warmupMs: s.load.warmupMs,
       requests: s.load.requests,
@@ -96,6 +101,7 @@ export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs:
     measureStartEpochMs,
     startedAt: new Date(measureStartEpochMs).toISOString(),
     shard,
+    ...(fingerprint ? { scenarioFingerprint: fingerprint } : {}),
   };
 }
 
@@ -160,6 +166,7 @@ async function preflight(s: ResolvedScenario, warn: (m: string) => void, redacto
 export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): RunHandle {
   const control = new Set<MessageChannel['port1']>();
   let stopRequested: 'stop' | 'abort' | null = null;
+  let stopReason: string | undefined;
   const graceMs = opts.graceMs ?? Math.min(scenarioIn.target.timeoutMs, 10_000);
   const send = (m: ControlMessage) => {
     for (const p of control) p.postMessage(m);
@@ -168,6 +175,8 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
   const done = (async (): Promise<RunOutcome> => {
     const warn = opts.onWarning ?? (() => undefined);
     const redactor = new Redactor([scenarioIn.target.apiKey]);
+    // Of the scenario as the user wrote it (before the embedded mock's address is filled in).
+    const fingerprint = scenarioFingerprint(scenarioIn);
     const { scenario: s, mock } = await withEmbeddedMock(scenarioIn);
     let piscina: Piscina | null = null;
     try {
@@ -220,7 +229,7 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
           scenario: s,
           // Worker k of this shard is worker shardIndex + k*shardCount of the whole plan: every
           // shard and worker strides through one sequence, so merged arrivals are the plan itself.
-          worker: shardIndex + k * shardCount,
+          worker: globalWorkerIndex({ index: shardIndex, count: shardCount }, k),
           workers: totalWorkers,
           shard,
           port: ch.port2,
@@ -242,8 +251,11 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
       if (stopRequested) send({ type: 'abort' });
       // Slot 0 a little after everyone is ready, so no worker starts with a backlog.
       const startEpochMs = opts.startAtEpochMs ?? Date.now() + 50;
+      if (opts.startAtEpochMs !== undefined && opts.startAtEpochMs < Date.now()) {
+        warn(`--start-at was ${Date.now() - opts.startAtEpochMs} ms ago when the workers were ready: the first slots go out late (schedule lag); pick a start further ahead`);
+      }
       const measureStartEpochMs = startEpochMs + s.load.warmupMs;
-      const startRec: StartRecord = { type: 'start', run: runInfo(scenarioIn, shard, measureStartEpochMs) };
+      const startRec: StartRecord = { type: 'start', run: runInfo(scenarioIn, shard, measureStartEpochMs, fingerprint) };
       emit(startRec);
       send({ type: 'start', startEpochMs });
 
@@ -265,6 +277,7 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
         cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
         workerErrors,
         endedAt: new Date().toISOString(),
+        ...(stopReason ? { stopReason } : {}),
       };
       emit(end);
       return { records, interrupted };
@@ -276,7 +289,8 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
   })();
 
   return {
-    stop() {
+    stop(reason?: string) {
+      stopReason ??= reason;
       stopRequested ??= 'stop';
       send({ type: 'stop', graceMs });
     },

@@ -4,6 +4,7 @@
  * percentiles come from merged histograms, never from averaged percentiles.
  */
 import { ServebenchError } from '../errors.js';
+import { evaluateThresholds } from './thresholds.js';
 import { addEncoded, decode, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import {
   METRICS,
@@ -15,6 +16,7 @@ import {
   type RunInfo,
   type RunRecord,
 } from './records.js';
+import { mergeInfoOf, type MergeInfo } from './merge.js';
 
 export interface MetricSummary extends Stats {
   unit: 'ms' | 'tokens';
@@ -78,6 +80,8 @@ export interface Summary {
   startedAt: string;
   durationS: number;
   interrupted: boolean;
+  /** Why the run stopped early (an abortOnFail threshold), when it did. */
+  stopReason?: string;
   shards: string[];
   load: RunInfo['load'] & { targetRps: number; achievedRps: number };
   totals: Totals;
@@ -98,6 +102,8 @@ export interface Summary {
     workerErrors: EndRecord['workerErrors'];
   };
   timeseries: TimeseriesRow[];
+  /** Set on a run built by `servebench merge`: its shards, and which are missing when partial. */
+  merge?: MergeInfo;
 }
 
 /** Above this p99 of dispatch lag the generator, not the server, set the pace. */
@@ -152,7 +158,9 @@ export interface BuildOptions {
 export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions = {}): Summary {
   const starts = records.filter((r) => r.type === 'start');
   if (starts.length === 0) throw new ServebenchError('E_RESULTS', 'no start record: this is not a servebench results file');
-  const run = starts[0].run;
+  // A merged run describes itself in its merge record (target rate of all its shards, earliest start).
+  const merge = mergeInfoOf(records);
+  const run = records.find((r) => r.type === 'merge')?.run ?? starts[0].run;
   const ends = records.filter((r): r is EndRecord => r.type === 'end');
   const intervals = records.filter((r): r is IntervalRecord => r.type === 'interval');
 
@@ -289,8 +297,9 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   const ends0 = ends[0];
   const workerErrors = ends.flatMap((e) => e.workerErrors);
   for (const e of workerErrors) warnings.push(`worker ${e.worker} failed: ${e.message}`);
+  if (merge?.partial) warnings.push(`partial merge: ${merge.shards.length} of ${merge.shardCount} shards; missing ${merge.missing.join(', ')} (merged with --allow-partial)`);
 
-  return {
+  const summary: Summary = {
     schemaVersion: SCHEMA_VERSION,
     servebenchVersion: run.servebenchVersion,
     scenario: run.scenario,
@@ -298,6 +307,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     startedAt: run.startedAt,
     durationS: round(durationS),
     interrupted,
+    ...(ends.find((e) => e.stopReason) ? { stopReason: ends.find((e) => e.stopReason)!.stopReason } : {}),
     shards: [...new Set(starts.map((s) => s.run.shard))].sort(),
     load: { ...run.load, targetRps: run.load.targetRps, achievedRps },
     totals: all.totals,
@@ -318,7 +328,10 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
       workerErrors,
     },
     timeseries,
+    ...(merge ? { merge } : {}),
   };
+  summary.thresholds = evaluateThresholds(summary, run.thresholds);
+  return summary;
 }
 
 function pct(h: Histogram, p: number): number {

@@ -79,6 +79,7 @@ function header(s: Summary): string {
   } else verdicts.push(`<span class="badge neutral">no thresholds</span>`);
   if (s.generator.saturated) verdicts.push(`<a href="#generator" class="badge warn">generator saturated</a>`);
   if (s.interrupted) verdicts.push(`<span class="badge warn">interrupted: partial results</span>`);
+  if (s.merge?.partial) verdicts.push(`<span class="badge warn" data-verdict="partial">partial merge: ${s.merge.shards.length} of ${s.merge.shardCount} shards</span>`);
   const target = t.embedded
     ? `<b>embedded mock</b> · ${e(t.routing)} routing`
     : `<b>${e(t.url)}</b> · ${e(t.routing)} routing`;
@@ -104,8 +105,14 @@ function banners(s: Summary): string {
       `<div class="banner ${cls}" role="alert" data-banner="generator"><h3>${e(title)}</h3><ul>${s.generator.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></div>`,
     );
   }
+  if (s.merge?.partial) {
+    out.push(
+      `<div class="banner warn" role="alert" data-banner="partial"><h3>Partial merge: ${s.merge.shards.length} of ${s.merge.shardCount} shards</h3>Merged with --allow-partial; missing ${s.merge.missing.map((m) => `shard ${e(m)}`).join(', ')}. The figures cover only the part of the plan these shards ran.</div>`,
+    );
+  }
   if (s.interrupted) {
-    out.push(`<div class="banner info" data-banner="interrupted"><h3>Interrupted run</h3>The run did not reach its planned end; the figures cover the ${e(fmtDuration(s.durationS))} that ran.</div>`);
+    const why = s.stopReason ? ` It stopped early: ${e(s.stopReason)}.` : '';
+    out.push(`<div class="banner info" data-banner="interrupted"><h3>Interrupted run</h3>The run did not reach its planned end; the figures cover the ${e(fmtDuration(s.durationS))} that ran.${why}</div>`);
   }
   return out.join('\n');
 }

@@ -127,7 +127,10 @@ export interface ResolvedScenario {
   readonly workloads: readonly ResolvedWorkload[];
   readonly load: ResolvedLoad;
   readonly slo: ResolvedSlo;
+  /** Threshold expressions, validated (src/metrics/thresholds.ts). */
   readonly thresholds: readonly string[];
   /** Set when the run compares variants of one key (see src/engine/rounds.ts). */
   readonly compare?: ResolvedCompare;
+  /** Thresholds that stop the run once they fail, checked from `delayMs` after the measured start. */
+  readonly abortOnFail: readonly { readonly expr: string; readonly delayMs: number }[];
 }
