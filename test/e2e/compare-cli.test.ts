@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { descendants, parseXml } from '../helpers/xml.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,5 +34,24 @@ describe('servebench compare, the built CLI', () => {
     expect(r.stderr).toBe(`markdown: ${join(out, 'cmp.md')}\n`);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/0 regression\(s\), 0 improvement\(s\)/);
+  });
+});
+
+describe('CI outputs of servebench run', () => {
+  it('writes one JUnit case per threshold, failing the failed ones, and exits 1', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sb-e2e-junit-'));
+    const junit = join(out, 'junit.xml');
+    const md = join(out, 'summary.md');
+    const r = servebench([
+      'run', 'scenarios/quickstart.yaml', '--out', join(out, 'run'), '--quiet', '--junit', junit, '--markdown', md,
+      '--set', 'load.duration=2s', '--set', 'load.warmup=0s',
+      '--set', 'thresholds=["errors.rate < 1%", "latency.p50 < 1us"]',
+    ]);
+    expect(r.status).toBe(1);
+    const doc = parseXml(readFileSync(junit, 'utf8'));
+    const cases = descendants(doc, 'testcase');
+    expect(cases.map((c) => c.attrs.name)).toEqual(['errors.rate < 1%', 'latency.p50 < 1us']);
+    expect(cases.map((c) => c.children.some((x) => x.name === 'failure'))).toEqual([false, true]);
+    expect(readFileSync(md, 'utf8')).toMatch(/:x: 1 of 2 thresholds failed/);
   });
 });
