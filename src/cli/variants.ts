@@ -36,13 +36,29 @@ export async function runVariants(base: ResolvedScenario, variants: readonly Res
   const dir = resolve(opts.out ?? defaultOutDir(base.name));
   mkdirSync(dir, { recursive: true });
   const sink = new NdjsonSink(join(dir, RESULTS_FILE));
+  let lastProgressLen = 0;
+  const endProgressLine = () => {
+    if (o.tty && lastProgressLen) process.stderr.write('\n');
+    lastProgressLen = 0;
+  };
   const handle = startRounds(base, variants, {
     onRecord: (r) => sink.write(r),
     onWarning: (m) => o.err(`warning: ${redactor.redact(m)}`),
     onRound: (i, v) => {
-      if (!opts.quiet) o.err(`round ${i + 1}/${c.rounds}: ${c.key} = ${JSON.stringify(c.values[v])} (${c.labels[v]})`);
+      if (opts.quiet) return;
+      endProgressLine();
+      o.err(`round ${i + 1}/${c.rounds}: ${c.key} = ${JSON.stringify(c.values[v])} (${c.labels[v]})`);
     },
-    onProgress: opts.quiet ? undefined : (p) => o.err(progressLine(p)),
+    onProgress: opts.quiet
+      ? undefined
+      : (p) => {
+          // As a plain run does: on a terminal one line is rewritten, else a line per second.
+          const line = progressLine(p);
+          if (o.tty) {
+            process.stderr.write(`\r${line.padEnd(lastProgressLen)}`);
+            lastProgressLen = line.length;
+          } else o.err(line);
+        },
   });
   opts.onHandle?.({ stop: () => handle.stop(), abort: () => handle.abort(), done: handle.done.then((x) => ({ records: x.records, interrupted: x.interrupted })) });
   let outcome;
@@ -50,6 +66,7 @@ export async function runVariants(base: ResolvedScenario, variants: readonly Res
     outcome = await handle.done;
   } finally {
     sink.close();
+    endProgressLine();
   }
   const summary = finishReport(outcome.records, dir);
   const ran = outcome.variants.map((recs) => recs.some((r) => r.type === 'start'));
