@@ -8,11 +8,10 @@
  * Reads summaries and results.ndjson only (DESIGN.md: report never reads the engine).
  */
 import { stringify } from 'csv-stringify/sync';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { ServebenchError } from '../errors.js';
-import { ALL, BOOTSTRAP_DEFAULTS, bootstrapChange, intervalsOf, type BootstrapOptions, type ChangeInterval, type IntervalData, type RunIntervals, type Stat } from '../metrics/bootstrap.js';
+import { ALL, BOOTSTRAP_DEFAULTS, PERCENTILE_OF, bootstrapChange, intervalsOf, type BootstrapOptions, type ChangeInterval, type IntervalData, type RunIntervals, type Stat } from '../metrics/bootstrap.js';
 import { metricScale, type MetricName, type RunRecord } from '../metrics/records.js';
 import type { Summary, WorkloadSummary } from '../metrics/summary.js';
 import { RESULTS_FILE, readRecords } from './ndjson.js';
@@ -98,6 +97,12 @@ export const DEFAULT_TOLERANCE = 0.1;
 export const DEFAULT_ERROR_RATE_TOLERANCE = 0.01;
 /** Fewer seconds than this per run and a bootstrap over seconds says nothing: tolerance only. */
 export const MIN_INTERVALS = 3;
+/**
+ * A percentile is judged only when each run has at least this many samples beyond it: p99 of 150
+ * requests is the second-largest value, which one slow second moves by 30 %, and neither the
+ * tolerance nor a bootstrap over three seconds can tell that from a regression.
+ */
+export const MIN_TAIL_SAMPLES = 10;
 
 export const TIME_METRICS_COMPARED: readonly MetricName[] = ['latency', 'serviceTime', 'ttft', 'tpot', 'itl'];
 export const TIME_STATS: readonly Stat[] = ['p50', 'p90', 'p99', 'mean'];
@@ -155,6 +160,8 @@ export function parseToleranceFor(s: string): [string, number] {
 // The comparison
 
 interface Row {
+  /** For percentiles: the smaller sample count of the two runs. */
+  count?: number;
   metric: string;
   stat: string;
   unit: string;
@@ -186,7 +193,7 @@ function rowsFor(a: Side, b: Side): Row[] {
     const x = a.metrics[m];
     const y = b.metrics[m];
     if (!x || !y || x.count === 0 || y.count === 0) continue;
-    for (const st of TIME_STATS) rows.push({ metric: m, stat: st, unit: 'ms', better: 'lower', base: x[st], cand: y[st] });
+    for (const st of TIME_STATS) rows.push({ metric: m, stat: st, unit: 'ms', better: 'lower', base: x[st], cand: y[st], count: Math.min(x.count, y.count) });
   }
   if (a.totals.completed > 0 || b.totals.completed > 0) {
     rows.push({ metric: 'errors', stat: 'rate', unit: 'fraction', better: 'lower', base: errorRate(a.totals), cand: errorRate(b.totals), absoluteTolerance: true });
@@ -337,7 +344,12 @@ export function compareRuns(base: RunData, cand: RunData, opts: CompareOptions =
         tolerance: t.tolerance,
         toleranceKind: t.kind,
       };
-      const { verdict, reason } = judge(partial);
+      let { verdict, reason } = judge(partial);
+      const p = r.stat in PERCENTILE_OF ? PERCENTILE_OF[r.stat as keyof typeof PERCENTILE_OF] : undefined;
+      if (verdict !== 'same' && p !== undefined && r.count !== undefined && r.count * (1 - p / 100) < MIN_TAIL_SAMPLES) {
+        verdict = 'same';
+        reason = `not judged: ${r.count} samples leave ${Math.floor(r.count * (1 - p / 100))} above ${r.stat} (at least ${MIN_TAIL_SAMPLES} needed); run longer to gate on it`;
+      }
       metrics.push({
         workload: name,
         metric: r.metric,

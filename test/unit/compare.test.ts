@@ -83,6 +83,16 @@ describe('compareRuns', () => {
     expect(p50.reason).toMatch(/noise is not judged/);
   });
 
+  it('does not judge a percentile with fewer than 10 samples beyond it in a run', () => {
+    const short = compareRuns(data('a', { seed: 1, seconds: 3, rps: 50 }), data('b', { seed: 2, seconds: 3, rps: 50, sigma: 0.6 }));
+    const p99 = entry(short, ALL, 'serviceTime.p99');
+    expect(p99.relativeChange!).toBeGreaterThan(0.5);
+    expect(p99.verdict).toBe('same');
+    expect(p99.reason).toMatch(/^not judged: 150 samples leave 1 above p99/);
+    const long = compareRuns(data('a', { seed: 1, seconds: 20 }), data('b', { seed: 2, seconds: 20, sigma: 0.6 }));
+    expect(entry(long, ALL, 'serviceTime.p99').verdict).toBe('regression');
+  });
+
   it('honours a wider per-metric tolerance', () => {
     const c = compareRuns(data('a', { seed: 1, medianMs: 20 }), data('b', { seed: 2, medianMs: 24 }), { toleranceFor: { 'serviceTime.p50': 0.5 } });
     expect(entry(c, ALL, 'serviceTime.p50').verdict).toBe('same');
