@@ -32,6 +32,7 @@ function suffixed(ws: readonly CompareWriter[], label: string): CompareWriter[] 
 
 export async function runVariants(base: ResolvedScenario, variants: readonly ResolvedScenario[], opts: RunCmdOptions, o: Out): Promise<number> {
   const c = base.compare!;
+  if (base.abortOnFail.length > 0) o.err('warning: abortOnFail does not stop a compare run (rounds alternate variants); the thresholds are still evaluated at the end');
   const redactor = new Redactor(variants.map((v) => v.target.apiKey));
   const dir = resolve(opts.out ?? defaultOutDir(base.name));
   mkdirSync(dir, { recursive: true });
