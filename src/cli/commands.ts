@@ -42,6 +42,7 @@ export function defaultOutDir(name: string, at = new Date()): string {
 
 export function cmdValidate(file: string, sets: readonly string[], o: Out): number {
   const { scenario, warnings } = loadScenario(file, { sets });
+  remember(scenario);
   for (const w of warnings) o.err(`warning: ${w}`);
   if (scenario.compare) variantScenarios(scenario, readFileSync(file, 'utf8'), file, { sets });
   const l = scenario.load;
@@ -68,6 +69,7 @@ export interface RunCmdOptions {
 
 export async function cmdRun(file: string, opts: RunCmdOptions, o: Out): Promise<number> {
   const { scenario, warnings } = loadScenario(file, { sets: opts.sets });
+  remember(scenario);
   for (const w of warnings) o.err(`warning: ${w}`);
   if (scenario.compare) return runVariants(scenario, variantScenarios(scenario, readFileSync(file, 'utf8'), file, { sets: opts.sets }), opts, o);
   return runScenario(scenario, opts, o);
@@ -168,7 +170,18 @@ export async function cmdMock(opts: { port: number; host: string; config?: strin
   return m;
 }
 
-export function printError(err: unknown, verbose: boolean, o: Out): number {
+/**
+ * Secrets of the scenarios this process loaded: printError redacts them too, since an unexpected
+ * error's message or its --verbose stack may quote anything.
+ */
+const knownSecrets: string[] = [];
+function remember(s: ResolvedScenario): void {
+  if (s.target.apiKey) knownSecrets.push(s.target.apiKey);
+}
+
+export function printError(err: unknown, verbose: boolean, raw: Out): number {
+  const r = new Redactor(knownSecrets);
+  const o: Out = { out: (l) => raw.out(r.redact(l)), err: (l) => raw.err(r.redact(l)), tty: raw.tty };
   if (err instanceof ServebenchError) {
     if (err.problems.length) {
       o.err(`error: ${err.message}`);

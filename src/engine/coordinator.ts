@@ -7,7 +7,7 @@ import { Piscina } from 'piscina';
 import { MessageChannel } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { request as undiciRequest, Agent } from 'undici';
-import { ServebenchError } from '../errors.js';
+import { ServebenchError, type ErrorCode } from '../errors.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, type EndRecord, type IntervalRecord, type RunInfo, type RunRecord, type StartRecord } from '../metrics/records.js';
@@ -21,6 +21,10 @@ import { startMockInThread, mockConfigFrom, type MockServer } from '../mock/inde
 import { Redactor } from '../util/redact.js';
 import { globalWorkerIndex, parseShardId } from '../schedule/shard.js';
 import { scenarioFingerprint } from '../scenario/fingerprint.js';
+import { workerErrorWarning } from '../metrics/summary.js';
+import { DEFAULTS } from '../scenario/schema.js';
+
+const DEFAULT_MAX_RESPONSE_BYTES = DEFAULTS.maxResponseBytes;
 
 export interface Progress {
   second: number;
@@ -208,6 +212,8 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
       };
 
       let readyCount = 0;
+      let failedWorkers = 0;
+      const setupErrors: NonNullable<WorkerResult['setupError']>[] = [];
       let allReady!: () => void;
       const ready = new Promise<void>((res) => (allReady = res));
       const cpuStart = process.cpuUsage();
@@ -234,20 +240,39 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
           shard,
           port: ch.port2,
           intervalMs: opts.intervalMs ?? 1000,
-          maxBodyBytes: 16 * 1024 * 1024,
+          maxBodyBytes: s.target.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
         };
         tasks.push(
           piscina.run(task, { transferList: [ch.port2] }).then(
-            (r: WorkerResult) => r,
+            (r: WorkerResult) => {
+              if (!r.setupError) return r;
+              setupErrors.push(r.setupError);
+              if (++readyCount === workers) allReady();
+              portDone();
+              return { worker: k, error: { code: r.setupError.code, message: redactor.redact(r.setupError.message) } };
+            },
             (err: unknown) => {
               const e = err as { code?: string; message?: string };
               if (++readyCount === workers) allReady();
+              failedWorkers++;
+              // A dead thread posts no 'done': give what it posted before dying a moment to arrive
+              // (another channel than this rejection), then take its records as complete.
+              setTimeout(portDone, 100).unref();
+              // Told at once, not only in the summary: the user sees the rate fall as it happens.
+              warn(workerErrorWarning({ worker: k, message: redactor.redact(e.message ?? String(err)) }, failedWorkers, workers));
               return { worker: k, error: { code: e.code ?? 'E_WORKER', message: redactor.redact(e.message ?? String(err)) } };
             },
           ),
         );
       }
       await ready;
+      if (setupErrors.length > 0) {
+        // A worker could not prepare its requests (a dataset, a tokenizer): nothing was sent.
+        send({ type: 'abort' });
+        await Promise.all(tasks);
+        const e = setupErrors[0];
+        throw new ServebenchError(e.code as ErrorCode, redactor.redact(e.message), e.hint ? { hint: redactor.redact(e.hint) } : {});
+      }
       if (stopRequested) send({ type: 'abort' });
       // Slot 0 a little after everyone is ready, so no worker starts with a backlog.
       const startEpochMs = opts.startAtEpochMs ?? Date.now() + 50;
@@ -265,10 +290,12 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
       const cpu = process.cpuUsage(cpuStart);
       const wallMs = performance.now() - wallStart;
       const workerErrors = results.filter((r): r is { worker: number; error: { code: string; message: string } } => 'error' in r).map((r) => ({ worker: r.worker, ...r.error }));
-      if (workerErrors.length === workers) {
-        throw new ServebenchError('E_WORKER', `every worker failed: ${workerErrors[0].message}`);
-      }
       const interrupted = stopRequested !== null || results.some((r) => 'interrupted' in r && r.interrupted);
+      if (workerErrors.length === workers) {
+        // Close results.ndjson properly first, so `servebench report` can still read what was measured.
+        emit({ type: 'end', shard, measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, true), interrupted: true, cpuPercent: 0, workerErrors, endedAt: new Date().toISOString() });
+        throw new ServebenchError('E_WORKER', `every worker failed: ${workerErrors[0].message}`, { hint: 'results.ndjson holds the intervals measured before; --verbose shows more' });
+      }
       const end: EndRecord = {
         type: 'end',
         shard,

@@ -36,6 +36,8 @@ export interface WorkloadInterval {
   sloMet: number;
   /** Completed streams that produced fewer tokens than asked. */
   short: number;
+  /** Extra attempts made by target.retry in this interval (absent in older records). */
+  retries?: number;
   /** Encoded histograms recorded in this interval, only non-empty ones. */
   hist: Partial<Record<MetricName, string>>;
 }
