@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve, dirname, basename } from 'node:path';
 import { ExitCode, ServebenchError, formatProblem } from '../errors.js';
-import { loadScenario } from '../scenario/index.js';
+import { loadScenario, variantScenarios } from '../scenario/index.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { startRun, type RunHandle } from '../engine/coordinator.js';
 import { buildSummary, type Summary } from '../metrics/summary.js';
@@ -17,6 +17,8 @@ import { progressLine, summaryText } from '../report/console.js';
 import { registerDefaultWriters } from '../report/index.js';
 import { Redactor } from '../util/redact.js';
 import { startMock, mockConfigFrom } from '../mock/index.js';
+import { writeCiOutputs } from './compare.js';
+import { runVariants } from './variants.js';
 import { shardDirSuffix } from '../schedule/shard.js';
 
 export interface Out {
@@ -42,10 +44,12 @@ export function cmdValidate(file: string, sets: readonly string[], o: Out): numb
   const { scenario, warnings } = loadScenario(file, { sets });
   remember(scenario);
   for (const w of warnings) o.err(`warning: ${w}`);
+  if (scenario.compare) variantScenarios(scenario, readFileSync(file, 'utf8'), file, { sets });
   const l = scenario.load;
   o.out(
     `${file}: ok — ${scenario.workloads.length} workload(s) (${scenario.workloads.map((w) => `${w.name}:${w.kind}`).join(', ')}), ` +
-      `${l.type}${l.type === 'concurrency' ? ` ${l.concurrency} users` : ` ${l.rps} rps`}, ${l.requests > 0 ? `${l.requests} requests` : `${l.durationMs / 1000} s`}, target ${scenario.target.embedded ? 'embedded mock' : scenario.target.url} (${scenario.target.routing} routing)`,
+      `${l.type}${l.type === 'concurrency' ? ` ${l.concurrency} users` : ` ${l.rps} rps`}, ${l.requests > 0 ? `${l.requests} requests` : `${l.durationMs / 1000} s`}, target ${scenario.target.embedded ? 'embedded mock' : scenario.target.url} (${scenario.target.routing} routing)` +
+      (scenario.compare ? `; compares ${scenario.compare.key}: ${scenario.compare.labels.join(' / ')} in ${scenario.compare.rounds} rounds` : ''),
   );
   return ExitCode.ok;
 }
@@ -58,12 +62,16 @@ export interface RunCmdOptions {
   quiet?: boolean;
   /** Receives the handle so the caller (signal handlers, tests) can stop the run. */
   onHandle?: (h: RunHandle) => void;
+  /** CI outputs: JUnit XML and Markdown summary files. */
+  junit?: string;
+  markdown?: string;
 }
 
 export async function cmdRun(file: string, opts: RunCmdOptions, o: Out): Promise<number> {
   const { scenario, warnings } = loadScenario(file, { sets: opts.sets });
   remember(scenario);
   for (const w of warnings) o.err(`warning: ${w}`);
+  if (scenario.compare) return runVariants(scenario, variantScenarios(scenario, readFileSync(file, 'utf8'), file, { sets: opts.sets }), opts, o);
   return runScenario(scenario, opts, o);
 }
 
@@ -108,6 +116,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
     if (o.tty && lastProgressLen) process.stderr.write('\n');
   }
   const summary = finishReport(records, dir);
+  writeCiOutputs(opts, summary, null, o);
   o.out(summaryText(summary, o.tty));
   o.out(`\nreports: ${dir}${existsSync(join(dir, 'report.html')) ? `\nopen ${join(dir, 'report.html')}` : ''}`);
   if (abortedBy) return ExitCode.failed;

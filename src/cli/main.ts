@@ -8,6 +8,7 @@ import { ExitCode, ServebenchError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { cmdMock, cmdReport, cmdRun, cmdValidate, printError, stdio } from './commands.js';
 import type { RunHandle } from '../engine/coordinator.js';
+import { cmdCompare } from './compare.js';
 import { cmdMerge } from './merge.js';
 
 function parseShard(v: string | undefined): { index: number; count: number } | undefined {
@@ -56,13 +57,15 @@ async function main(argv: string[]): Promise<number> {
             .option('set', { type: 'string', array: true, describe: 'override a scenario field: --set load.rps=500' })
             .option('shard', { type: 'string', describe: 'run shard i of n of the plan: --shard 0/3' })
             .option('start-at', { type: 'string', describe: 'start at this instant (ISO time or epoch ms), for shards' })
-            .option('quiet', { type: 'boolean', describe: 'no progress lines' }),
+            .option('quiet', { type: 'boolean', describe: 'no progress lines' })
+            .option('junit', { type: 'string', describe: 'write JUnit XML (one test case per threshold and compared metric)' })
+            .option('markdown', { type: 'string', describe: 'write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)' }),
         async (a) => {
           process.on('SIGINT', () => onSignal('SIGINT'));
           process.on('SIGTERM', () => onSignal('SIGTERM'));
           code = await cmdRun(
             a.scenario,
-            { out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (handle = h) },
+            { out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (handle = h), junit: a.junit, markdown: a.markdown },
             stdio,
           );
         },
@@ -114,7 +117,30 @@ async function main(argv: string[]): Promise<number> {
           code = cmdMerge(a.dirs as string[], { out: a.out, allowPartial: a['allow-partial'] }, stdio);
         },
       )
-      .demandCommand(1, 'name a command: run, validate, mock, report or merge')
+      .command(
+        'compare <baseline> <candidate>',
+        'compare two runs (folders or summary.json); exits 1 on a regression',
+        (y) =>
+          y
+            .positional('baseline', { type: 'string', demandOption: true, describe: 'run folder or its summary.json' })
+            .positional('candidate', { type: 'string', demandOption: true, describe: 'run folder or its summary.json' })
+            .option('out', { type: 'string', describe: 'folder for compare.json/.csv/.html (default reports/compare-<timestamp>/)' })
+            .option('tolerance', { type: 'string', describe: 'change that counts, relative to the baseline (default 10%)' })
+            .option('tolerance-for', { type: 'string', array: true, describe: 'per metric.stat: --tolerance-for latency.p99=5%' })
+            .option('seed', { type: 'number', describe: 'seed of the bootstrap (default 1)' })
+            .option('resamples', { type: 'number', describe: 'bootstrap replicates (default 1000)' })
+            .option('junit', { type: 'string', describe: 'write JUnit XML (one test case per compared metric)' })
+            .option('markdown', { type: 'string', describe: 'write a Markdown table (e.g. $GITHUB_STEP_SUMMARY)' }),
+        (a) => {
+          code = cmdCompare(
+            a.baseline,
+            a.candidate,
+            { out: a.out, tolerance: a.tolerance, toleranceFor: a['tolerance-for'], seed: a.seed, resamples: a.resamples, junit: a.junit, markdown: a.markdown },
+            stdio,
+          );
+        },
+      )
+      .demandCommand(1, 'name a command: run, validate, mock, report, merge or compare')
       .fail((msg, err) => {
         if (err) throw err;
         throw new ServebenchError('E_USAGE', msg, { hint: 'servebench --help lists the commands' });

@@ -110,7 +110,7 @@ export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs:
 }
 
 /** Starts the mock gateway for `url: embedded` and returns the scenario pointed at it. */
-async function withEmbeddedMock(s: ResolvedScenario): Promise<{ scenario: ResolvedScenario; mock: MockServer | null }> {
+export async function withEmbeddedMock(s: ResolvedScenario): Promise<{ scenario: ResolvedScenario; mock: MockServer | null }> {
   if (!s.target.embedded) return { scenario: s, mock: null };
   const t = s.target;
   // A key made up for this run, unless the scenario brings one: the mock checks it like a gateway.

@@ -19,7 +19,7 @@ import { tokenCountRows } from './html-tokens.js';
 let uplotAssets: { js: string; css: string } | null = null;
 
 /** uPlot's browser build and stylesheet, read from the installed package (once per process). */
-function uplot(): { js: string; css: string } {
+export function uplot(): { js: string; css: string } {
   if (!uplotAssets) {
     const dist = dirname(createRequire(import.meta.url).resolve('uplot'));
     uplotAssets = {
@@ -31,7 +31,7 @@ function uplot(): { js: string; css: string } {
 }
 
 /** Inline script text must not contain a closing tag; uPlot's build has none, but make sure. */
-function inlineScript(js: string): string {
+export function inlineScript(js: string): string {
   return js.replace(/<\/(script)/gi, '<\\/$1');
 }
 

@@ -38,6 +38,7 @@ import {
   type WorkloadParsed,
 } from './schema.js';
 import type { ProblemList } from './source.js';
+import { checkCompare, resolveCompare } from './compare.js';
 import { ServebenchError } from '../errors.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import { checkDatasetFile } from './dataset-check.js';
@@ -383,6 +384,7 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
     });
   }
 
+  checkCompare(raw, problems);
   return data;
 }
 
@@ -489,6 +491,7 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
     slo,
     thresholds: d.thresholds.map((t) => (typeof t === 'string' ? t : t.expr).trim()),
     abortOnFail: d.thresholds.flatMap((t) => (typeof t === 'object' && t.abortOnFail ? [{ expr: t.expr.trim(), delayMs: t.delayAbortEval }] : [])),
+    ...(d.compare ? { compare: resolveCompare(d.compare) } : {}),
   });
 }
 

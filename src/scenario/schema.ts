@@ -248,6 +248,17 @@ const Slo = z.strictObject({
   latency: duration({ positive: true }).optional(),
 });
 
+/**
+ * `compare`: run the scenario alternately under two or more variants of one key, in rounds.
+ * `routing: [path, host]` is short for `set: {target.routing: [path, host]}`. Which of the two is
+ * given, and that `set` names exactly one key, is checked in resolve.ts.
+ */
+const Compare = z.strictObject({
+  routing: z.array(z.enum(ROUTINGS)).min(2, { error: 'expected at least two routing modes' }).optional(),
+  set: z.record(z.string(), z.array(z.unknown()).min(2, { error: 'expected a list of at least two values' }), { error: (iss) => expected('a mapping of one key to a list of values', iss.input, true) }).optional(),
+  rounds: int(2).default(6),
+});
+
 /** k6's long form: stop the run early once the threshold fails (after `delayAbortEval`). */
 const Threshold = z.strictObject({
   expr: text(),
@@ -262,6 +273,7 @@ export const ScenarioSchema = z.strictObject({
   load: Load,
   slo: Slo.default({}),
   thresholds: z.array(z.union([text(), Threshold], { error: (iss) => expected("an expression like 'latency.p99 < 250ms' or { expr, abortOnFail, delayAbortEval }", iss.input, true) })).default([]),
+  compare: Compare.optional(),
 });
 
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

@@ -130,6 +130,17 @@ export interface ResolvedSlo {
   readonly latencyMs?: number;
 }
 
+/** `compare:` in a scenario: the variants a run alternates between, in rounds (first = baseline). */
+export interface ResolvedCompare {
+  /** The scenario key the variants set, as a `--set` path (e.g. `target.routing`). */
+  readonly key: string;
+  readonly values: readonly unknown[];
+  /** One short name per variant, unique, usable as a folder name. */
+  readonly labels: readonly string[];
+  /** Rounds in all (A B A B …), a multiple of the number of variants. */
+  readonly rounds: number;
+}
+
 export interface ResolvedScenario {
   readonly name: string;
   /** Absolute path of the scenario file ('' when built in code). */
@@ -140,6 +151,8 @@ export interface ResolvedScenario {
   readonly slo: ResolvedSlo;
   /** Threshold expressions, validated (src/metrics/thresholds.ts). */
   readonly thresholds: readonly string[];
+  /** Set when the run compares variants of one key (see src/engine/rounds.ts). */
+  readonly compare?: ResolvedCompare;
   /** Thresholds that stop the run once they fail, checked from `delayMs` after the measured start. */
   readonly abortOnFail: readonly { readonly expr: string; readonly delayMs: number }[];
 }

@@ -1,0 +1,169 @@
+/**
+ * A run that compares variants of one scenario key (`compare:` in the scenario): the load's
+ * duration is cut into rounds that alternate between the variants (A B A B …), so that drift of
+ * the machine or the cluster over the run hits every variant alike. Each round is an ordinary run
+ * (startRun); its records are re-indexed onto two time lines: the whole run's (every round in
+ * order) and its variant's (that variant's rounds back to back). Both are plain record streams
+ * that buildSummary, `servebench report` and `compare` read like any other run's.
+ */
+import type { EndRecord, RunRecord, StartRecord } from '../metrics/records.js';
+import type { ResolvedCompare, ResolvedScenario } from '../scenario/types.js';
+import { startRun, withEmbeddedMock, type Progress, type RunHandle } from './coordinator.js';
+import type { MockServer } from '../mock/index.js';
+
+/** Warm-up before rounds after a variant's first: enough to open connections again. */
+export const LATER_WARMUP_MAX_MS = 1000;
+
+export interface RoundPlan {
+  /** Measured length of one round (whole seconds, so 1 s records never straddle two rounds). */
+  roundMs: number;
+  /** Variant index of each round, in order. */
+  order: number[];
+  /** Warm-up of each round: the scenario's before a variant's first round, at most 1 s after. */
+  warmupMs: number[];
+}
+
+export function roundPlan(c: ResolvedCompare, s: ResolvedScenario): RoundPlan {
+  const roundMs = Math.max(1000, Math.floor(s.load.durationMs / c.rounds / 1000) * 1000);
+  const n = c.values.length;
+  const order = Array.from({ length: c.rounds }, (_, i) => i % n);
+  const warmupMs = order.map((v, i) => (i < n ? s.load.warmupMs : Math.min(s.load.warmupMs, LATER_WARMUP_MAX_MS)));
+  return { roundMs, order, warmupMs };
+}
+
+export interface RoundsOptions {
+  /** Every record of the whole run's time line, as it arrives (results.ndjson). */
+  onRecord?: (r: RunRecord) => void;
+  onProgress?: (p: Progress) => void;
+  onWarning?: (msg: string) => void;
+  /** Called before each round starts. */
+  onRound?: (round: number, variant: number) => void;
+}
+
+export interface RoundsOutcome {
+  /** The whole run: one start record, every round's intervals in order, one end record. */
+  records: RunRecord[];
+  /** Per variant, the same for its rounds only. */
+  variants: RunRecord[][];
+  interrupted: boolean;
+  plan: RoundPlan;
+}
+
+export interface RoundsHandle extends Omit<RunHandle, 'done'> {
+  readonly done: Promise<RoundsOutcome>;
+}
+
+function shifted(r: RunRecord, bySeconds: number): RunRecord {
+  return r.type === 'interval' ? { ...r, index: r.index + bySeconds } : r;
+}
+
+function startOf(first: StartRecord, durationMs: number, variant: ResolvedScenario): StartRecord {
+  const run = { ...first.run, load: { ...first.run.load, durationMs } };
+  const t = variant.target;
+  run.target = { ...run.target, routing: t.routing, ...(t.embedded ? { url: 'embedded', embedded: true } : {}) };
+  return { type: 'start', run };
+}
+
+function endOf(ends: EndRecord[], interrupted: boolean): EndRecord {
+  return {
+    type: 'end',
+    shard: ends[0]?.shard ?? '0/1',
+    measuredDurationMs: ends.reduce((x, e) => x + e.measuredDurationMs, 0),
+    interrupted,
+    cpuPercent: ends.length ? Math.round((ends.reduce((x, e) => x + e.cpuPercent, 0) / ends.length) * 10) / 10 : 0,
+    workerErrors: ends.flatMap((e) => e.workerErrors),
+    endedAt: ends.length ? ends[ends.length - 1].endedAt : new Date().toISOString(),
+  };
+}
+
+export function startRounds(base: ResolvedScenario, variants: readonly ResolvedScenario[], opts: RoundsOptions = {}): RoundsHandle {
+  const c = base.compare!;
+  const plan = roundPlan(c, base);
+  const roundS = plan.roundMs / 1000;
+  let current: RunHandle | null = null;
+  let stopped: 'stop' | 'abort' | null = null;
+
+  const done = (async (): Promise<RoundsOutcome> => {
+    const whole: RunRecord[] = [];
+    const perVariant: RunRecord[][] = variants.map(() => []);
+    const variantEnds: EndRecord[][] = variants.map(() => []);
+    const variantRounds = variants.map(() => 0);
+    const ends: EndRecord[] = [];
+    let interrupted = false;
+    let firstStart: StartRecord | null = null;
+    // One embedded mock per variant for the whole run, not one per round: a fresh mock (and its
+    // cold JIT) in every round would add noise to each round's first second.
+    const mocks: Array<MockServer | null> = [];
+    const targets: ResolvedScenario[] = [];
+    try {
+      for (const vs of variants) {
+        const m = await withEmbeddedMock(vs);
+        mocks.push(m.mock);
+        targets.push(m.scenario);
+      }
+    } catch (err) {
+      await Promise.all(mocks.map((m) => m?.close().catch(() => undefined)));
+      throw err;
+    }
+    const emit = (r: RunRecord) => {
+      whole.push(r);
+      opts.onRecord?.(r);
+    };
+    try {
+      for (let i = 0; i < plan.order.length && !stopped; i++) {
+        const v = plan.order[i];
+        const vs = variants[v];
+        const t = targets[v];
+        const scenario: ResolvedScenario = { ...t, target: { ...t.target, embedded: false }, load: { ...t.load, durationMs: plan.roundMs, warmupMs: plan.warmupMs[i] } };
+        opts.onRound?.(i, v);
+        const wholeOffset = i * roundS;
+        const variantOffset = variantRounds[v] * roundS;
+        current = startRun(scenario, {
+          onWarning: opts.onWarning,
+          onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, second: p.second + wholeOffset }) : undefined,
+          onRecord: (r) => {
+            if (r.type === 'start') {
+              if (!firstStart) {
+                firstStart = r;
+                emit(startOf(r, plan.roundMs * plan.order.length, variants[0]));
+              }
+              if (variantRounds[v] === 0) perVariant[v].push(startOf(r, plan.roundMs * (plan.order.length / variants.length), vs));
+            } else if (r.type === 'interval') {
+              emit(shifted(r, wholeOffset));
+              perVariant[v].push(shifted(r, variantOffset));
+            }
+          },
+        });
+        if (stopped === 'abort') current.abort();
+        else if (stopped === 'stop') current.stop();
+        const out = await current.done;
+        const end = out.records.find((r): r is EndRecord => r.type === 'end');
+        if (end) {
+          ends.push(end);
+          variantEnds[v].push(end);
+        }
+        variantRounds[v]++;
+        if (out.interrupted) interrupted = true;
+      }
+    } finally {
+      current = null;
+      await Promise.all(mocks.map((m) => m?.close().catch(() => undefined)));
+    }
+    if (stopped) interrupted = true;
+    emit(endOf(ends, interrupted));
+    variants.forEach((_, v) => perVariant[v].push(endOf(variantEnds[v], interrupted)));
+    return { records: whole, variants: perVariant, interrupted, plan };
+  })();
+
+  return {
+    stop() {
+      stopped ??= 'stop';
+      current?.stop();
+    },
+    abort() {
+      stopped = 'abort';
+      current?.abort();
+    },
+    done,
+  };
+}
