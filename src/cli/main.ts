@@ -8,6 +8,7 @@ import { ExitCode, ServebenchError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { cmdMock, cmdReport, cmdRun, cmdValidate, printError, stdio } from './commands.js';
 import type { RunHandle } from '../engine/coordinator.js';
+import { cmdSweep } from './sweep.js';
 
 function parseShard(v: string | undefined): { index: number; count: number } | undefined {
   if (v === undefined) return undefined;
@@ -26,7 +27,7 @@ function parseStartAt(v: string | undefined): number | undefined {
 async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes('--verbose');
   let code: number = ExitCode.ok;
-  let handle: RunHandle | null = null;
+  let handle: Pick<RunHandle, 'stop' | 'abort'> | null = null;
   let signals = 0;
   const onSignal = (sig: string) => {
     signals++;
@@ -67,6 +68,23 @@ async function main(argv: string[]): Promise<number> {
         },
       )
       .command(
+        'sweep <scenario>',
+        "capacity planning: run the scenario's sweep (ladder or search) and report the largest rate within SLO",
+        (y) =>
+          y
+            .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file with a sweep: section' })
+            .option('out', { type: 'string', describe: 'report folder (default reports/<name>-sweep-<timestamp>/)' })
+            .option('set', { type: 'string', array: true, describe: 'override a scenario field: --set sweep.to=2000' })
+            .option('peak', { type: 'number', describe: 'peak rate to plan replicas for (rps)' })
+            .option('headroom', { type: 'string', describe: 'share of each replica kept spare (default 30%)' })
+            .option('quiet', { type: 'boolean', describe: 'no per-step progress lines' }),
+        async (a) => {
+          process.on('SIGINT', () => onSignal('SIGINT'));
+          process.on('SIGTERM', () => onSignal('SIGTERM'));
+          code = await cmdSweep(a.scenario, { out: a.out, sets: a.set ?? [], peak: a.peak, headroom: a.headroom, quiet: a.quiet, onHandle: (h) => (handle = h) }, stdio);
+        },
+      )
+      .command(
         'validate <scenario>',
         'check a scenario; print every problem with file:line and field',
         (y) => y.positional('scenario', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true }),
@@ -101,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
           code = cmdReport(a.results, stdio);
         },
       )
-      .demandCommand(1, 'name a command: run, validate, mock or report')
+      .demandCommand(1, 'name a command: run, sweep, validate, mock or report')
       .fail((msg, err) => {
         if (err) throw err;
         throw new ServebenchError('E_USAGE', msg, { hint: 'servebench --help lists the commands' });

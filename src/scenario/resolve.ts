@@ -38,6 +38,7 @@ import {
   type WorkloadParsed,
 } from './schema.js';
 import type { ProblemList } from './source.js';
+import { checkSweep, resolveSweep } from './sweep.js';
 
 export interface ResolveContext {
   /** The scenario file as the user named it ('' for inline text): the base of shown paths. */
@@ -357,6 +358,8 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
     if (type === 'concurrency') required('concurrency');
   }
 
+  checkSweep(raw.sweep, raw.load, problems);
+
   return data;
 }
 
@@ -457,6 +460,7 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
     load,
     slo,
     thresholds: d.thresholds,
+    ...(d.sweep !== undefined ? { sweep: resolveSweep(d.sweep) } : {}),
   });
 }
 

@@ -117,4 +117,32 @@ export interface ResolvedScenario {
   readonly load: ResolvedLoad;
   readonly slo: ResolvedSlo;
   readonly thresholds: readonly string[];
+  /** Only for `servebench sweep`: the ladder or search over rates or concurrencies. */
+  readonly sweep?: ResolvedSweep;
+}
+
+/**
+ * `servebench sweep`: each step runs the scenario with load.rps (or load.concurrency) set to one
+ * value for stepDurationMs after warmupMs. `values` is the ladder (ladder mode); search mode
+ * brackets then bisects between `from` and `to`.
+ */
+export interface ResolvedSweep {
+  readonly mode: 'ladder' | 'search';
+  readonly over: 'rate' | 'concurrency';
+  /** Ladder: every value to run, ascending. Search: empty. */
+  readonly values: readonly number[];
+  readonly from: number;
+  readonly to: number;
+  readonly stepDurationMs: number;
+  readonly warmupMs: number;
+  /** Search stops when (fail − pass) / pass <= precision (a fraction). */
+  readonly precision: number;
+  /** A step is stable when its last windows agree within this fraction. */
+  readonly stability: number;
+  readonly maxRepeats: number;
+  readonly maxSteps: number;
+  /** Ladder: stop at the first step that fails `until` or saturates the server. */
+  readonly stopEarly: boolean;
+  /** Threshold expressions every passing step must meet. */
+  readonly until: readonly string[];
 }
