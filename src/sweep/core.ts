@@ -13,8 +13,8 @@
  *   throughput rose less than PLATEAU while the concurrency rose.
  * - **Stable**: the last STABLE_WINDOWS windows agree on throughput and p50 latency within
  *   `stability` (perf_analyzer's rule); an unstable step that did not saturate is run again.
- * - **Knee**: the largest value whose latency p99 is still within KNEE_FACTOR × the p99 of the
- *   lowest value measured, when a larger value exceeds it (null when none does: no knee in range).
+ * - **Knee**: the largest value whose latency p99 is still within KNEE_FACTOR × the low-load p99
+ *   (the smallest p99 measured), below a value that exceeds it (null when none does). See kneeOf.
  */
 import { addEncoded, newAccumulator, statsOf } from '../metrics/hdr.js';
 import type { IntervalRecord, RunRecord } from '../metrics/records.js';
@@ -283,6 +283,23 @@ export async function driveSearch(sweep: ResolvedSweep, measure: Measure): Promi
 // ---------------------------------------------------------------------------------------------
 // Answer
 
+/**
+ * The knee: the largest value whose p99 is within KNEE_FACTOR × the low-load p99, below the
+ * largest value that exceeds it. The low-load p99 is the smallest p99 measured (on a busy machine
+ * the lowest step's p99 can carry a scheduler hiccup); the largest exceeding value anchors the knee
+ * to where the curve turns up for good, not to a noisy step below it. Null: no step exceeds.
+ */
+export function kneeOf(steps: readonly SweepStep[]): SweepStep | null {
+  const withP99 = steps.filter((s) => s.latencyMs).sort((a, b) => a.value - b.value);
+  if (withP99.length < 2) return null;
+  const bound = KNEE_FACTOR * Math.min(...withP99.map((s) => s.latencyMs!.p99));
+  const over = withP99.filter((s) => s.latencyMs!.p99 > bound);
+  if (over.length === 0) return null;
+  const top = over[over.length - 1].value;
+  const within = withP99.filter((s) => s.value < top && s.latencyMs!.p99 <= bound);
+  return within.length ? within[within.length - 1] : null;
+}
+
 export function answerOf(steps: readonly SweepStep[], unit: SweepUnit, to: number): SweepAnswer {
   const byValue = [...steps].sort((a, b) => a.value - b.value || a.index - b.index);
   // The largest passing value below the smallest failing one: a pass above a fail is luck.
@@ -290,13 +307,7 @@ export function answerOf(steps: readonly SweepStep[], unit: SweepUnit, to: numbe
   const passing = byValue.filter((s) => s.pass && (!firstFail || s.value < firstFail.value));
   const best = passing.length ? passing[passing.length - 1] : null;
 
-  let knee: SweepStep | null = null;
-  const withP99 = byValue.filter((s) => s.latencyMs);
-  if (withP99.length >= 2) {
-    const base = withP99[0].latencyMs!.p99;
-    const over = withP99.findIndex((s) => s.latencyMs!.p99 > KNEE_FACTOR * base);
-    if (over > 0) knee = withP99[over - 1];
-  }
+  const knee = kneeOf(byValue);
   const u = unit === 'rps' ? 'rps' : 'concurrent streams';
   const aboveRange = best !== null && !firstFail && best.value >= to;
   const fmt = (s: SweepStep) => (unit === 'rps' ? `${s.value} rps` : `${s.value} ${u} (${s.throughputRps} rps)`);

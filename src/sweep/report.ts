@@ -47,7 +47,7 @@ export const sweepCsv: SweepWriter = {
     const rows = r.steps.map((s) => [
       s.index, s.value, s.unit, s.attempts, s.achievedRps, s.throughputRps,
       ...PCT_KEYS.map((k) => cell(s.latencyMs, k)), ...PCT_KEYS.map((k) => cell(s.ttftMs, k)), ...PCT_KEYS.map((k) => cell(s.tpotMs, k)),
-      s.completed, s.errors, s.errorRate, s.dropped, s.goodputRps ?? '', s.outputTokensPerS, s.meanInFlight, s.stable, s.saturation.join('; '), s.pass,
+      s.completed, s.errors, s.errorRate, s.dropped, s.goodputRps ?? '', s.outputTokensPerS, s.meanInFlight, String(s.stable), s.saturation.join('; '), String(s.pass),
       ...r.sweep.until.map((u) => {
         const c = s.conditions.find((x) => x.expr === u);
         return c ? (c.ok ? 'pass' : 'fail') : '';
@@ -188,7 +188,7 @@ export function renderSweepHtml(r: SweepResult): string {
 <main class="wrap">
 ${interrupted}
 <section id="answer"><h2>Answer</h2><div class="card"><p data-field="sentence" style="font-size:18px;margin:0 0 12px"><b>${e(a.sentence)}</b></p><div class="tiles">${tiles.join('')}</div>
-<p class="muted" style="margin-top:10px;font-size:12px">A step passes when every condition holds (${r.sweep.until.map((u) => `<code>${e(u)}</code>`).join(', ') || 'none given'}) and the server kept up (completions within 5% of the offered rate, no drops, errors not rising, latency not growing within the step). The knee is the largest value whose p99 stays within 2× the p99 of the lowest value measured.</p></div></section>
+<p class="muted" style="margin-top:10px;font-size:12px">A step passes when every condition holds (${r.sweep.until.map((u) => `<code>${e(u)}</code>`).join(', ') || 'none given'}) and the server kept up (completions within 5% of the offered rate, no drops, errors not rising, latency not growing within the step). The knee is the largest value whose p99 stays within 2× the low-load p99 (the smallest measured), below a value whose p99 exceeds it.</p></div></section>
 ${planning}
 <section id="charts"><h2>Charts</h2><div class="charts">${charts.map(chartBox).join('')}</div>
 <p class="muted" style="margin-top:8px;font-size:12px">Dashed red lines are the SLO bounds of the conditions; the black point marks the knee.</p></section>
