@@ -95,18 +95,39 @@ export function startSweep(scenario: ResolvedScenario, opts: SweepOptions): Swee
     const measure = async (value: number, attempt: number): Promise<SweepStep | null> => {
       if (stopped) return null;
       opts.onStepStart?.(value, unit, attempt);
-      current = startRun(stepScenario(scenario, sweep, value), { intervalMs: windowMs, onWarning: opts.onWarning });
-      const { records, interrupted } = await current.done;
+      // A closed-loop step starts every stream at once: if its first measured windows sent nothing,
+      // it never will (an engine without the concurrency load type has an empty plan). Stop it
+      // rather than wait.
+      let windows = 0;
+      let sent = 0;
+      let silent = false;
+      const workers = scenario.load.workers;
+      const run = startRun(stepScenario(scenario, sweep, value), {
+        intervalMs: windowMs,
+        onWarning: opts.onWarning,
+        onRecord: (r) => {
+          if (r.type !== 'interval') return;
+          windows++;
+          for (const w of r.workloads) sent += w.sent + w.dropped;
+          if (unit === 'concurrency' && !silent && sent === 0 && windows >= 2 * workers) {
+            silent = true;
+            run.abort();
+          }
+        },
+      });
+      current = run;
+      const { records, interrupted } = await run.done;
       current = null;
-      if (interrupted || stopped) return null;
+      if (stopped) return null;
       const summary = buildSummary(records);
-      if (summary.totals.scheduled === 0) {
+      if (silent || summary.totals.scheduled === 0) {
         throw new ServebenchError(
           'E_USAGE',
           `the step at ${value} ${unit} sent no request`,
           unit === 'concurrency' ? { hint: "closed-loop sweeps need the engine's 'concurrency' load type; sweep over rates until this build has it" } : {},
         );
       }
+      if (interrupted) return null;
       let inFlight = 0;
       let n = 0;
       for (const r of records) {
@@ -129,16 +150,14 @@ export function startSweep(scenario: ResolvedScenario, opts: SweepOptions): Swee
         previous,
       });
       baselineErrorRate ??= step.errorRate;
-      // Repeats of an unstable value replace each other; only the last is kept.
-      if (!step.stable && step.saturation.length === 0 && attempt <= sweep.maxRepeats) return step;
+      return step;
+    };
+    const onStep = (step: SweepStep) => {
       steps.push(step);
       appendFileSync(stepsPath, JSON.stringify(step) + '\n');
       opts.onStep?.(step);
-      return step;
     };
-    const outcome = sweep.mode === 'search' ? await driveSearch(sweep, measure) : await driveLadder(sweep, measure);
-    // driveX keeps the final attempt of each value; `steps` holds exactly those, in run order.
-    void outcome;
+    const outcome = sweep.mode === 'search' ? await driveSearch(sweep, measure, onStep) : await driveLadder(sweep, measure, onStep);
     const answer = answerOf(steps, unit, sweep.to);
     const planning =
       opts.peakRps !== undefined && answer.maxAchievedRps !== null ? planReplicas(answer.maxAchievedRps, opts.peakRps, opts.headroom ?? 0) : null;

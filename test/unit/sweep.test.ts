@@ -167,7 +167,9 @@ describe('search', () => {
       const truth = capacity + 2.99;
       expect(a.maxRate!).toBeLessThanOrEqual(truth);
       expect(a.maxRate!).toBeGreaterThanOrEqual(truth * (1 - 0.05) - 1);
-      expect(calls.length).toBeLessThan(12);
+      expect(steps.length).toBeLessThan(12);
+      // A failure without saturation is run once more to confirm it: one extra run per fail.
+      expect(calls.length).toBe(steps.length + steps.filter((s) => !s.pass).length);
       expect(calls.slice(0, 2)).toEqual([50, 100]);
     }
   });
@@ -199,6 +201,15 @@ describe('search', () => {
     const never: Measure = async (v, attempt) => fakeStep(m++, v, 200, { stable: false, attempts: attempt });
     await driveSearch(sweep({ maxSteps: 1, maxRepeats: 1 }), never);
     expect(m).toBe(2);
+  });
+
+  it('confirms a failure that shows no saturation, and keeps the rerun', async () => {
+    let n = 0;
+    // One hiccup: the first run of 400 fails its p99, the rerun passes.
+    const measure: Measure = async (v, attempt) => fakeStep(n++, v, v === 400 && attempt === 1 ? 0 : 450, { attempts: attempt });
+    const { steps } = await driveSearch(sweep({ maxSteps: 4 }), measure);
+    expect(steps.map((s) => [s.value, s.pass])).toEqual([[50, true], [100, true], [200, true], [400, true]]);
+    expect(steps[3].attempts).toBe(2);
   });
 
   it('does not repeat a saturated step: growing latency is the verdict', async () => {
