@@ -9,6 +9,7 @@ import { loadScenario } from '../scenario/index.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { startRun, type RunHandle } from '../engine/coordinator.js';
 import { buildSummary, type Summary } from '../metrics/summary.js';
+import { AbortWatch } from '../metrics/thresholds.js';
 import type { RunRecord } from '../metrics/records.js';
 import { NdjsonSink, RESULTS_FILE, readRecords } from '../report/ndjson.js';
 import { writeReports } from '../report/writer.js';
@@ -70,10 +71,20 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
   mkdirSync(dir, { recursive: true });
   const sink = new NdjsonSink(join(dir, RESULTS_FILE));
   let lastProgressLen = 0;
-  const handle = startRun(scenario, {
+  const watch = new AbortWatch(scenario.abortOnFail, (rs) => buildSummary(rs));
+  let abortedBy: string | undefined;
+  const handle: RunHandle = startRun(scenario, {
     shard: opts.shard,
     startAtEpochMs: opts.startAtEpochMs,
-    onRecord: (r) => sink.write(r),
+    onRecord: (r) => {
+      sink.write(r);
+      const failed = abortedBy === undefined ? watch.observe(r) : null;
+      if (failed) {
+        abortedBy = `threshold '${failed.expr}' failed (${failed.message}); abortOnFail stopped the run`;
+        o.err(`\n${redactor.redact(abortedBy)}`);
+        handle.stop(abortedBy);
+      }
+    },
     onWarning: (m) => o.err(`warning: ${redactor.redact(m)}`),
     onProgress: opts.quiet
       ? undefined
@@ -97,6 +108,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
   const summary = finishReport(records, dir);
   o.out(summaryText(summary, o.tty));
   o.out(`\nreports: ${dir}${existsSync(join(dir, 'report.html')) ? `\nopen ${join(dir, 'report.html')}` : ''}`);
+  if (abortedBy) return ExitCode.failed;
   if (interrupted) return ExitCode.interrupted;
   return exitForSummary(summary);
 }

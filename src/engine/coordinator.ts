@@ -53,8 +53,8 @@ export interface RunOutcome {
 }
 
 export interface RunHandle {
-  /** Stop sending; in-flight requests get the grace period. */
-  stop(): void;
+  /** Stop sending; in-flight requests get the grace period. `reason` goes into the end record. */
+  stop(reason?: string): void;
   /** Stop at once. */
   abort(): void;
   readonly done: Promise<RunOutcome>;
@@ -160,6 +160,7 @@ async function preflight(s: ResolvedScenario, warn: (m: string) => void, redacto
 export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): RunHandle {
   const control = new Set<MessageChannel['port1']>();
   let stopRequested: 'stop' | 'abort' | null = null;
+  let stopReason: string | undefined;
   const graceMs = opts.graceMs ?? Math.min(scenarioIn.target.timeoutMs, 10_000);
   const send = (m: ControlMessage) => {
     for (const p of control) p.postMessage(m);
@@ -265,6 +266,7 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
         cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
         workerErrors,
         endedAt: new Date().toISOString(),
+        ...(stopReason ? { stopReason } : {}),
       };
       emit(end);
       return { records, interrupted };
@@ -276,7 +278,8 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
   })();
 
   return {
-    stop() {
+    stop(reason?: string) {
+      stopReason ??= reason;
       stopRequested ??= 'stop';
       send({ type: 'stop', graceMs });
     },

@@ -102,6 +102,8 @@ export interface EndRecord {
   cpuPercent: number;
   workerErrors: Array<{ worker: number; code: string; message: string }>;
   endedAt: string;
+  /** Why the run stopped before its plan ended, when it did not stop on a signal. */
+  stopReason?: string;
 }
 
 export type RunRecord = StartRecord | IntervalRecord | EndRecord;

@@ -4,6 +4,7 @@
  * percentiles come from merged histograms, never from averaged percentiles.
  */
 import { ServebenchError } from '../errors.js';
+import { evaluateThresholds } from './thresholds.js';
 import { addEncoded, decode, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import {
   METRICS,
@@ -78,6 +79,8 @@ export interface Summary {
   startedAt: string;
   durationS: number;
   interrupted: boolean;
+  /** Why the run stopped early (an abortOnFail threshold), when it did. */
+  stopReason?: string;
   shards: string[];
   load: RunInfo['load'] & { targetRps: number; achievedRps: number };
   totals: Totals;
@@ -290,7 +293,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   const workerErrors = ends.flatMap((e) => e.workerErrors);
   for (const e of workerErrors) warnings.push(`worker ${e.worker} failed: ${e.message}`);
 
-  return {
+  const summary: Summary = {
     schemaVersion: SCHEMA_VERSION,
     servebenchVersion: run.servebenchVersion,
     scenario: run.scenario,
@@ -298,6 +301,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     startedAt: run.startedAt,
     durationS: round(durationS),
     interrupted,
+    ...(ends.find((e) => e.stopReason) ? { stopReason: ends.find((e) => e.stopReason)!.stopReason } : {}),
     shards: [...new Set(starts.map((s) => s.run.shard))].sort(),
     load: { ...run.load, targetRps: run.load.targetRps, achievedRps },
     totals: all.totals,
@@ -319,6 +323,8 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     },
     timeseries,
   };
+  summary.thresholds = evaluateThresholds(summary, run.thresholds);
+  return summary;
 }
 
 function pct(h: Histogram, p: number): number {

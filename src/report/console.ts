@@ -55,6 +55,7 @@ export function summaryText(s: Summary, color: boolean): string {
       `  ${s.target.url} (${s.target.routing} routing)  ${s.load.type} ${s.load.targetRps ? `${s.load.targetRps} rps` : ''} for ${s.durationS} s${s.interrupted ? paint(color, 33, '  [interrupted]') : ''}`,
   );
   out.push(`total: ${t.scheduled} scheduled, ${t.sent} sent, ${t.ok} ok, ${t.errors} errors, ${t.dropped} dropped; achieved ${s.load.achievedRps} rps`);
+  if (s.stopReason) out.push(paint(color, 31, `stopped early: ${s.stopReason}`));
   for (const w of s.workloads) out.push('', workloadTable(w, color));
   const samples = Object.entries(s.errorSamples);
   if (samples.length) {
@@ -63,7 +64,9 @@ export function summaryText(s: Summary, color: boolean): string {
   }
   if (s.thresholds.length) {
     out.push('', 'thresholds:');
-    for (const th of s.thresholds) out.push(`  ${th.ok ? paint(color, 32, 'PASS') : paint(color, 31, 'FAIL')}  ${th.expr}  (${th.value ?? 'n/a'})`);
+    for (const th of s.thresholds) {
+      out.push(`  ${th.ok ? paint(color, 32, 'PASS') : paint(color, 31, 'FAIL')}  ${th.expr}  (${th.value ?? 'n/a'})${th.message ? `  ${th.message}` : ''}`);
+    }
   }
   const g = s.generator;
   out.push('', `generator: event-loop lag p99 ${fmt(g.eventLoopLagMs.p99)} ms, dispatch lag p99 ${fmt(g.dispatchLagMs.p99)} ms, CPU ${g.cpuPercent} %${g.saturated ? paint(color, 31, '  SATURATED') : ''}`);

@@ -105,7 +105,8 @@ function banners(s: Summary): string {
     );
   }
   if (s.interrupted) {
-    out.push(`<div class="banner info" data-banner="interrupted"><h3>Interrupted run</h3>The run did not reach its planned end; the figures cover the ${e(fmtDuration(s.durationS))} that ran.</div>`);
+    const why = s.stopReason ? ` It stopped early: ${e(s.stopReason)}.` : '';
+    out.push(`<div class="banner info" data-banner="interrupted"><h3>Interrupted run</h3>The run did not reach its planned end; the figures cover the ${e(fmtDuration(s.durationS))} that ran.${why}</div>`);
   }
   return out.join('\n');
 }

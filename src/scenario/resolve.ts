@@ -39,6 +39,8 @@ import {
 } from './schema.js';
 import type { ProblemList } from './source.js';
 import { checkSweep, resolveSweep } from './sweep.js';
+import { ServebenchError } from '../errors.js';
+import { parseThreshold } from '../metrics/thresholds.js';
 
 export interface ResolveContext {
   /** The scenario file as the user named it ('' for inline text): the base of shown paths. */
@@ -358,7 +360,25 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
     if (type === 'concurrency') required('concurrency');
   }
 
-  checkSweep(raw.sweep, raw.load, problems);
+  checkSweep(raw.sweep, raw.load, Array.isArray(workloads) ? workloads.filter(isObject).map((w) => w.name).filter(nonEmptyString) : [], problems);
+  // thresholds: parsed now so a malformed one is a scenario error at its line, not a failed run
+  if (Array.isArray(raw.thresholds)) {
+    const names = Array.isArray(workloads) ? workloads.filter(isObject).map((w) => w.name).filter(nonEmptyString) : [];
+    raw.thresholds.forEach((t, i) => {
+      const at: Seg[] = isObject(t) ? ['thresholds', i, 'expr'] : ['thresholds', i];
+      const expr = isObject(t) ? t.expr : t;
+      if (!nonEmptyString(expr)) return;
+      try {
+        const parsed = parseThreshold(expr);
+        if (parsed.workload !== undefined && !names.includes(parsed.workload)) {
+          problems.add(at, 'value', `threshold '${parsed.expr}': no workload named '${parsed.workload}' (workloads: ${names.join(', ')})`);
+        }
+      } catch (e) {
+        if (!(e instanceof ServebenchError)) throw e;
+        problems.add(at, 'value', e.hint ? `${e.message} (${e.hint})` : e.message);
+      }
+    });
+  }
 
   return data;
 }
@@ -459,7 +479,8 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
     workloads: d.workloads.map((w, i) => resolveWorkload(w, i, files)),
     load,
     slo,
-    thresholds: d.thresholds,
+    thresholds: d.thresholds.map((t) => (typeof t === 'string' ? t : t.expr).trim()),
+    abortOnFail: d.thresholds.flatMap((t) => (typeof t === 'object' && t.abortOnFail ? [{ expr: t.expr.trim(), delayMs: t.delayAbortEval }] : [])),
     ...(d.sweep !== undefined ? { sweep: resolveSweep(d.sweep) } : {}),
   });
 }

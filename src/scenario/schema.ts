@@ -43,6 +43,7 @@ export const DEFAULTS = {
   seed: 1,
   burstiness: 1,
   thinkTimeMs: 0,
+  delayAbortEvalMs: 0,
 } as const;
 
 export const MAX_WORKERS = 64;
@@ -262,13 +263,20 @@ const Sweep = z.strictObject({
   until: z.array(text()).default([]),
 });
 
+/** k6's long form: stop the run early once the threshold fails (after `delayAbortEval`). */
+const Threshold = z.strictObject({
+  expr: text(),
+  abortOnFail: z.boolean().default(false),
+  delayAbortEval: duration().default(DEFAULTS.delayAbortEvalMs),
+});
+
 export const ScenarioSchema = z.strictObject({
   name: scenarioName(),
   target: Target,
   workloads: z.array(Workload).min(1, { error: 'expected at least one workload' }),
   load: Load,
   slo: Slo.default({}),
-  thresholds: z.array(text()).default([]),
+  thresholds: z.array(z.union([text(), Threshold], { error: (iss) => expected("an expression like 'latency.p99 < 250ms' or { expr, abortOnFail, delayAbortEval }", iss.input, true) })).default([]),
   sweep: Sweep.optional(),
 });
 

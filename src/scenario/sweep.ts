@@ -5,7 +5,7 @@
  * so every problem is listed in one run.
  */
 import { ServebenchError } from '../errors.js';
-import { parseThreshold } from '../sweep/conditions.js';
+import { parseThreshold } from '../metrics/thresholds.js';
 import type { Seg } from './messages.js';
 import type { ScenarioParsed } from './schema.js';
 import type { ProblemList } from './source.js';
@@ -19,7 +19,7 @@ function isObject(v: unknown): v is Obj {
 
 const has = (o: Obj, k: string) => Object.hasOwn(o, k);
 
-export function checkSweep(raw: unknown, load: unknown, problems: ProblemList): void {
+export function checkSweep(raw: unknown, load: unknown, workloadNames: readonly string[], problems: ProblemList): void {
   if (!isObject(raw)) return;
   const at: Seg[] = ['sweep'];
   const mode = has(raw, 'mode') ? raw.mode : 'ladder';
@@ -59,13 +59,18 @@ export function checkSweep(raw: unknown, load: unknown, problems: ProblemList): 
     problems.add([...at], 'value', `a rate sweep sets load.rps per step; it does not apply to a ramp load (use type constant or poisson)`);
   }
 
+  // Parsed now, as thresholds are: a malformed condition is a scenario error at its line.
   if (Array.isArray(raw.until)) {
     raw.until.forEach((u, i) => {
       if (typeof u !== 'string' || u === '') return;
       try {
-        parseThreshold(u);
+        const p = parseThreshold(u);
+        if (p.workload !== undefined && !workloadNames.includes(p.workload)) {
+          problems.add([...at, 'until', i], 'value', `threshold '${p.expr}': no workload named '${p.workload}' (workloads: ${workloadNames.join(', ')})`);
+        }
       } catch (e) {
-        problems.add([...at, 'until', i], 'value', e instanceof ServebenchError ? e.message : String(e));
+        if (!(e instanceof ServebenchError)) throw e;
+        problems.add([...at, 'until', i], 'value', e.hint ? `${e.message} (${e.hint})` : e.message);
       }
     });
   }

@@ -116,7 +116,10 @@ export interface ResolvedScenario {
   readonly workloads: readonly ResolvedWorkload[];
   readonly load: ResolvedLoad;
   readonly slo: ResolvedSlo;
+  /** Threshold expressions, validated (src/metrics/thresholds.ts). */
   readonly thresholds: readonly string[];
+  /** Thresholds that stop the run once they fail, checked from `delayMs` after the measured start. */
+  readonly abortOnFail: readonly { readonly expr: string; readonly delayMs: number }[];
   /** Only for `servebench sweep`: the ladder or search over rates or concurrencies. */
   readonly sweep?: ResolvedSweep;
 }

@@ -72,6 +72,7 @@ export function stepScenario(s: ResolvedScenario, sweep: ResolvedSweep, value: n
       stages: [],
     },
     thresholds: [],
+    abortOnFail: [],
   };
 }
 

@@ -50,7 +50,7 @@ export function predictWorkload(over: Partial<ResolvedWorkload> = {}): ResolvedW
   };
 }
 
-export function scenario(over: { target?: Partial<ResolvedTarget>; load?: Partial<ResolvedLoad>; workloads?: ResolvedWorkload[]; name?: string; slo?: ResolvedScenario['slo'] } = {}): ResolvedScenario {
+export function scenario(over: { target?: Partial<ResolvedTarget>; load?: Partial<ResolvedLoad>; workloads?: ResolvedWorkload[]; name?: string; slo?: ResolvedScenario['slo']; thresholds?: string[]; abortOnFail?: ResolvedScenario['abortOnFail'] } = {}): ResolvedScenario {
   return {
     name: over.name ?? 'test',
     file: '',
@@ -58,6 +58,7 @@ export function scenario(over: { target?: Partial<ResolvedTarget>; load?: Partia
     workloads: over.workloads ?? [predictWorkload()],
     load: load(over.load),
     slo: over.slo ?? {},
-    thresholds: [],
+    thresholds: over.thresholds ?? [],
+    abortOnFail: over.abortOnFail ?? [],
   };
 }

@@ -97,6 +97,12 @@ describe('html report', () => {
     expect(JSON.stringify(data)).toContain(`${evil}\\"'&`);
   });
 
+  it('says why a run stopped early', () => {
+    const s = { ...sampleSummary({ seconds: 3 }), interrupted: true, stopReason: `threshold 'errors.rate < 1%' failed <now>` };
+    const out = htmlReport.render(s);
+    expect(out).toContain(`It stopped early: threshold &#39;errors.rate &lt; 1%&#39; failed &lt;now&gt;.`);
+  });
+
   it('renders a run that recorded nothing (killed before its first interval)', () => {
     const start = sampleRecords({ seconds: 1 }).filter((r) => r.type === 'start');
     const empty = buildSummary(start);

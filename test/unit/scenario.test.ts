@@ -55,6 +55,7 @@ describe('defaults', () => {
       },
       slo: {},
       thresholds: [],
+      abortOnFail: [],
     });
   });
 
@@ -205,7 +206,7 @@ describe('problems are all listed, located and worded', () => {
     expect(problems(yaml({ top: 'slo: fast\nthresholds: ["", 5]' }))).toEqual([
       `s.yaml:12:6  slo  expected a mapping, got string 'fast'`,
       `s.yaml:13:14  thresholds[0]  expected a non-empty string, got ''`,
-      `s.yaml:13:18  thresholds[1]  expected a string, got number 5`,
+      `s.yaml:13:18  thresholds[1]  expected an expression like 'latency.p99 < 250ms' or { expr, abortOnFail, delayAbortEval }, got number 5`,
     ]);
     expect(problems(yaml({ target: '  tls: { insecure: "yes" }' }))).toEqual([
       `s.yaml:5:20  target.tls.insecure  expected a boolean, got string 'yes'`,
@@ -296,7 +297,7 @@ describe('problems are all listed, located and worded', () => {
       'load: { rps: 10 }',
     ].join('\n');
     // x-predict is not a scenario key: the anchor has to live somewhere the schema allows.
-    expect(problems(text)).toEqual([`s.yaml:2:1  x-predict  unknown key 'x-predict'; expected one of: name, target, workloads, load, slo, thresholds`]);
+    expect(problems(text)).toEqual([`s.yaml:2:1  x-predict  unknown key 'x-predict'; expected one of: name, target, workloads, load, slo, thresholds, sweep`]);
     const good = [
       'name: s',
       'target: { url: embedded, deployment: fraud }',

@@ -114,14 +114,15 @@ describe('the sweep: scenario key', () => {
 
   it('names every problem with file:line:col and field path', () => {
     const text = yaml({
-      top: ['sweep:', '  mode: search', '  rates: [1, 2]', '  from: 100', '  to: 50', '  precision: 5', '  until: ["latency.p99 <"]', '  stepDuraton: 1s'].join('\n'),
+      top: ['sweep:', '  mode: search', '  rates: [1, 2]', '  from: 100', '  to: 50', '  precision: 5', '  until: ["latency.p99 < fast", "nobody.ttft.p95 < 1s"]', '  stepDuraton: 1s'].join('\n'),
     });
     const p = problems(text);
     expect(p).toEqual([
       "s.yaml:14:3  sweep.rates  'rates' applies to ladder sweeps",
       's.yaml:16:7  sweep.to  expected a number > from (100), got 50',
       "s.yaml:17:14  sweep.precision  expected a percentage like 5% (or a fraction between 0 and 1), got 5",
-      "s.yaml:18:11  sweep.until[0]  threshold 'latency.p99 <': expected <metric>.<stat> <op> <value>",
+      "s.yaml:18:11  sweep.until[0]  threshold 'latency.p99 < fast': 'fast' is not a number, a duration, a percentage or <factor>*target (write it as <metric>.<stat> <op> <value>, e.g. 'latency.p99 < 250ms' or 'errors.rate < 1%')",
+      "s.yaml:18:33  sweep.until[1]  threshold 'nobody.ttft.p95 < 1s': no workload named 'nobody' (workloads: w)",
       "s.yaml:19:3  sweep.stepDuraton  unknown key 'stepDuraton'; did you mean 'stepDuration'?",
     ]);
   });
