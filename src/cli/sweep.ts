@@ -35,7 +35,7 @@ export function stepLine(s: SweepStep): string {
   const ttft = s.ttftMs ? `, ttft p95 ${s.ttftMs.p95} ms` : '';
   const verdict = s.pass ? 'pass' : s.saturation.length ? `saturated (${s.saturation.join('; ')})` : `fail (${s.conditions.filter((c) => !c.ok).map((c) => `${c.expr}: ${c.value ?? c.message}`).join('; ')})`;
   const unit = s.unit === 'rps' ? 'rps' : 'streams';
-  return `step ${s.index + 1}: ${s.value} ${unit} → ${s.throughputRps} rps completed, ${lat}${ttft}, errors ${Math.round(s.errorRate * 10000) / 100}%${s.attempts > 1 ? `, ${s.attempts} attempts` : ''}${s.stable ? '' : ', unstable'}: ${verdict}`;
+  return `step ${s.index + 1}: ${s.value} ${unit} → ${s.throughputRps} rps completed, ${lat}${ttft}, errors ${Math.round(s.errorRate * 10000) / 100}%${s.attempts > 1 ? `, ${s.attempts} attempts` : ''}${s.stable ? '' : ', unstable'}${s.generatorSaturated ? ', generator saturated' : ''}: ${verdict}`;
 }
 
 export async function cmdSweep(file: string, opts: SweepCmdOptions, o: Out): Promise<number> {

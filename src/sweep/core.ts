@@ -73,6 +73,11 @@ export interface SweepStep {
   conditions: ThresholdResult[];
   /** Why the server counts as saturated in this step; empty when it kept up. */
   saturation: string[];
+  /**
+   * The load generator itself fell behind its plan (summary.generator.saturated): the step's
+   * figures then partly describe servebench and this machine, and the answer is a lower bound.
+   */
+  generatorSaturated: boolean;
   stable: boolean;
   pass: boolean;
 }
@@ -87,6 +92,8 @@ export interface SweepAnswer {
   kneeAchievedRps: number | null;
   /** True when the largest value tried still passed: the capacity lies above the range. */
   aboveRange: boolean;
+  /** The failing step that bounds the answer had a saturated generator: a lower bound only. */
+  generatorBound: boolean;
   sentence: string;
 }
 
@@ -218,6 +225,7 @@ export function stepFrom(m: MeasureInput): SweepStep {
     meanInFlight: r3(m.meanInFlight),
     conditions: m.conditions,
     saturation,
+    generatorSaturated: s.generator.saturated,
     stable,
     pass: saturation.length === 0 && m.conditions.every((c) => c.ok),
   };
@@ -346,6 +354,11 @@ export function answerOf(steps: readonly SweepStep[], unit: SweepUnit, to: numbe
   else if (!best) sentence = `does not meet the conditions even at ${byValue[0].value} ${u}, the lowest value tried`;
   else sentence = `sustains ${fmt(best)} within SLO${aboveRange ? ' (the largest value tried: the limit lies above the range)' : ''}`;
   if (steps.length > 0) sentence += knee ? `; the knee is at ${fmt(knee)}` : `; no knee in the range (p99 stayed within ${KNEE_FACTOR}× its low-load value)`;
+  // The failure that bounds the answer came with the generator behind its plan: the limit found
+  // may be this machine's, not the server's.
+  const bound = firstFail ?? null;
+  const generatorBound = bound !== null && bound.generatorSaturated;
+  if (generatorBound) sentence += ` (caution: the load generator was saturated at ${bound.value} ${u}; the answer may be a lower bound)`;
   return {
     unit,
     maxRate: best ? best.value : null,
@@ -353,6 +366,7 @@ export function answerOf(steps: readonly SweepStep[], unit: SweepUnit, to: numbe
     knee: knee ? knee.value : null,
     kneeAchievedRps: knee ? knee.throughputRps : null,
     aboveRange,
+    generatorBound,
     sentence,
   };
 }

@@ -40,14 +40,14 @@ export const sweepCsv: SweepWriter = {
     const head = [
       'step', 'value', 'unit', 'attempts', 'achievedRps', 'throughputRps',
       ...metrics.flatMap((m) => PCT_KEYS.map((k) => `${m}${k.toUpperCase()}Ms`)),
-      'completed', 'errors', 'errorRate', 'dropped', 'goodputRps', 'outputTokensPerS', 'meanInFlight', 'stable', 'saturated', 'pass',
+      'completed', 'errors', 'errorRate', 'dropped', 'goodputRps', 'outputTokensPerS', 'meanInFlight', 'stable', 'saturated', 'generatorSaturated', 'pass',
       ...r.sweep.until.map((u) => `until: ${u}`),
     ];
     const cell = (p: Pcts | null, k: (typeof PCT_KEYS)[number]) => (p ? p[k] : '');
     const rows = r.steps.map((s) => [
       s.index, s.value, s.unit, s.attempts, s.achievedRps, s.throughputRps,
       ...PCT_KEYS.map((k) => cell(s.latencyMs, k)), ...PCT_KEYS.map((k) => cell(s.ttftMs, k)), ...PCT_KEYS.map((k) => cell(s.tpotMs, k)),
-      s.completed, s.errors, s.errorRate, s.dropped, s.goodputRps ?? '', s.outputTokensPerS, s.meanInFlight, String(s.stable), s.saturation.join('; '), String(s.pass),
+      s.completed, s.errors, s.errorRate, s.dropped, s.goodputRps ?? '', s.outputTokensPerS, s.meanInFlight, String(s.stable), s.saturation.join('; '), String(s.generatorSaturated), String(s.pass),
       ...r.sweep.until.map((u) => {
         const c = s.conditions.find((x) => x.expr === u);
         return c ? (c.ok ? 'pass' : 'fail') : '';
@@ -149,7 +149,7 @@ function stepsTable(r: SweepResult): string {
         const c = s.conditions.find((y) => y.expr === x);
         return c ? `<td class="${c.ok ? 'ok' : 'bad'}" title="${e(c.message ?? '')}">${c.ok ? '✓' : '✗'} ${c.value === null ? '—' : fmtNum(c.value)}</td>` : '<td>—</td>';
       });
-      const verdict = s.pass ? 'pass' : s.saturation.length ? `saturated: ${s.saturation.join('; ')}` : 'fails the conditions';
+      const verdict = (s.pass ? 'pass' : s.saturation.length ? `saturated: ${s.saturation.join('; ')}` : 'fails the conditions') + (s.generatorSaturated ? ' (the load generator fell behind its plan)' : '');
       return `<tr data-step="${s.index}" data-pass="${s.pass}"><td>${s.index + 1}${s.attempts > 1 ? ` <small>(×${s.attempts})</small>` : ''}${s.stable ? '' : ' <small title="the last windows disagreed">unstable</small>'}</td><td>${fmtNum(s.value)}</td><td>${fmtNum(s.throughputRps)}</td><td>${fmtMs(s.latencyMs?.p50)}</td><td>${fmtMs(s.latencyMs?.p90)}</td><td>${fmtMs(s.latencyMs?.p99)}</td>${r.generative ? `<td>${p95(s.ttftMs)}</td><td>${p95(s.tpotMs)}</td><td>${fmtNum(s.outputTokensPerS)}</td>` : ''}<td>${fmtPct(s.errorRate)}</td><td>${s.goodputRps === null ? '—' : fmtNum(s.goodputRps)}</td>${cond.join('')}<td style="text-align:left">${e(verdict)}</td></tr>`;
     })
     .join('');

@@ -64,6 +64,7 @@ function fakeStep(index: number, value: number, capacity: number, extra: Partial
     meanInFlight: 1,
     conditions: [{ expr: 'latency.p99 < 50ms', ok: pass, value: p99 }],
     saturation: [],
+    generatorSaturated: false,
     stable: true,
     pass,
     ...extra,
@@ -226,6 +227,16 @@ describe('search', () => {
     const out = await driveSearch(sweep(), measure);
     expect(out).toMatchObject({ interrupted: true });
     expect(out.steps).toHaveLength(2);
+  });
+});
+
+describe('answer', () => {
+  it('warns that the answer is a lower bound when the generator saturated at the bounding failure', () => {
+    const steps = [fakeStep(0, 100, 150), fakeStep(1, 200, 150, { generatorSaturated: true })];
+    const a = answerOf(steps, 'rps', 1000);
+    expect(a).toMatchObject({ maxRate: 100, generatorBound: true });
+    expect(a.sentence).toContain('the load generator was saturated at 200 rps');
+    expect(answerOf([fakeStep(0, 100, 150), fakeStep(1, 200, 150)], 'rps', 1000).generatorBound).toBe(false);
   });
 });
 
