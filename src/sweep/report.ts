@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { CLIENT_JS } from '../report/html-client.js';
-import { PALETTE, type ChartSpec, type SeriesSpec } from '../report/html-data.js';
+import { LOG_RATIO, PALETTE, type ChartSpec, type SeriesSpec } from '../report/html-data.js';
 import { escapeHtml as e, fmtMs, fmtNum, fmtPct, fmtInstant, jsonForScript } from '../report/html-format.js';
 import { REPORT_CSS } from '../report/html-style.js';
 import { chartBox, inlineScript, tile, uplotAssets } from '../report/html.js';
@@ -93,6 +93,10 @@ function percentileChart(
   }
   const spec: ChartSpec = { id, title, kind: 'xy', xLabel, yLabel: 'ms', series, data };
   if (rows.length === 0) spec.empty = 'No step recorded this metric.';
+  // Past the knee latency grows by orders of magnitude: a log axis keeps the low-load steps and
+  // the SLO line readable next to the saturated ones.
+  const ys = data.slice(1).flat().filter((v): v is number => v !== null && v > 0);
+  if (ys.length && Math.max(...ys) / Math.min(...ys) > LOG_RATIO) spec.yLog = true;
   return spec;
 }
 
