@@ -1,10 +1,17 @@
 // `npm run bench`: servebench's figures, measured side by side in one run on this machine.
 //   accuracy  — 2,000 rps for 10 s against a fast server: achieved rate, schedule lag, server count
 //   exact     — 500 rps against a server whose service time is exactly 5 ms: latency p50
-//   ceiling   — the highest constant rate one worker sustains (achieved >= 99 % of target,
+//   ceiling   — the highest constant rate one worker sustains (achieved >= 99.5 % of target,
 //               dropped < 0.1 %) with the server on core 0 and servebench on core 1, beside
 //               autocannon's closed-loop throughput on the same pinning (and wrk/hey if installed)
-// Select with `npm run bench -- accuracy ceiling`; default is all. Results go to bench/results/.
+//   ceiling2  — the same with 2 workers (both on core 1)
+//   rates     — rate accuracy and scheduleLag p99 at 1k, 10k and the ceiling (measured, or --ceiling N)
+//   memory    — RSS of the servebench process (workers included) after 1 and 5 minutes at 5k rps
+//   ab        — interleaved A/B of two builds (--a DIR --b DIR, each a dist/): CPU µs per request at a
+//               fixed rate and the rate sustained at overload, several repetitions
+// Select with `npm run bench -- ceiling rates`; default is accuracy exact ceiling ceiling2 rates
+// (memory and ab only when named). `--quick` shortens every step so a run fits in a few minutes.
+// Results go to bench/results/.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -76,7 +83,7 @@ function wrk(url, core = 1, seconds = 10, connections = 64) {
   return m ? Number(m[1]) : null;
 }
 
-const sustains = (s) => s.load.achievedRps >= 0.99 * s.load.targetRps && s.totals.dropped < 0.001 * s.totals.scheduled && s.totals.errors === 0;
+const sustains = (s) => s.load.achievedRps >= 0.995 * s.load.targetRps && s.totals.dropped < 0.001 * s.totals.scheduled && s.totals.errors === 0;
 
 const results = {};
 const table = [];
@@ -106,51 +113,217 @@ async function benchExact() {
   }
 }
 
-async function benchCeiling() {
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const optVal = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+
+/** Runs the built CLI asynchronously, sampling its RSS (VmRSS covers the worker threads too). */
+function runServebenchAsync(name, url, load, { core = 1, cliPath = cli, sampleAtS = [], cpuAtS = [] } = {}) {
+  const f = scenarioFile(name, url, load);
+  const out = join(outRoot, name);
+  rmSync(out, { recursive: true, force: true });
+  const [cmd, args] = pin(core, process.execPath, [cliPath, 'run', f, '--out', out, '--quiet']);
+  const child = spawn(cmd, args, { env: { ...process.env, HOPSWORKS_API_KEY: 'bench' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const rss = {};
+  // CPU ticks (user + system, all threads) from /proc/<pid>/stat, to take steady-state deltas.
+  const cpuTicks = {};
+  const cpuTimers = cpuAtS.map((sec) =>
+    setTimeout(() => {
+      try {
+        const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        cpuTicks[sec] = Number(f[11]) + Number(f[12]);
+      } catch {
+        /* process gone */
+      }
+    }, sec * 1000),
+  );
+  const timers = sampleAtS.map((sec) =>
+    setTimeout(() => {
+      try {
+        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) rss[sec] = Math.round(Number(m[1]) / 1024);
+      } catch {
+        /* process gone */
+      }
+    }, sec * 1000),
+  );
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => {
+      for (const t of [...timers, ...cpuTimers]) clearTimeout(t);
+      if (!existsSync(join(out, 'summary.json'))) return reject(new Error(`servebench run failed (${code}): ${stderr}`));
+      resolve({ summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), rss, cpuTicks });
+    }),
+  );
+}
+
+function hey(url, core = 1, seconds = 10, connections = 64) {
+  if (!which('hey')) return null;
+  const [cmd, args] = pin(core, 'hey', ['-z', `${seconds}s`, '-c', String(connections), '-m', 'POST', '-T', 'application/json', '-d', '{"inputs":[[1,2,3,4]]}', `${url}/v1/bench/trivial/v1/models/m:predict`]);
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
+  return m ? Number(m[1]) : null;
+}
+
+const stepS = quick ? 3 : 5;
+const peerS = quick ? 5 : 10;
+const precision = quick ? 0.05 : 0.02;
+
+/** Bracket then bisect on the rate until `precision`; returns the highest sustained rate. */
+function findCeiling(tag, url, start, workers) {
+  let lo = 0;
+  let hi = 0;
+  let rate = Math.max(1000, Math.round(start));
+  const steps = [];
+  const probe = (r) => {
+    const s = runServebench(`${tag}-${r}`, url, { rps: r, duration: `${stepS}s`, warmup: '2s', workers }, 1);
+    const ok = sustains(s);
+    steps.push({ rate: r, achieved: s.load.achievedRps, dropped: s.totals.dropped, scheduleLagP99Ms: s.generator.scheduleLagP99Ms, ok, elu: s.generator.maxEventLoopUtilization, cpuPercent: s.generator.cpuPercent });
+    process.stderr.write(`  ${tag} ${r} rps: achieved ${s.load.achievedRps}, dropped ${s.totals.dropped}, ${ok ? 'sustained' : 'not sustained'}\n`);
+    return ok;
+  };
+  for (let n = 0; n < 12; n++) {
+    if (probe(rate)) {
+      lo = rate;
+      if (hi) break;
+      rate = Math.round(rate * 1.4);
+    } else {
+      hi = rate;
+      if (lo) break;
+      rate = Math.round(rate / 1.4);
+      if (rate < 500) break;
+    }
+  }
+  while (hi && lo && (hi - lo) / lo > precision) {
+    const mid = Math.round((lo + hi) / 2);
+    if (probe(mid)) lo = mid;
+    else hi = mid;
+  }
+  return { rate: lo, steps };
+}
+
+const peers = {};
+function measurePeers(url) {
+  if (peers.autocannon) return peers;
+  peers.autocannon = autocannon(url, 1, peerS);
+  peers.wrk = wrk(url, 1, peerS);
+  peers.hey = hey(url, 1, peerS);
+  process.stderr.write(`  peers (closed loop, 64 connections, core 1): autocannon ${Math.round(peers.autocannon)}${peers.wrk ? `, wrk ${Math.round(peers.wrk)}` : ''}${peers.hey ? `, hey ${Math.round(peers.hey)}` : ''} req/s\n`);
+  return peers;
+}
+
+const ratioText = (x, p) => (p ? `${(x / p).toFixed(2)}×` : 'n/a');
+const peerRow = (label, x) => {
+  const p = peers;
+  table.push([label, `${Math.round(x)} req/s`, `vs autocannon ${ratioText(x, p.autocannon)}`, `vs wrk ${p.wrk ? ratioText(x, p.wrk) : 'not installed'}`, `vs hey ${p.hey ? ratioText(x, p.hey) : 'not installed'}`]);
+};
+
+async function benchCeiling(workers = 1) {
   const srv = await startServer({ core: 0 });
   try {
-    const ac = autocannon(srv.url, 1, 10);
-    const wr = wrk(srv.url, 1, 10);
-    // Bracket then bisect on the rate, 5 s steps, to 2 % precision.
-    let lo = 0;
-    let hi = 0;
-    let rate = Math.max(1000, Math.round(ac * 0.5));
-    const steps = [];
-    for (;;) {
-      const s = runServebench(`ceiling-${rate}`, srv.url, { rps: rate, duration: '5s', warmup: '1s' }, 1);
-      steps.push({ rate, achieved: s.load.achievedRps, dropped: s.totals.dropped, ok: sustains(s), elu: s.generator.maxEventLoopUtilization });
-      if (sustains(s)) {
-        lo = rate;
-        if (hi) break;
-        rate = Math.round(rate * 1.4);
-      } else {
-        hi = rate;
-        if (lo) break;
-        rate = Math.round(rate / 1.4);
-        if (rate < 500) break;
-      }
+    const p = measurePeers(srv.url);
+    const { rate, steps } = findCeiling(`ceiling${workers}w`, srv.url, p.autocannon * (workers === 1 ? 0.8 : 1), workers);
+    results[`ceiling${workers}w`] = { servebenchRps: rate, autocannonRps: p.autocannon, wrkRps: p.wrk, heyRps: p.hey, ratioToAutocannon: Math.round((rate / p.autocannon) * 1000) / 1000, steps, pinned: hasTaskset, quick };
+    peerRow(`ceiling, ${workers} worker${workers > 1 ? 's' : ''} (open loop, CO-corrected)`, rate);
+    ceilings[workers] = rate;
+  } finally {
+    await srv.stop();
+  }
+}
+const ceilings = {};
+
+async function benchRates() {
+  const srv = await startServer({ core: 0 });
+  try {
+    const ceiling = Number(optVal('--ceiling')) || ceilings[1] || results.ceiling1w?.servebenchRps;
+    const rates = [1000, 10_000, ...(ceiling ? [ceiling] : [])];
+    if (!ceiling) process.stderr.write('  rates: no ceiling measured (run `ceiling` first or pass --ceiling N): 1k and 10k only\n');
+    results.rates = [];
+    for (const r of rates) {
+      const s = runServebench(`rate-${r}`, srv.url, { rps: r, duration: quick ? '5s' : '20s', warmup: '2s' }, 1);
+      const offPct = ((s.load.achievedRps - r) / r) * 100;
+      results.rates.push({ targetRps: r, achievedRps: s.load.achievedRps, offPct, scheduleLagP99Ms: s.generator.scheduleLagP99Ms, dispatchLagP99Ms: s.generator.dispatchLagMs.p99, dropped: s.totals.dropped, saturated: s.generator.saturated });
+      table.push([`rate ${r === ceiling ? `${r} (ceiling)` : r} rps`, `achieved ${s.load.achievedRps} (${offPct.toFixed(2)} %)`, `scheduleLag p99 ${s.generator.scheduleLagP99Ms} ms`, `dropped ${s.totals.dropped}`, s.generator.saturated ? 'SATURATED' : 'healthy']);
     }
-    while (hi && lo && (hi - lo) / lo > 0.02) {
-      const mid = Math.round((lo + hi) / 2);
-      const s = runServebench(`ceiling-${mid}`, srv.url, { rps: mid, duration: '5s', warmup: '1s' }, 1);
-      steps.push({ rate: mid, achieved: s.load.achievedRps, dropped: s.totals.dropped, ok: sustains(s), elu: s.generator.maxEventLoopUtilization });
-      if (sustains(s)) lo = mid;
-      else hi = mid;
-    }
-    results.ceiling = { servebenchRps: lo, autocannonRps: ac, wrkRps: wr, ratio: Math.round((lo / ac) * 1000) / 1000, steps, pinned: hasTaskset };
-    table.push(['ceiling: one worker, pinned', `servebench ${lo} rps (open loop, CO-corrected)`, `autocannon ${Math.round(ac)} rps (closed loop)`, `ratio ${(lo / ac).toFixed(2)}${wr ? `; wrk ${Math.round(wr)} rps` : ''}`]);
   } finally {
     await srv.stop();
   }
 }
 
-const benches = { accuracy: benchAccuracy, exact: benchExact, ceiling: benchCeiling };
-const chosen = process.argv.slice(2).filter((a) => a in benches);
-for (const name of chosen.length ? chosen : Object.keys(benches)) {
+async function benchMemory() {
+  const srv = await startServer({ core: 0 });
+  try {
+    // Quick mode keeps the shape (an early and a late sample) at a fraction of the length.
+    const [early, late] = quick ? [20, 60] : [60, 300];
+    const { summary: s, rss } = await runServebenchAsync('memory-5k', srv.url, { rps: 5000, duration: `${late + 5}s`, warmup: '0s' }, { sampleAtS: [early, late] });
+    const growth = rss[late] - rss[early];
+    results.memory = { rps: 5000, rssMb: rss, growthMb: growth, achievedRps: s.load.achievedRps, quick };
+    table.push([`memory at 5k rps`, `RSS ${rss[early]} MB after ${early} s`, `${rss[late]} MB after ${late} s`, `growth ${growth} MB (bound 20 MB)`, growth <= 20 ? 'ok' : 'OVER']);
+  } finally {
+    await srv.stop();
+  }
+}
+
+/**
+ * Interleaved A/B of two builds: A, B, A, B … so that the machine's noise (other jobs on these two
+ * cores) hits both alike. Figures: CPU µs per request at a fixed rate (lower is better) and the
+ * achieved rate when asked for more than either can do.
+ */
+async function benchAb() {
+  const a = optVal('--a');
+  const b = optVal('--b');
+  if (!a || !b) throw new Error('ab needs --a DIR --b DIR (each a built dist/ folder)');
+  const reps = Number(optVal('--reps') ?? (quick ? 3 : 5));
+  const fixed = Number(optVal('--rate') ?? 10_000);
+  // Throughput at overload is the figure that ranks builds; CPU per request is secondary: the pump
+  // spins on setImmediate between close slots, so a worker uses most of a core at any rate > 500/s.
+  const over = Number(optVal('--over') ?? 30_000);
+  const srv = await startServer({ core: 0 });
+  const res = { a: { cpuUsPerReq: [], overAchieved: [] }, b: { cpuUsPerReq: [], overAchieved: [] } };
+  try {
+    for (let i = 0; i < reps; i++) {
+      for (const [k, dir] of [['a', a], ['b', b]]) {
+        const cliPath = join(dir, 'cli', 'main.js');
+        // CPU per request in the steady state: ticks between 3 s and 3 + window s after the spawn
+        // (start-up and warm-up are over by then, the run still going), over the requests planned
+        // in that window (the rate is well under the ceiling, so achieved = planned; checked below).
+        const window = quick ? 4 : 8;
+        const { summary: s, cpuTicks } = await runServebenchAsync(`ab-${k}-fixed`, srv.url, { rps: fixed, duration: `${window + 3}s`, warmup: '1s' }, { cliPath, cpuAtS: [3, 3 + window] });
+        const hz = 100; // USER_HZ on Linux
+        const perReq = ((cpuTicks[3 + window] - cpuTicks[3]) / hz / (fixed * window)) * 1e6;
+        res[k].cpuUsPerReq.push(Math.round(perReq * 10) / 10);
+        if (s.load.achievedRps < 0.99 * fixed) process.stderr.write(`  (ab ${k}: achieved ${s.load.achievedRps} of ${fixed}: CPU per request is approximate)\n`);
+        if (!(over > 0)) {
+          process.stderr.write(`  ab rep ${i + 1} ${k}: ${res[k].cpuUsPerReq.at(-1)} µs/req at ${fixed} rps\n`);
+          continue;
+        }
+        const { summary: o } = await runServebenchAsync(`ab-${k}-over`, srv.url, { rps: over, duration: `${stepS}s`, warmup: '1s', maxInFlight: 64, onSaturation: 'drop' }, { cliPath });
+        res[k].overAchieved.push(o.load.achievedRps);
+        process.stderr.write(`  ab rep ${i + 1} ${k}: ${res[k].cpuUsPerReq.at(-1)} µs/req at ${fixed} rps, ${o.load.achievedRps} rps at overload\n`);
+      }
+    }
+  } finally {
+    await srv.stop();
+  }
+  const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  results.ab = { a, b, reps, fixed, over, ...res, median: { a: { cpuUsPerReq: med(res.a.cpuUsPerReq), overAchieved: med(res.a.overAchieved) }, b: { cpuUsPerReq: med(res.b.cpuUsPerReq), overAchieved: med(res.b.overAchieved) } } };
+  table.push([`A/B CPU per request at ${fixed} rps (median of ${reps})`, `A ${med(res.a.cpuUsPerReq)} µs`, `B ${med(res.b.cpuUsPerReq)} µs`, `B/A ${(med(res.b.cpuUsPerReq) / med(res.a.cpuUsPerReq)).toFixed(3)}`]);
+  if (over > 0) table.push([`A/B achieved at ${over} rps asked (median of ${reps})`, `A ${med(res.a.overAchieved)} rps`, `B ${med(res.b.overAchieved)} rps`, `B/A ${(med(res.b.overAchieved) / med(res.a.overAchieved)).toFixed(3)}`]);
+}
+
+const benches = { accuracy: benchAccuracy, exact: benchExact, ceiling: () => benchCeiling(1), ceiling2: () => benchCeiling(2), rates: benchRates, memory: benchMemory, ab: benchAb };
+const byDefault = ['accuracy', 'exact', 'ceiling', 'ceiling2', 'rates'];
+const chosen = argv.filter((a) => a in benches);
+for (const name of chosen.length ? chosen : byDefault) {
   process.stderr.write(`bench ${name}…\n`);
   await benches[name]();
 }
-writeFileSync(join(outRoot, 'bench.json'), JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2));
+writeFileSync(join(outRoot, `bench${chosen.length ? `-${chosen.join('-')}` : ''}${quick ? '-quick' : ''}.json`), JSON.stringify({ at: new Date().toISOString(), node: process.version, quick, loadAverage: (await import('node:os')).loadavg(), results }, null, 2));
 console.log('\nservebench bench' + (hasTaskset ? ' (server on core 0, generator on core 1)' : ' (taskset not found: unpinned)'));
 for (const row of table) console.log(`  ${row.join('  |  ')}`);
-console.log(`\nfull results: ${join('bench', 'results', 'bench.json')}`);
+console.log(`  (load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores: other jobs share this machine)`);
+console.log(`\nfull results: bench/results/bench${chosen.length ? `-${chosen.join('-')}` : ''}${quick ? '-quick' : ''}.json`);

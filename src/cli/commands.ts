@@ -17,6 +17,7 @@ import { progressLine, summaryText } from '../report/console.js';
 import { registerDefaultWriters } from '../report/index.js';
 import { Redactor } from '../util/redact.js';
 import { startMock, mockConfigFrom } from '../mock/index.js';
+import { shardDirSuffix } from '../schedule/shard.js';
 
 export interface Out {
   out(line: string): void;
@@ -39,6 +40,7 @@ export function defaultOutDir(name: string, at = new Date()): string {
 
 export function cmdValidate(file: string, sets: readonly string[], o: Out): number {
   const { scenario, warnings } = loadScenario(file, { sets });
+  remember(scenario);
   for (const w of warnings) o.err(`warning: ${w}`);
   const l = scenario.load;
   o.out(
@@ -67,14 +69,14 @@ export interface RunCmdOptions {
 
 export async function cmdRun(file: string, opts: RunCmdOptions, o: Out): Promise<number> {
   const { scenario, warnings } = loadScenario(file, { sets: opts.sets });
+  remember(scenario);
   for (const w of warnings) o.err(`warning: ${w}`);
   return runScenario(scenario, opts, o);
 }
 
 export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOptions, o: Out): Promise<number> {
   const redactor = new Redactor([scenario.target.apiKey]);
-  const shardSuffix = opts.shard && opts.shard.count > 1 ? `-shard${opts.shard.index}of${opts.shard.count}` : '';
-  const dir = resolve(opts.out ?? defaultOutDir(scenario.name + shardSuffix));
+  const dir = resolve(opts.out ?? defaultOutDir(scenario.name) + shardDirSuffix(opts.shard));
   mkdirSync(dir, { recursive: true });
   const sink = new NdjsonSink(join(dir, RESULTS_FILE));
   let lastProgressLen = 0;
@@ -166,7 +168,18 @@ export async function cmdMock(opts: { port: number; host: string; config?: strin
   return m;
 }
 
-export function printError(err: unknown, verbose: boolean, o: Out): number {
+/**
+ * Secrets of the scenarios this process loaded: printError redacts them too, since an unexpected
+ * error's message or its --verbose stack may quote anything.
+ */
+const knownSecrets: string[] = [];
+function remember(s: ResolvedScenario): void {
+  if (s.target.apiKey) knownSecrets.push(s.target.apiKey);
+}
+
+export function printError(err: unknown, verbose: boolean, raw: Out): number {
+  const r = new Redactor(knownSecrets);
+  const o: Out = { out: (l) => raw.out(r.redact(l)), err: (l) => raw.err(r.redact(l)), tty: raw.tty };
   if (err instanceof ServebenchError) {
     if (err.problems.length) {
       o.err(`error: ${err.message}`);

@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { cmdMock, cmdReport, cmdRun, cmdValidate, printError, stdio } from './commands.js';
 import type { RunHandle } from '../engine/coordinator.js';
 import { cmdSweep } from './sweep.js';
+import { cmdMerge } from './merge.js';
 
 function parseShard(v: string | undefined): { index: number; count: number } | undefined {
   if (v === undefined) return undefined;
@@ -119,7 +120,19 @@ async function main(argv: string[]): Promise<number> {
           code = cmdReport(a.results, stdio);
         },
       )
-      .demandCommand(1, 'name a command: run, sweep, validate, mock or report')
+      .command(
+        'merge <dirs..>',
+        "merge the results of a run's shards (run --shard i/n) into one run and its report set",
+        (y) =>
+          y
+            .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard results folders (or their results.ndjson)' })
+            .option('out', { type: 'string', describe: 'folder for the merged run (default reports/<name>-<timestamp>-merged/)' })
+            .option('allow-partial', { type: 'boolean', describe: 'merge even if some shards are missing (the report says so)' }),
+        (a) => {
+          code = cmdMerge(a.dirs as string[], { out: a.out, allowPartial: a['allow-partial'] }, stdio);
+        },
+      )
+      .demandCommand(1, 'name a command: run, sweep, validate, mock, report or merge')
       .fail((msg, err) => {
         if (err) throw err;
         throw new ServebenchError('E_USAGE', msg, { hint: 'servebench --help lists the commands' });

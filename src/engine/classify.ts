@@ -24,12 +24,18 @@ const CONNECT = new Set([
   'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 const TIMEOUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
-const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED', 'UND_ERR_CLOSED', 'HPE_INVALID_CONSTANT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED', 'UND_ERR_CLOSED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+
+/** Set on errors that abort a response grown past target.maxResponseBytes. */
+export const OVER_CAP_MARK = 'servebench-over-cap';
 
 export function classifyError(err: unknown): ErrorClass {
   const e = err as { code?: string; message?: string; cause?: unknown; name?: string } | null;
   if (!e) return 'reset';
   if (e.message === TIMEOUT_MARK || e.name === TIMEOUT_MARK) return 'timeout';
+  if (e.name === OVER_CAP_MARK) return 'invalid_response';
+  // The server answered, but not in HTTP (another service on the port, a broken proxy).
+  if (e.name === 'HTTPParserError') return 'invalid_response';
   const code = e.code ?? '';
   if (TIMEOUT.has(code)) return 'timeout';
   if (CONNECT.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL')) return 'connect';
@@ -51,6 +57,7 @@ export function describeError(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } } | null;
   if (!e) return 'unknown error';
   if (e.message === TIMEOUT_MARK) return 'request timed out';
+  if ((e as { name?: string }).name === TIMEOUT_MARK || (e as { name?: string }).name === OVER_CAP_MARK) return e.message ?? 'unknown error';
   const parts = [e.code, e.message].filter(Boolean).join(': ');
   const inner = e.cause && (e.cause.code || e.cause.message) ? ` (${[e.cause.code, e.cause.message].filter(Boolean).join(': ')})` : '';
   return (parts || String(err)) + inner;

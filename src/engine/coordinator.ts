@@ -7,7 +7,7 @@ import { Piscina } from 'piscina';
 import { MessageChannel } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { request as undiciRequest, Agent } from 'undici';
-import { ServebenchError } from '../errors.js';
+import { ServebenchError, type ErrorCode } from '../errors.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, type EndRecord, type IntervalRecord, type RunInfo, type RunRecord, type StartRecord } from '../metrics/records.js';
@@ -19,6 +19,12 @@ import { compiledSibling } from './paths.js';
 import type { ControlMessage, WorkerResult, WorkerTask } from './worker.js';
 import { startMockInThread, mockConfigFrom, type MockServer } from '../mock/index.js';
 import { Redactor } from '../util/redact.js';
+import { globalWorkerIndex, parseShardId } from '../schedule/shard.js';
+import { scenarioFingerprint } from '../scenario/fingerprint.js';
+import { workerErrorWarning } from '../metrics/summary.js';
+import { DEFAULTS } from '../scenario/schema.js';
+
+const DEFAULT_MAX_RESPONSE_BYTES = DEFAULTS.maxResponseBytes;
 
 export interface Progress {
   second: number;
@@ -71,8 +77,10 @@ export function plannedRps(s: ResolvedScenario): number {
   return l.rps;
 }
 
-export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs: number): RunInfo {
+export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs: number, fingerprint?: string): RunInfo {
   const t = s.target;
+  // A shard is asked for its part of the plan's rate; `merge` sums the parts back.
+  const shardCount = parseShardId(shard).count;
   return {
     schemaVersion: SCHEMA_VERSION,
     servebenchVersion: VERSION,
@@ -80,7 +88,8 @@ export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs:
     target: { url: t.embedded ? 'embedded' : displayUrl(t.url), routing: t.routing, project: t.project, deployment: t.deployment, embedded: t.embedded },
     load: {
       type: s.load.type,
-      targetRps: Math.round(plannedRps(s) * 1000) / 1000,
+      // 6 decimals for a shard's part so that the parts sum back to the plan's rate at 3.
+      targetRps: Math.round((plannedRps(s) / shardCount) * (shardCount > 1 ? 1e6 : 1e3)) / (shardCount > 1 ? 1e6 : 1e3),
       durationMs: s.load.type === 'ramp' ? s.load.stages.reduce((x, st) => x + st.durationMs, 0) : s.load.durationMs,
       warmupMs: s.load.warmupMs,
       requests: s.load.requests,
@@ -96,6 +105,7 @@ export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs:
     measureStartEpochMs,
     startedAt: new Date(measureStartEpochMs).toISOString(),
     shard,
+    ...(fingerprint ? { scenarioFingerprint: fingerprint } : {}),
   };
 }
 
@@ -169,6 +179,8 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
   const done = (async (): Promise<RunOutcome> => {
     const warn = opts.onWarning ?? (() => undefined);
     const redactor = new Redactor([scenarioIn.target.apiKey]);
+    // Of the scenario as the user wrote it (before the embedded mock's address is filled in).
+    const fingerprint = scenarioFingerprint(scenarioIn);
     const { scenario: s, mock } = await withEmbeddedMock(scenarioIn);
     let piscina: Piscina | null = null;
     try {
@@ -200,6 +212,8 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
       };
 
       let readyCount = 0;
+      let failedWorkers = 0;
+      const setupErrors: NonNullable<WorkerResult['setupError']>[] = [];
       let allReady!: () => void;
       const ready = new Promise<void>((res) => (allReady = res));
       const cpuStart = process.cpuUsage();
@@ -221,30 +235,52 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
           scenario: s,
           // Worker k of this shard is worker shardIndex + k*shardCount of the whole plan: every
           // shard and worker strides through one sequence, so merged arrivals are the plan itself.
-          worker: shardIndex + k * shardCount,
+          worker: globalWorkerIndex({ index: shardIndex, count: shardCount }, k),
           workers: totalWorkers,
           shard,
           port: ch.port2,
           intervalMs: opts.intervalMs ?? 1000,
-          maxBodyBytes: 16 * 1024 * 1024,
+          maxBodyBytes: s.target.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
         };
         tasks.push(
           piscina.run(task, { transferList: [ch.port2] }).then(
-            (r: WorkerResult) => r,
+            (r: WorkerResult) => {
+              if (!r.setupError) return r;
+              setupErrors.push(r.setupError);
+              if (++readyCount === workers) allReady();
+              portDone();
+              return { worker: k, error: { code: r.setupError.code, message: redactor.redact(r.setupError.message) } };
+            },
             (err: unknown) => {
               const e = err as { code?: string; message?: string };
               if (++readyCount === workers) allReady();
+              failedWorkers++;
+              // A dead thread posts no 'done': give what it posted before dying a moment to arrive
+              // (another channel than this rejection), then take its records as complete.
+              setTimeout(portDone, 100).unref();
+              // Told at once, not only in the summary: the user sees the rate fall as it happens.
+              warn(workerErrorWarning({ worker: k, message: redactor.redact(e.message ?? String(err)) }, failedWorkers, workers));
               return { worker: k, error: { code: e.code ?? 'E_WORKER', message: redactor.redact(e.message ?? String(err)) } };
             },
           ),
         );
       }
       await ready;
+      if (setupErrors.length > 0) {
+        // A worker could not prepare its requests (a dataset, a tokenizer): nothing was sent.
+        send({ type: 'abort' });
+        await Promise.all(tasks);
+        const e = setupErrors[0];
+        throw new ServebenchError(e.code as ErrorCode, redactor.redact(e.message), e.hint ? { hint: redactor.redact(e.hint) } : {});
+      }
       if (stopRequested) send({ type: 'abort' });
       // Slot 0 a little after everyone is ready, so no worker starts with a backlog.
       const startEpochMs = opts.startAtEpochMs ?? Date.now() + 50;
+      if (opts.startAtEpochMs !== undefined && opts.startAtEpochMs < Date.now()) {
+        warn(`--start-at was ${Date.now() - opts.startAtEpochMs} ms ago when the workers were ready: the first slots go out late (schedule lag); pick a start further ahead`);
+      }
       const measureStartEpochMs = startEpochMs + s.load.warmupMs;
-      const startRec: StartRecord = { type: 'start', run: runInfo(scenarioIn, shard, measureStartEpochMs) };
+      const startRec: StartRecord = { type: 'start', run: runInfo(scenarioIn, shard, measureStartEpochMs, fingerprint) };
       emit(startRec);
       send({ type: 'start', startEpochMs });
 
@@ -254,10 +290,12 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
       const cpu = process.cpuUsage(cpuStart);
       const wallMs = performance.now() - wallStart;
       const workerErrors = results.filter((r): r is { worker: number; error: { code: string; message: string } } => 'error' in r).map((r) => ({ worker: r.worker, ...r.error }));
-      if (workerErrors.length === workers) {
-        throw new ServebenchError('E_WORKER', `every worker failed: ${workerErrors[0].message}`);
-      }
       const interrupted = stopRequested !== null || results.some((r) => 'interrupted' in r && r.interrupted);
+      if (workerErrors.length === workers) {
+        // Close results.ndjson properly first, so `servebench report` can still read what was measured.
+        emit({ type: 'end', shard, measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, true), interrupted: true, cpuPercent: 0, workerErrors, endedAt: new Date().toISOString() });
+        throw new ServebenchError('E_WORKER', `every worker failed: ${workerErrors[0].message}`, { hint: 'results.ndjson holds the intervals measured before; --verbose shows more' });
+      }
       const end: EndRecord = {
         type: 'end',
         shard,

@@ -12,12 +12,16 @@ import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { SlotIterator } from '../schedule/plan.js';
+import { closedLoopShare, type ClosedLoopShare } from '../schedule/closed.js';
 import { hashUnit } from '../util/random.js';
 import { Redactor } from '../util/redact.js';
 import { prepareWorkloads, type PreparedWorkload, type PreparedRequest } from '../workload/prepare.js';
 import { newRecorder, encode, type Histogram } from '../metrics/hdr.js';
 import { ERROR_CLASSES, METRICS, type IntervalRecord, type MetricName, type WorkloadInterval } from '../metrics/records.js';
-import { classifyError, describeError, TIMEOUT_MARK } from './classify.js';
+import { classifyError, describeError, OVER_CAP_MARK, TIMEOUT_MARK } from './classify.js';
+import { RetryPolicy } from './retry.js';
+import { ServebenchError } from '../errors.js';
+import { armWorkerFault } from './faults.js';
 import { JsonBodyCollector, SseTokenParser, checkPredictResponse, errorMessageOf, parseCompletionResponse, recordItl, type StreamObserver } from '../protocol/index.js';
 
 export interface WorkerTask {
@@ -37,6 +41,8 @@ export interface WorkerResult {
   /** Offset (ms from slot 0) of the last measured slot this worker handled, -1 if none. */
   lastMeasuredSlotMs: number;
   interrupted: boolean;
+  /** The ServebenchError that stopped this worker before it was ready, as data (see runWorker). */
+  setupError?: { code: string; message: string; hint?: string };
 }
 
 /** Messages the coordinator may send on the task's port. */
@@ -61,6 +67,7 @@ const enum C {
   inputTokens,
   sloMet,
   short,
+  retries,
   size,
 }
 
@@ -84,7 +91,16 @@ function now(): number {
 }
 
 export default async function runWorker(task: WorkerTask): Promise<WorkerResult> {
-  const w = new Worker(task);
+  let w: Worker;
+  try {
+    w = new Worker(task);
+  } catch (e) {
+    // A ServebenchError loses its class and code crossing threads: hand it back as data, so a bad
+    // dataset or tokenizer stays the user's error (exit 2), not a crashed worker (exit 3).
+    if (!(e instanceof ServebenchError)) throw e;
+    task.port.close();
+    return { worker: task.worker, lastMeasuredSlotMs: -1, interrupted: false, setupError: e.toJSON() };
+  }
   return w.run();
 }
 
@@ -103,6 +119,8 @@ class Worker implements StreamObserver {
   private readonly startSignal = new Promise<void>((resolve) => (this.started = resolve));
   private readonly free: Ctx[] = [];
   private readonly all: Ctx[] = [];
+  /** Lowest length the free list has had: contexts below it in `all` were never handed out. */
+  private lowFree = Number.MAX_SAFE_INTEGER;
   private readonly loopLag = newRecorder();
   private readonly dispatchLag = newRecorder();
   private readonly samples: Record<string, string> = {};
@@ -120,6 +138,10 @@ class Worker implements StreamObserver {
   private pumpImmediate: NodeJS.Immediate | null = null;
   private finish!: () => void;
   private readonly done: Promise<void>;
+  /** target.retry, or null when retries are off (the default). */
+  private readonly retry: RetryPolicy | null;
+  /** target.firstByteTimeout in ms; Infinity when unset. */
+  private readonly firstByteMs: number;
 
   constructor(private readonly task: WorkerTask) {
     this.s = task.scenario;
@@ -137,8 +159,11 @@ class Worker implements StreamObserver {
     const origin = preps[0].origin;
     const hostname = new URL(origin).hostname;
     const isIp = /^[\d.]+$/.test(hostname) || hostname.includes(':') || hostname.startsWith('[');
+    this.closed = this.s.load.type === 'concurrency' ? closedLoopShare(this.s.load, task.worker, task.workers) : null;
     this.pool = new Pool(origin, {
-      connections: this.s.load.connections,
+      // A closed loop gives every virtual user its own connection (as autocannon's -c does): a user
+      // waiting in the pool's queue would be "in flight" without being sent.
+      connections: this.closed ? Math.max(this.s.load.connections, this.closed.users) : this.s.load.connections,
       pipelining: 1,
       headersTimeout: t.timeoutMs + 1000,
       bodyTimeout: t.timeoutMs + 1000,
@@ -154,13 +179,15 @@ class Worker implements StreamObserver {
     this.servername = isIp ? undefined : hostname;
     this.slots = new SlotIterator(this.s.load, task.worker, task.workers);
     this.redactor = new Redactor([t.apiKey]);
-    const max = Math.max(1, Math.ceil(this.s.load.maxInFlight / task.workers));
+    const max = Math.max(1, Math.ceil(this.s.load.maxInFlight / task.workers), this.closed ? this.closed.users : 0);
     this.maxInFlight = max;
     for (let i = 0; i < max; i++) {
       const c = new Ctx(this, i);
       this.free.push(c);
       this.all.push(c);
     }
+    this.retry = t.retry ? new RetryPolicy(t.retry) : null;
+    this.firstByteMs = t.firstByteTimeoutMs ?? Infinity;
     this.nextOffsetMs = this.slots.next();
     this.done = new Promise((resolve) => (this.finish = resolve));
     task.port.on('message', (m: ControlMessage) => this.control(m));
@@ -168,6 +195,12 @@ class Worker implements StreamObserver {
 
   readonly maxInFlight: number;
   readonly servername: string | undefined;
+  /** Set for the `concurrency` load type: this worker's users and request quota (closed loop). */
+  private readonly closed: ClosedLoopShare | null;
+  /** Closed loop: users still sending, measured requests sent, and the next request's index. */
+  private activeUsers = 0;
+  private closedMeasuredSent = 0;
+  private closedIndex = 0;
   get maxBodyBytes(): number {
     return this.task.maxBodyBytes;
   }
@@ -191,8 +224,12 @@ class Worker implements StreamObserver {
       }, lagTick),
     );
     this.scheduleFlush();
-    this.timers.push(setInterval(() => this.checkDeadlines(), Math.min(100, Math.max(10, this.s.target.timeoutMs / 10))));
-    this.schedulePump();
+    this.timers.push(setInterval(() => this.checkDeadlines(), Math.min(100, Math.max(10, Math.min(this.s.target.timeoutMs, this.firstByteMs) / 10))));
+    const fault = armWorkerFault(this.task.worker);
+    if (fault) this.timers.push(fault);
+    // Users start at slot 0's instant (the start message names one a little ahead), like the plans.
+    if (this.closed) this.timers.push(setTimeout(() => this.startUsers(), Math.max(0, this.t0 - now())));
+    else this.schedulePump();
     await this.done;
     for (const t of this.timers) clearInterval(t);
     this.flush(true);
@@ -248,9 +285,10 @@ class Worker implements StreamObserver {
     this.pumpTimer = null;
     this.pumpImmediate = null;
     const s = this.s;
+    let t = 0;
     while (this.nextOffsetMs >= 0) {
       const intended = this.t0 + this.nextOffsetMs;
-      const t = now();
+      t = now();
       if (intended > t) break;
       const measured = !this.slots.warmup;
       if (this.inFlight >= this.maxInFlight) {
@@ -271,12 +309,62 @@ class Worker implements StreamObserver {
       if (this.inFlight === 0) this.finish();
       return;
     }
-    this.schedulePump();
+    // The clock read that ended the loop serves the next delay too: at high rates the pump spins
+    // on setImmediate, and a second read per turn was a visible share of the worker's profile.
+    this.schedulePump(t);
   };
 
-  private schedulePump(): void {
+  // ---- closed loop (concurrency) ------------------------------------------------------------
+
+  private readonly userSend = (): void => {
+    this.userSendNow();
+  };
+
+  private startUsers(): void {
+    // Timers may fire a fraction of a ms early: a user sending before slot 0 would count as warm-up.
+    if (now() < this.t0) {
+      setImmediate(() => this.startUsers());
+      return;
+    }
+    const c = this.closed!;
+    this.activeUsers = c.users;
+    if (c.users === 0) {
+      this.stopping = true;
+      this.finish();
+      return;
+    }
+    for (let u = 0; u < c.users; u++) this.userSendNow();
+  }
+
+  /** A user's response is in: think, then send again (or retire). */
+  private userNext(): void {
+    const think = this.closed!.thinkTimeMs;
+    // Not kept in this.timers (that would grow per request): a user woken after the stop retires.
+    if (think > 0 && !this.stopping) setTimeout(this.userSend, think);
+    else this.userSendNow();
+  }
+
+  /** One user sends its next request, or retires when the run is over for it. */
+  private userSendNow(): void {
+    const c = this.closed!;
+    const t = now();
+    const offset = t - this.t0;
+    const measured = offset >= this.s.load.warmupMs;
+    const over = this.stopping || offset >= c.endMs || (measured && c.requestQuota >= 0 && this.closedMeasuredSent >= c.requestQuota);
+    if (over) {
+      this.activeUsers--;
+      if (this.activeUsers === 0) this.stopping = true;
+      if (this.activeUsers === 0 && this.inFlight === 0) this.finish();
+      return;
+    }
+    if (measured) this.closedMeasuredSent++;
+    const index = this.task.worker + this.closedIndex++ * this.task.workers;
+    this.send(t, t, measured, index);
+  }
+
+  private schedulePump(tNow: number = now()): void {
     if (this.nextOffsetMs < 0) return;
-    const delay = this.t0 + this.nextOffsetMs - now();
+    const delay = this.t0 + this.nextOffsetMs - tNow;
     // Timers fire up to ~1 ms late: sleep until 1 ms before the slot, then spin on setImmediate
     // (which still lets I/O run between turns) so the slot goes out on time.
     if (delay > 2) this.pumpTimer = setTimeout(this.pump, delay - 1);
@@ -292,13 +380,14 @@ class Worker implements StreamObserver {
     return i;
   }
 
-  private send(intended: number, t: number, measured: boolean): void {
-    const wi = this.pickWorkload(this.slots.index);
+  private send(intended: number, t: number, measured: boolean, index: number = this.slots.index): void {
+    const wi = this.pickWorkload(index);
     const wl = this.wls[wi];
     const reqs = wl.prep.requests;
     const req = reqs[wl.bodyIndex];
     wl.bodyIndex = wl.bodyIndex + 1 === reqs.length ? 0 : wl.bodyIndex + 1;
     const ctx = this.free.pop()!;
+    if (this.free.length < this.lowFree) this.lowFree = this.free.length;
     this.inFlight++;
     if (measured) {
       wl.counters[C.sent]++;
@@ -313,6 +402,12 @@ class Worker implements StreamObserver {
 
   /** Called once per request, whatever its outcome. `errClass` null means the response was ok. */
   complete(ctx: Ctx, errClass: string | null, message: string | null): void {
+    // A retried attempt is not an outcome: the request stays in flight (see retry.ts for the accounting).
+    if (errClass !== null && this.retry !== null && ctx.attempt < this.retry.max && !ctx.streamStarted && !this.aborted && this.retry.retries(errClass)) {
+      ctx.attempt++;
+      ctx.retryAfter(this.retry.delayMs(ctx.attempt), errClass, message);
+      return;
+    }
     const t = now();
     const wl = ctx.wl!;
     if (ctx.measured && !this.aborted) {
@@ -321,7 +416,8 @@ class Worker implements StreamObserver {
       if (errClass === null) {
         c[C.ok]++;
         const h = wl.hist;
-        const latencyUs = Math.round((t - ctx.intended) * 1000);
+        // Closed loop: the intended instant is the send itself (nothing was scheduled earlier).
+        const latencyUs = Math.round((t - (this.closed && ctx.sentAt === ctx.sentAt ? ctx.sentAt : ctx.intended)) * 1000);
         h[M.latency].recordValue(latencyUs);
         if (ctx.sentAt === ctx.sentAt) {
           h[M.serviceTime].recordValue(Math.round((t - ctx.sentAt) * 1000));
@@ -335,18 +431,28 @@ class Worker implements StreamObserver {
         wl.errors[idx >= 0 && idx < ERR_SLOTS ? idx : ERR_INDEX.invalid_response]++;
         if (message !== null && this.samples[errClass] === undefined) this.samples[errClass] = this.redactor.redact(message).slice(0, 300);
       }
-    } else if (ctx.measured) {
-      wl.counters[C.inFlight]--;
     }
+    // Cut off by an abort (second signal, end of the grace period): no outcome, so the request
+    // stays counted in flight and the summary reports it as unfinished.
     this.inFlight--;
     ctx.release();
     this.free.push(ctx);
-    if (this.waitingForSlot) {
+    if (this.closed) {
+      if (ctx.measured) this.lastMeasuredSlotMs = t - this.t0;
+      this.userNext();
+    } else if (this.waitingForSlot) {
       this.waitingForSlot = false;
       this.pump();
     } else if (this.stopping && this.inFlight === 0) {
       this.finish();
     }
+  }
+
+  /** Sends a request again after its backoff; it keeps its first intended and sent instants. */
+  redispatch(ctx: Ctx): void {
+    if (ctx.measured) ctx.wl!.counters[C.retries]++;
+    ctx.dispatchedAt = now();
+    this.pool.dispatch(ctx.opts, ctx);
   }
 
   /** Token metrics of a finished generative request; returns whether its token SLOs were met. */
@@ -406,9 +512,17 @@ class Worker implements StreamObserver {
 
   private checkDeadlines(): void {
     const limit = this.s.target.timeoutMs;
+    const fb = this.firstByteMs;
     const t = now();
-    for (const c of this.all) {
-      if (c.active && t - c.dispatchedAt > limit) c.abort(timeoutError);
+    // The free list is LIFO over `all` in the same order, so only all[lowFree…] were ever taken:
+    // with a large maxInFlight most contexts are never used and need no scan.
+    const all = this.all;
+    for (let i = this.lowFree; i < all.length; i++) {
+      const c = all[i];
+      if (!c.active || c.inBackoff) continue;
+      const age = t - c.dispatchedAt;
+      if (age > limit) c.abort(timeoutError);
+      else if (age > fb && !c.firstByteSeen) c.abort(firstByteTimeoutError);
     }
   }
 
@@ -449,6 +563,7 @@ class Worker implements StreamObserver {
         inputTokens: c[C.inputTokens],
         sloMet: c[C.sloMet],
         short: c[C.short],
+        ...(c[C.retries] > 0 ? { retries: c[C.retries] } : {}),
         hist,
       };
     });
@@ -487,6 +602,8 @@ class Worker implements StreamObserver {
 }
 
 const timeoutError = Object.assign(new Error(TIMEOUT_MARK), { name: TIMEOUT_MARK });
+const firstByteTimeoutError = Object.assign(new Error('no response within target.firstByteTimeout'), { name: TIMEOUT_MARK });
+const overCapError = Object.assign(new Error('response exceeded target.maxResponseBytes; the rest was not read'), { name: OVER_CAP_MARK });
 
 /**
  * One in-flight request: undici's handler object, reused from a free list. It holds the request's
@@ -507,6 +624,26 @@ class Ctx {
   promptTokens = -1;
   completionTokens = 0;
   sse: SseTokenParser | null = null;
+  /** Extra attempts made so far (target.retry). */
+  attempt = 0;
+  /** Waiting out a retry backoff: no deadline runs, no socket is held. */
+  inBackoff = false;
+  /** A 2xx stream's headers arrived: from here on the request is never retried. */
+  streamStarted = false;
+  /** Bytes of this attempt's response body, against target.maxResponseBytes. */
+  private bodyBytes = 0;
+  /** The content-type of a 2xx answer to a stream request that is not an event stream, else null. */
+  private badType: string | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryClass: string | null = null;
+  private retryMessage: string | null = null;
+  /** Bound once: the backoff timer must not need a fresh closure per retry. */
+  private readonly resend = (): void => {
+    this.retryTimer = null;
+    this.inBackoff = false;
+    this.resetAttempt();
+    this.w.redispatch(this);
+  };
   private sseKind: string = '';
   private readonly body = new JsonBodyCollector();
   private abortFn: ((err?: Error) => void) | null = null;
@@ -537,6 +674,11 @@ class Ctx {
     this.completionTokens = 0;
     this.abortFn = null;
     this.pendingAbort = null;
+    this.attempt = 0;
+    this.inBackoff = false;
+    this.streamStarted = false;
+    this.bodyBytes = 0;
+    this.badType = null;
     const o = this.opts as { path: string; headers: readonly string[]; body: Buffer | null };
     o.path = wl.prep.path;
     o.headers = wl.prep.headers;
@@ -553,6 +695,36 @@ class Ctx {
     this.body.reset(this.w.maxBodyBytes);
   }
 
+  /** Per-attempt state back to a fresh request's, before a retry goes out. */
+  private resetAttempt(): void {
+    this.ended = false;
+    this.status = 0;
+    this.lastTokenAt = NaN;
+    this.maxGapMs = 0;
+    this.promptTokens = -1;
+    this.completionTokens = 0;
+    this.abortFn = null;
+    this.pendingAbort = null;
+    this.bodyBytes = 0;
+    this.badType = null;
+    if (this.sse) this.sse.reset(this.w);
+    this.body.reset(this.w.maxBodyBytes);
+  }
+
+  retryAfter(delayMs: number, errClass: string, message: string | null): void {
+    this.inBackoff = true;
+    this.retryClass = errClass;
+    this.retryMessage = message;
+    this.retryTimer = setTimeout(this.resend, delayMs);
+  }
+
+  /** Whether the first-byte deadline is met: headers, or for a stream its first content token. */
+  get firstByteSeen(): boolean {
+    if (this.status === 0) return false;
+    if (!this.streamStarted || this.badType !== null) return true;
+    return this.sse!.firstTokenMs === this.sse!.firstTokenMs;
+  }
+
   release(): void {
     this.active = false;
     this.wl = null;
@@ -561,6 +733,15 @@ class Ctx {
   }
 
   abort(err: Error): void {
+    if (this.inBackoff) {
+      // Stopped while waiting to retry: the request ends with the failure it already had.
+      clearTimeout(this.retryTimer!);
+      this.retryTimer = null;
+      this.inBackoff = false;
+      this.ended = true;
+      this.w.complete(this, this.retryClass, this.retryMessage);
+      return;
+    }
     if (!this.active || this.ended) return;
     if (this.abortFn) this.abortFn(err);
     else this.pendingAbort = err;
@@ -579,13 +760,31 @@ class Ctx {
     if (this.sentAt !== this.sentAt) this.sentAt = performance.now();
   }
 
-  onHeaders(statusCode: number): boolean {
+  onHeaders(statusCode: number, rawHeaders?: Buffer[] | string[] | null): boolean {
     this.status = statusCode;
+    if (this.wl!.prep.stream && statusCode >= 200 && statusCode < 300) {
+      this.streamStarted = true;
+      // A gateway's HTML page or a JSON answer is not a stream: parse it as a body, not as SSE.
+      if (rawHeaders) {
+        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+          const k = rawHeaders[i];
+          if (k.length !== 12 || String(k).toLowerCase() !== 'content-type') continue;
+          const v = String(rawHeaders[i + 1]);
+          if (!v.toLowerCase().includes('text/event-stream')) this.badType = v;
+          break;
+        }
+      }
+    }
     return true;
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.wl!.prep.stream && this.status >= 200 && this.status < 300) {
+    this.bodyBytes += chunk.length;
+    if (this.bodyBytes > this.w.maxBodyBytes) {
+      this.abort(overCapError);
+      return false;
+    }
+    if (this.wl!.prep.stream && this.status >= 200 && this.status < 300 && this.badType === null) {
       const t = performance.now();
       this.w.streaming = this;
       this.sse!.push(chunk, t);
@@ -603,7 +802,10 @@ class Ctx {
   onError(err: Error): void {
     if (this.ended || !this.active) return;
     this.ended = true;
-    this.w.complete(this, classifyError(err), describeError(err));
+    const st = this.status;
+    // An oversized error body is still the HTTP error it announced.
+    if (err === overCapError && st !== 0 && (st < 200 || st >= 300)) this.w.complete(this, `http_${st}`, `HTTP ${st} (body over target.maxResponseBytes)`);
+    else this.w.complete(this, classifyError(err), describeError(err));
   }
 
   private finishResponse(): void {
@@ -611,11 +813,16 @@ class Ctx {
     this.ended = true;
     const st = this.status;
     if (st < 200 || st >= 300) {
-      const msg = errorMessageOf(this.body.json());
+      const msg = errorMessageOf(this.body.json()) ?? (this.body.json() === undefined ? this.body.textSnippet(200) : '');
       this.w.complete(this, `http_${st}`, msg ? `HTTP ${st}: ${msg}` : `HTTP ${st}`);
       return;
     }
     const prep = this.wl!.prep;
+    if (this.badType !== null) {
+      const msg = errorMessageOf(this.body.json()) ?? this.body.textSnippet(120);
+      this.w.complete(this, 'invalid_response', `expected text/event-stream, got ${this.badType}${msg ? `: ${msg}` : ''}`);
+      return;
+    }
     if (prep.stream) {
       const p = this.sse!;
       const t = performance.now();

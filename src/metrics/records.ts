@@ -36,6 +36,8 @@ export interface WorkloadInterval {
   sloMet: number;
   /** Completed streams that produced fewer tokens than asked. */
   short: number;
+  /** Extra attempts made by target.retry in this interval (absent in older records). */
+  retries?: number;
   /** Encoded histograms recorded in this interval, only non-empty ones. */
   hist: Partial<Record<MetricName, string>>;
 }
@@ -85,6 +87,8 @@ export interface RunInfo {
   measureStartEpochMs: number;
   startedAt: string;
   shard: string;
+  /** sha256 of the resolved scenario without secrets or file locations (src/scenario/fingerprint.ts): `merge` joins only equal ones. */
+  scenarioFingerprint?: string;
 }
 
 export interface StartRecord {
@@ -106,7 +110,27 @@ export interface EndRecord {
   stopReason?: string;
 }
 
-export type RunRecord = StartRecord | IntervalRecord | EndRecord;
+/**
+ * First record of a merged results.ndjson (`servebench merge`): the run as a whole. The shards'
+ * own start/interval/end records follow, their interval indexes already moved onto the merged
+ * run's wall-clock seconds (see src/metrics/merge.ts).
+ */
+export interface MergeRecord {
+  type: 'merge';
+  /** The merged run: the earliest shard's RunInfo with the shards' target rates summed. */
+  run: RunInfo;
+  /** n of the i/n shard ids. */
+  shardCount: number;
+  /** Shard ids merged, sorted by index. */
+  shards: string[];
+  /** Shard ids of the plan that are not in the merge (only with --allow-partial). */
+  missing: string[];
+  partial: boolean;
+  /** Per shard: where it came from and how far its measured start was from the merged one. */
+  sources: Array<{ shard: string; dir: string; measureStartEpochMs: number; offsetMs: number; shiftS: number }>;
+}
+
+export type RunRecord = StartRecord | IntervalRecord | EndRecord | MergeRecord;
 
 export function emptyWorkloadInterval(): WorkloadInterval {
   return { sent: 0, ok: 0, errors: {}, dropped: 0, inFlight: 0, outputTokens: 0, inputTokens: 0, sloMet: 0, short: 0, hist: {} };

@@ -5,6 +5,7 @@
  */
 import { ServebenchError } from '../errors.js';
 import { evaluateThresholds } from './thresholds.js';
+import { CLOSED_LOOP_NOTE, GeneratorHealth, SCHEDULE_LAG_BOUND_MS } from './health.js';
 import { addEncoded, decode, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import {
   METRICS,
@@ -16,6 +17,7 @@ import {
   type RunInfo,
   type RunRecord,
 } from './records.js';
+import { mergeInfoOf, type MergeInfo } from './merge.js';
 
 export interface MetricSummary extends Stats {
   unit: 'ms' | 'tokens';
@@ -32,6 +34,10 @@ export interface Totals {
   dropped: number;
   outputTokens: number;
   inputTokens: number;
+  /** Sent but without an outcome: still in flight when the run was cut off (sent = ok + errors + unfinished). */
+  unfinished: number;
+  /** Extra attempts made by target.retry (not in `sent`: a request counts once, by its final outcome). */
+  retries: number;
 }
 
 export interface WorkloadSummary {
@@ -99,12 +105,20 @@ export interface Summary {
     cpuPercent: number;
     maxEventLoopUtilization: number;
     workerErrors: EndRecord['workerErrors'];
+    /** Each worker's own event-loop lag and utilization (the merged figures above can hide one busy worker). */
+    workers?: Array<{ shard: string; worker: number; eventLoopLagMs: Stats; elu: number; maxElu: number }>;
+    /** The bound on scheduleLag p99 above which the run counts as saturated. */
+    scheduleLagBoundMs?: number;
+    /** Facts about the load model a reader must know to read the figures (closed loop: hidden queueing). */
+    notes?: string[];
   };
   timeseries: TimeseriesRow[];
+  /** Set on a run built by `servebench merge`: its shards, and which are missing when partial. */
+  merge?: MergeInfo;
 }
 
-/** Above this p99 of dispatch lag the generator, not the server, set the pace. */
-export const DISPATCH_LAG_BOUND_MS = 5;
+/** Above this p99 of dispatch lag the generator, not the server, set the pace (same bound as scheduleLag's). */
+export const DISPATCH_LAG_BOUND_MS = SCHEDULE_LAG_BOUND_MS;
 
 interface WlAcc {
   totals: Totals;
@@ -115,7 +129,7 @@ interface WlAcc {
 }
 
 function newTotals(): Totals {
-  return { scheduled: 0, sent: 0, completed: 0, ok: 0, errors: 0, dropped: 0, outputTokens: 0, inputTokens: 0 };
+  return { scheduled: 0, sent: 0, completed: 0, ok: 0, errors: 0, dropped: 0, outputTokens: 0, inputTokens: 0, unfinished: 0, retries: 0 };
 }
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
@@ -155,7 +169,9 @@ export interface BuildOptions {
 export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions = {}): Summary {
   const starts = records.filter((r) => r.type === 'start');
   if (starts.length === 0) throw new ServebenchError('E_RESULTS', 'no start record: this is not a servebench results file');
-  const run = starts[0].run;
+  // A merged run describes itself in its merge record (target rate of all its shards, earliest start).
+  const merge = mergeInfoOf(records);
+  const run = records.find((r) => r.type === 'merge')?.run ?? starts[0].run;
   const ends = records.filter((r): r is EndRecord => r.type === 'end');
   const intervals = records.filter((r): r is IntervalRecord => r.type === 'interval');
 
@@ -165,8 +181,11 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   const dispatchLag = newAccumulator();
   const errorSamples: Record<string, string> = {};
   let maxElu = 0;
+  const health = new GeneratorHealth();
 
   // Per second × workload rows: counters summed over workers, histograms merged.
+  /** inFlight per workload of each worker's latest interval, keyed by shard and worker. */
+  const lastInFlight = new Map<string, { index: number; inFlight: number[] }>();
   const perSecond = new Map<number, Array<{ sent: number; ok: number; errors: number; dropped: number; inFlight: number; tokens: number; lat: Histogram; ttft: Histogram }>>();
   let lastIndex = -1;
 
@@ -175,12 +194,15 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     if (rec.health.loopLagUs) addEncoded(loopLag, rec.health.loopLagUs);
     if (rec.health.dispatchLagUs) addEncoded(dispatchLag, rec.health.dispatchLagUs);
     maxElu = Math.max(maxElu, rec.health.elu);
+    health.add(rec);
     if (rec.errorSamples) for (const k in rec.errorSamples) errorSamples[k] ??= rec.errorSamples[k];
     let rows = perSecond.get(rec.index);
     if (!rows) {
       rows = run.workloads.map(() => ({ sent: 0, ok: 0, errors: 0, dropped: 0, inFlight: 0, tokens: 0, lat: newAccumulator(), ttft: newAccumulator() }));
       perSecond.set(rec.index, rows);
     }
+    const key = `${rec.shard}#${rec.worker}`;
+    if ((lastInFlight.get(key)?.index ?? -1) <= rec.index) lastInFlight.set(key, { index: rec.index, inFlight: rec.workloads.map((w) => w.inFlight) });
     rec.workloads.forEach((w, i) => {
       const acc = wl[i];
       if (!acc) return;
@@ -190,6 +212,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
         target.totals.dropped += w.dropped;
         target.totals.outputTokens += w.outputTokens;
         target.totals.inputTokens += w.inputTokens;
+        target.totals.retries += w.retries ?? 0;
         target.sloMet += w.sloMet;
         target.short += w.short;
         addCounts(target.errors, w.errors);
@@ -221,6 +244,13 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   const interrupted = ends.length === 0 || ends.some((e) => e.interrupted);
   const weightSum = run.workloads.reduce((s, w) => s + w.weight, 0);
 
+  // A worker's last record says what it still had in flight when it ended: zero unless cut off.
+  for (const { inFlight } of lastInFlight.values()) {
+    inFlight.forEach((n, i) => {
+      if (wl[i]) wl[i].totals.unfinished += n;
+      all.totals.unfinished += n;
+    });
+  }
   const finishTotals = (a: WlAcc) => {
     a.totals.errors = sumValues(a.errors);
     a.totals.completed = a.totals.ok + a.totals.errors;
@@ -286,12 +316,30 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     saturated = true;
     warnings.push(`generator reached ${round(scheduledRps)} of ${plannedRps} planned slots per second`);
   }
+  const scheduleLagP99Ms = statsOf(histFor(all.hist, 'scheduleLag'), 1e-3).p99;
+  const achievedRps0 = all.totals.sent / durationS;
+  if (plannedRps > 0 && !interrupted && achievedRps0 < 0.99 * plannedRps && scheduledRps >= 0.99 * plannedRps) {
+    saturated = true;
+    warnings.push(`achieved ${round(achievedRps0)} of ${plannedRps} rps (more than 1 % under target): ${all.totals.dropped} slots were dropped at maxInFlight; the offered load was not the planned load`);
+  }
+  if (scheduleLagP99Ms > SCHEDULE_LAG_BOUND_MS) {
+    saturated = true;
+    warnings.push(
+      dispatchStats.p99 > DISPATCH_LAG_BOUND_MS || run.load.type === 'concurrency'
+        ? `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound: requests went out late because the generator was busy (event-loop lag p99 ${statsOf(loopLag, 1e-3).p99} ms)`
+        : `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound while dispatch kept up: requests waited for a free connection (load.connections ${run.load.connections}) or for maxInFlight (onSaturation: ${run.load.onSaturation}); latency still counts the wait, serviceTime does not`,
+    );
+  }
   if (all.totals.dropped > 0) {
     warnings.push(`${all.totals.dropped} requests dropped: maxInFlight (${run.load.maxInFlight}) was reached; the target did not keep up with the offered rate`);
   }
+  if (all.totals.unfinished > 0) {
+    warnings.push(`${all.totals.unfinished} requests were still in flight when the run was cut off; they have no outcome (sent = ok + errors + unfinished)`);
+  }
   const ends0 = ends[0];
   const workerErrors = ends.flatMap((e) => e.workerErrors);
-  for (const e of workerErrors) warnings.push(`worker ${e.worker} failed: ${e.message}`);
+  if (merge?.partial) warnings.push(`partial merge: ${merge.shards.length} of ${merge.shardCount} shards; missing ${merge.missing.join(', ')} (merged with --allow-partial)`);
+  for (const e of workerErrors) warnings.push(workerErrorWarning(e, workerErrors.length, run.load.workers * Math.max(1, ends.length)));
 
   const summary: Summary = {
     schemaVersion: SCHEMA_VERSION,
@@ -316,15 +364,25 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
       warnings,
       eventLoopLagMs: statsOf(loopLag, 1e-3),
       dispatchLagMs: dispatchStats,
-      scheduleLagP99Ms: statsOf(histFor(all.hist, 'scheduleLag'), 1e-3).p99,
+      scheduleLagP99Ms,
       cpuPercent: ends0 ? round(ends.reduce((s, e) => s + e.cpuPercent, 0)) : 0,
       maxEventLoopUtilization: round(maxElu),
       workerErrors,
+      workers: health.workers(),
+      scheduleLagBoundMs: SCHEDULE_LAG_BOUND_MS,
+      notes: run.load.type === 'concurrency' ? [CLOSED_LOOP_NOTE] : [],
     },
     timeseries,
+    ...(merge ? { merge } : {}),
   };
   summary.thresholds = evaluateThresholds(summary, run.thresholds);
   return summary;
+}
+
+/** Says what a dead worker cost: the run went on without it, or (every worker gone) it stopped. */
+export function workerErrorWarning(e: { worker: number; message: string }, failed: number, workers: number): string {
+  const after = failed < workers ? `the run went on with the other ${workers - failed} of ${workers} workers` : 'every worker failed, so the run stopped';
+  return `worker ${e.worker} failed: ${e.message}; ${after}; its requests in flight and its unfinished interval are not counted`;
 }
 
 function pct(h: Histogram, p: number): number {

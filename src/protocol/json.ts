@@ -62,6 +62,18 @@ export class JsonBodyCollector {
     return this.totalBytes;
   }
 
+  /**
+   * The start of a body that is not JSON, whitespace folded, for error messages: proxies answer in
+   * plain text (Envoy's "upstream connect error or disconnect/reset before headers…") or HTML.
+   * Empty when nothing was stored. Error path only: it allocates.
+   */
+  textSnippet(maxChars: number): string {
+    if (this.over || this.chunks.length === 0) return '';
+    const head = Buffer.concat(this.chunks, this.storedBytes).subarray(0, maxChars * 4).toString('utf8');
+    const folded = head.replace(/\s+/g, ' ').trim();
+    return folded.length > maxChars ? folded.slice(0, maxChars - 1) + '…' : folded;
+  }
+
   /** The parsed body, or undefined when it is empty, over the cap or not valid JSON. Parsed once. */
   json(): unknown | undefined {
     if (this.parsedDone) return this.parsed;

@@ -33,7 +33,7 @@ function workloadTable(w: WorkloadSummary, color: boolean): string {
     .join(' ');
   const lines = [
     paint(color, 1, `${w.name} (${w.kind}, model ${w.model})`),
-    `  requests ${t.sent} sent, ${t.ok} ok, ${t.errors} errors${errs ? ` (${errs})` : ''}, ${t.dropped} dropped   rate ${w.achievedRps}/${w.targetRps} rps`,
+    `  requests ${t.sent} sent, ${t.ok} ok, ${t.errors} errors${errs ? ` (${errs})` : ''}, ${t.dropped} dropped   rate ${w.targetRps > 0 ? `${w.achievedRps}/${w.targetRps}` : w.achievedRps} rps`,
   ];
   if (t.outputTokens > 0) lines.push(`  tokens ${t.outputTokens} out, ${t.inputTokens} in, ${w.outputTokensPerS} out/s${w.shortOutputs ? `, ${w.shortOutputs} shorter than asked` : ''}`);
   if (w.goodput) lines.push(`  goodput ${w.goodput.ratePerS} rps, SLO attainment ${(w.goodput.attainment * 100).toFixed(1)} %`);
@@ -56,6 +56,8 @@ export function summaryText(s: Summary, color: boolean): string {
   );
   out.push(`total: ${t.scheduled} scheduled, ${t.sent} sent, ${t.ok} ok, ${t.errors} errors, ${t.dropped} dropped; achieved ${s.load.achievedRps} rps`);
   if (s.stopReason) out.push(paint(color, 31, `stopped early: ${s.stopReason}`));
+  // Extra attempts are not requests: shown apart so sent = ok + errors still reads true.
+  if (t.retries) out.push(`retries: ${t.retries} extra attempts (target.retry); errors count each request's final outcome`);
   for (const w of s.workloads) out.push('', workloadTable(w, color));
   const samples = Object.entries(s.errorSamples);
   if (samples.length) {
@@ -71,5 +73,6 @@ export function summaryText(s: Summary, color: boolean): string {
   const g = s.generator;
   out.push('', `generator: event-loop lag p99 ${fmt(g.eventLoopLagMs.p99)} ms, dispatch lag p99 ${fmt(g.dispatchLagMs.p99)} ms, CPU ${g.cpuPercent} %${g.saturated ? paint(color, 31, '  SATURATED') : ''}`);
   for (const w of g.warnings) out.push(paint(color, 33, `warning: ${w}`));
+  for (const n of g.notes ?? []) out.push(`note: ${n}`);
   return out.join('\n');
 }

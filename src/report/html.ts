@@ -79,6 +79,7 @@ function header(s: Summary): string {
   } else verdicts.push(`<span class="badge neutral">no thresholds</span>`);
   if (s.generator.saturated) verdicts.push(`<a href="#generator" class="badge warn">generator saturated</a>`);
   if (s.interrupted) verdicts.push(`<span class="badge warn">interrupted: partial results</span>`);
+  if (s.merge?.partial) verdicts.push(`<span class="badge warn" data-verdict="partial">partial merge: ${s.merge.shards.length} of ${s.merge.shardCount} shards</span>`);
   const target = t.embedded
     ? `<b>embedded mock</b> · ${e(t.routing)} routing`
     : `<b>${e(t.url)}</b> · ${e(t.routing)} routing`;
@@ -104,6 +105,12 @@ function banners(s: Summary): string {
       `<div class="banner ${cls}" role="alert" data-banner="generator"><h3>${e(title)}</h3><ul>${s.generator.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></div>`,
     );
   }
+  if (s.merge?.partial) {
+    out.push(
+      `<div class="banner warn" role="alert" data-banner="partial"><h3>Partial merge: ${s.merge.shards.length} of ${s.merge.shardCount} shards</h3>Merged with --allow-partial; missing ${s.merge.missing.map((m) => `shard ${e(m)}`).join(', ')}. The figures cover only the part of the plan these shards ran.</div>`,
+    );
+  }
+  for (const n of s.generator.notes ?? []) out.push(`<div class="banner info" data-banner="note"><h3>Note on the load model</h3>${e(n)}</div>`);
   if (s.interrupted) {
     const why = s.stopReason ? ` It stopped early: ${e(s.stopReason)}.` : '';
     out.push(`<div class="banner info" data-banner="interrupted"><h3>Interrupted run</h3>The run did not reach its planned end; the figures cover the ${e(fmtDuration(s.durationS))} that ran.${why}</div>`);
@@ -308,7 +315,7 @@ function generatorSection(s: Summary): string {
     tile('status', g.saturated ? 'saturated' : 'healthy', g.saturated ? 'figures include generator delay' : 'kept up with its schedule', g.saturated ? 'bad' : 'good'),
     tile('event-loop lag p99', `${fmtMs(g.eventLoopLagMs.p99)}<small>ms</small>`, `max ${fmtMs(g.eventLoopLagMs.max)} ms`),
     tile('dispatch lag p99', `${fmtMs(g.dispatchLagMs.p99)}<small>ms</small>`, `p50 ${fmtMs(g.dispatchLagMs.p50)} ms · max ${fmtMs(g.dispatchLagMs.max)} ms`, g.dispatchLagMs.p99 > 5 ? 'bad' : ''),
-    tile('schedule lag p99', `${fmtMs(g.scheduleLagP99Ms)}<small>ms</small>`, 'sent − intended'),
+    tile('schedule lag p99', `${fmtMs(g.scheduleLagP99Ms)}<small>ms</small>`, `sent − intended${g.scheduleLagBoundMs !== undefined ? ` · bound ${fmtMs(g.scheduleLagBoundMs)} ms` : ''}`, g.scheduleLagBoundMs !== undefined && g.scheduleLagP99Ms > g.scheduleLagBoundMs ? 'bad' : ''),
     tile('CPU', `${fmtNum(g.cpuPercent)}<small>%</small>`, 'of one core, whole process'),
     tile('max event-loop utilization', fmtPct(g.maxEventLoopUtilization, 0), 'busiest worker, busiest second', g.maxEventLoopUtilization > 0.9 ? 'warn' : ''),
   ];
@@ -316,7 +323,12 @@ function generatorSection(s: Summary): string {
     g.workerErrors.length > 0
       ? `<div class="tablebox" style="margin-top:12px"><table><thead><tr><th>worker</th><th>code</th><th>message</th></tr></thead><tbody>${g.workerErrors.map((w) => `<tr><td>${fmtInt(w.worker)}</td><td><code>${e(w.code)}</code></td><td>${e(w.message)}</td></tr>`).join('')}</tbody></table></div>`
       : '';
-  return `<section id="generator"><h2>Generator health</h2><div class="tiles" data-field="generator">${tiles.join('')}</div>${workerErrors}</section>`;
+  // One row per worker: a single overloaded worker sends its share late while the merged lag looks fine.
+  const perWorker =
+    (g.workers?.length ?? 0) > 1
+      ? `<div class="tablebox" style="margin-top:12px"><table class="num" data-field="generator-workers"><thead><tr><th>worker</th><th>event-loop lag p50</th><th>p99</th><th>max</th><th>utilization mean</th><th>max</th></tr></thead><tbody>${g.workers!.map((w) => `<tr><th>${e(w.shard)} · ${fmtInt(w.worker)}</th><td>${fmtMs(w.eventLoopLagMs.p50)} ms</td><td>${fmtMs(w.eventLoopLagMs.p99)} ms</td><td>${fmtMs(w.eventLoopLagMs.max)} ms</td><td>${fmtPct(w.elu, 0)}</td><td>${fmtPct(w.maxElu, 0)}</td></tr>`).join('')}</tbody></table></div>`
+      : '';
+  return `<section id="generator"><h2>Generator health</h2><div class="tiles" data-field="generator">${tiles.join('')}</div>${perWorker}${workerErrors}</section>`;
 }
 
 export function renderHtml(s: Summary): string {

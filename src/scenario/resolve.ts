@@ -41,6 +41,7 @@ import type { ProblemList } from './source.js';
 import { checkSweep, resolveSweep } from './sweep.js';
 import { ServebenchError } from '../errors.js';
 import { parseThreshold } from '../metrics/thresholds.js';
+import { checkDatasetFile } from './dataset-check.js';
 
 export interface ResolveContext {
   /** The scenario file as the user named it ('' for inline text): the base of shown paths. */
@@ -256,7 +257,11 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
           if (isObject(d)) checkDistribution(d, [...at, 'prompt', k]);
         }
       }
-      if (nonEmptyString(w.dataset)) mustExist([...at, 'dataset'], w.dataset);
+      if (nonEmptyString(w.dataset)) {
+        mustExist([...at, 'dataset'], w.dataset);
+        const abs = data.files.get(formatPath([...at, 'dataset']));
+        if (abs !== undefined) checkDatasetFile(problems, [...at, 'dataset'], abs, locate(ctx, w.dataset).shown);
+      }
       if (nonEmptyString(w.tokenizer)) mustExist([...at, 'tokenizer'], w.tokenizer);
       if (typeof w.minTokens === 'number' && typeof w.maxTokens === 'number' && w.minTokens > w.maxTokens) {
         problems.add([...at, 'minTokens'], 'value', expected(`minTokens <= maxTokens (${w.maxTokens})`, w.minTokens));
@@ -444,6 +449,9 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
     timeoutMs: t.timeout,
     connectTimeoutMs: t.connectTimeout,
     ...(t.mock !== undefined ? { mock: t.mock } : {}),
+    ...(t.firstByteTimeout !== undefined ? { firstByteTimeoutMs: t.firstByteTimeout } : {}),
+    ...(t.maxResponseBytes !== undefined ? { maxResponseBytes: t.maxResponseBytes } : {}),
+    ...(t.retry !== undefined ? { retry: { on: t.retry.on, max: t.retry.max, backoffMs: t.retry.backoff } } : {}),
   };
 
   const l = d.load;

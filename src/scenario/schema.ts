@@ -29,6 +29,8 @@ export const DEFAULTS = {
   knativeDomain: 'hopsworks.ai',
   timeoutMs: 30_000,
   connectTimeoutMs: 10_000,
+  /** Cap on the bytes read of one response (stream or not); past it the request fails. */
+  maxResponseBytes: 16 * 1024 * 1024,
   weight: 1,
   stream: true,
   prefixTokens: 0,
@@ -142,6 +144,21 @@ const Tls = z.strictObject({
   insecure: z.boolean().default(false),
 });
 
+/** A retry trigger: an HTTP status (400..599) or a transport error class. */
+export const RETRY_CLASSES = ['connect', 'reset', 'timeout'] as const;
+const RETRY_ON_PHRASE = `an HTTP status from 400 to 599 or one of ${RETRY_CLASSES.join(' | ')}`;
+const retryOn = () =>
+  z.unknown().superRefine((v, ctx) => {
+    const ok = (typeof v === 'number' && Number.isInteger(v) && v >= 400 && v <= 599) || (RETRY_CLASSES as readonly unknown[]).includes(v);
+    if (!ok) ctx.addIssue({ code: 'custom', message: expected(RETRY_ON_PHRASE, v) });
+  }) as unknown as z.ZodType<number | (typeof RETRY_CLASSES)[number]>;
+
+const Retry = z.strictObject({
+  on: z.array(retryOn(), { error: (iss) => expected('a list', iss.input, true) }).min(1, { error: 'expected at least one status or error class' }),
+  max: int(1, 10).default(2),
+  backoff: duration().default(100),
+});
+
 const Target = z.strictObject({
   url: url(),
   project: text().default(DEFAULTS.project),
@@ -154,6 +171,9 @@ const Target = z.strictObject({
   timeout: duration({ positive: true }).default(DEFAULTS.timeoutMs),
   connectTimeout: duration({ positive: true }).default(DEFAULTS.connectTimeoutMs),
   mock: freeObject().optional(),
+  firstByteTimeout: duration({ positive: true }).optional(),
+  maxResponseBytes: int(1024).optional(),
+  retry: Retry.optional(),
 });
 
 /** `{mean, stddev, min?, max?}` (normal) or `{min, max}` (uniform); which keys go together is checked in resolve.ts. */

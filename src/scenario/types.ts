@@ -41,6 +41,22 @@ export interface ResolvedTarget {
   readonly timeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly mock?: MockOptions;
+  /** Deadline for the response headers (streams: the first content token); undefined = none. */
+  readonly firstByteTimeoutMs?: number;
+  /** Past this many bytes of one response the request fails as invalid_response; undefined = 16 MiB. */
+  readonly maxResponseBytes?: number;
+  /** Off when undefined. */
+  readonly retry?: ResolvedRetry;
+}
+
+/** target.retry: which failures are tried again, how often, and how long to wait first. */
+export interface ResolvedRetry {
+  /** HTTP statuses and transport classes ('connect' | 'reset' | 'timeout') that are retried. */
+  readonly on: ReadonlyArray<number | string>;
+  /** Extra attempts after the first. */
+  readonly max: number;
+  /** Wait before retry k (1-based) is backoffMs * 2^(k-1). */
+  readonly backoffMs: number;
 }
 
 export interface ResolvedPrompt {

@@ -156,11 +156,13 @@ export class SlotIterator {
       case 'ramp':
         return Math.floor((w / 1000) * this.load.rps);
       default: {
-        // poisson: replay the sequence from the start (once per run) to find the boundary.
-        const probe = new SlotIterator({ ...this.load, requests: 0 }, 0, 1);
+        // poisson: replay the seeded gaps from the start (once per run) to find the boundary. Not
+        // with a probe SlotIterator: its own first measured slot would call this again, forever.
+        const rng = new Rng(this.load.seed);
+        let tMs = 0;
         for (let k = 0; k <= atOrBefore; k++) {
-          probe.next();
-          if (!probe.warmup) return probe.index;
+          if (k > 0) tMs += rng.gamma(this.gapShape, this.gapScaleMs);
+          if (tMs >= w) return k;
         }
         return atOrBefore;
       }

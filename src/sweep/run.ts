@@ -125,7 +125,7 @@ export function startSweep(scenario: ResolvedScenario, opts: SweepOptions): Swee
         throw new ServebenchError(
           'E_USAGE',
           `the step at ${value} ${unit} sent no request`,
-          unit === 'concurrency' ? { hint: "closed-loop sweeps need the engine's 'concurrency' load type; sweep over rates until this build has it" } : {},
+          unit === 'concurrency' ? { hint: "a closed-loop step starts every stream at once; check load.maxInFlight and that this build runs load.type 'concurrency'" } : {},
         );
       }
       if (interrupted) return null;

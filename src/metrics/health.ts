@@ -1,0 +1,59 @@
+/**
+ * Generator health per worker. The merged event-loop lag of all workers can look fine while one
+ * worker is overloaded (its share of the plan then goes out late), so each worker's lag is kept as
+ * its own histogram, merged over its intervals only.
+ */
+import { addEncoded, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
+import type { IntervalRecord } from './records.js';
+
+/**
+ * The p99 of `scheduleLag` (sent − intended) and of dispatch lag above which a run counts as
+ * saturated. 5 ms: a timer-driven generator on a loaded machine keeps p99 around 1 ms; five times
+ * that means slots waited for the event loop (or for a connection), not for timer jitter.
+ */
+export const SCHEDULE_LAG_BOUND_MS = 5;
+
+/** The note every closed-loop summary and report carries. */
+export const CLOSED_LOOP_NOTE =
+  'closed loop (concurrency): each virtual user waits for its response before sending again, so a slow server lowers the offered rate instead of making requests wait; queueing is hidden (coordinated omission) and latency equals serviceTime. Use an open-loop load type (constant, poisson, ramp) to measure latency under a given arrival rate.';
+
+export interface WorkerHealth {
+  shard: string;
+  worker: number;
+  eventLoopLagMs: Stats;
+  /** Mean event-loop utilization over the worker's intervals (0..1). */
+  elu: number;
+  /** Busiest interval's utilization. */
+  maxElu: number;
+}
+
+export class GeneratorHealth {
+  private readonly byWorker = new Map<string, { shard: string; worker: number; lag: Histogram; eluSum: number; eluMax: number; n: number }>();
+
+  add(rec: IntervalRecord): void {
+    const key = `${rec.shard}#${rec.worker}`;
+    let w = this.byWorker.get(key);
+    if (!w) {
+      w = { shard: rec.shard, worker: rec.worker, lag: newAccumulator(), eluSum: 0, eluMax: 0, n: 0 };
+      this.byWorker.set(key, w);
+    }
+    if (rec.health.loopLagUs) addEncoded(w.lag, rec.health.loopLagUs);
+    w.eluSum += rec.health.elu;
+    w.eluMax = Math.max(w.eluMax, rec.health.elu);
+    w.n++;
+  }
+
+  workers(): WorkerHealth[] {
+    const out: WorkerHealth[] = [];
+    for (const w of this.byWorker.values()) {
+      out.push({ shard: w.shard, worker: w.worker, eventLoopLagMs: statsOf(w.lag, 1e-3), elu: round(w.n ? w.eluSum / w.n : 0), maxElu: round(w.eluMax) });
+      w.lag.destroy();
+    }
+    this.byWorker.clear();
+    return out.sort((a, b) => (a.shard === b.shard ? a.worker - b.worker : a.shard < b.shard ? -1 : 1));
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,100 @@
+/**
+ * TLS to a self-signed gateway: verification is on by default and refuses it with E_TLS (exit 3)
+ * and a message that says what to do; target.tls.caFile trusts it; target.tls.insecure skips the
+ * check and warns once. Certificates are made in the test (test/helpers/tls.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRun } from '../../src/engine/coordinator.js';
+import { buildSummary } from '../../src/metrics/summary.js';
+import { loadScenario } from '../../src/scenario/index.js';
+import { makeSelfSignedCert, type TestCert } from '../helpers/tls.js';
+
+let cert: TestCert;
+let server: Server;
+let url: string;
+let count = 0;
+const dir = mkdtempSync(join(tmpdir(), 'sb-tls-scn-'));
+
+beforeAll(async () => {
+  cert = makeSelfSignedCert('gateway');
+  server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
+    if (req.method === 'POST') count++;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"predictions":[1]}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+function scenarioWith(tls: string, host = '127.0.0.1') {
+  const f = join(dir, `s${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(f, `name: tls\ntarget:\n  url: ${url.replace('127.0.0.1', host)}\n  deployment: d\n  tls: ${tls}\nworkloads:\n  - {name: p, kind: predict, model: m, body: {inputs: [[1]]}}\nload: {rps: 20, duration: 1s}\n`);
+  return loadScenario(f, { env: {} });
+}
+
+describe('TLS', () => {
+  it('refuses a self-signed gateway by default with E_TLS and a hint, before sending load', async () => {
+    const before = count;
+    const { scenario } = scenarioWith('{}');
+    const err = await startRun(scenario).done.catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_TLS', exitCode: 3 });
+    expect((err as Error).message).toMatch(/^TLS handshake with https:\/\/127\.0\.0\.1:\d+ failed: .*self[- ]signed/i);
+    expect((err as { hint: string }).hint).toMatch(/caFile/);
+    expect(count).toBe(before);
+  });
+
+  it('trusts the gateway through caFile and verifies it', async () => {
+    writeFileSync(join(dir, 'ca.pem'), cert.cert);
+    const before = count;
+    const { scenario, warnings } = scenarioWith('{caFile: ca.pem}');
+    expect(warnings).toEqual([]);
+    const sum = buildSummary((await startRun(scenario).done).records);
+    expect(sum.totals.ok).toBe(20);
+    expect(count - before).toBe(20);
+  });
+
+  it('refuses the gateway when caFile holds another certificate', async () => {
+    writeFileSync(join(dir, 'other.pem'), makeSelfSignedCert('someone-else').cert);
+    const { scenario } = scenarioWith('{caFile: other.pem}');
+    await expect(startRun(scenario).done).rejects.toMatchObject({ code: 'E_TLS', exitCode: 3 });
+  });
+
+  it('refuses a certificate issued for another name, even when its CA is trusted', async () => {
+    const wrongName = makeSelfSignedCert('elsewhere', 'DNS:elsewhere.example');
+    const other = createServer({ key: wrongName.key, cert: wrongName.cert }, (_req, res) => res.end('{}'));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    try {
+      writeFileSync(join(dir, 'wrong-name.pem'), wrongName.cert);
+      const f = join(dir, 'wrong-name.yaml');
+      writeFileSync(f, `name: tls\ntarget:\n  url: https://127.0.0.1:${(other.address() as AddressInfo).port}\n  deployment: d\n  tls: {caFile: wrong-name.pem}\nworkloads:\n  - {name: p, kind: predict, model: m, body: {inputs: [[1]]}}\nload: {rps: 5, duration: 1s}\n`);
+      const err = await startRun(loadScenario(f, { env: {} }).scenario).done.catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'E_TLS', exitCode: 3 });
+      expect((err as Error).message).toMatch(/ALTNAME|does not match|not in the cert/i);
+    } finally {
+      other.closeAllConnections();
+      await new Promise<void>((r) => other.close(() => r()));
+    }
+  });
+
+  it('insecure: true runs without verification and warns exactly once', async () => {
+    const { scenario, warnings } = scenarioWith('{insecure: true}');
+    expect(warnings.filter((w) => /TLS/.test(w))).toEqual(['TLS certificate verification is off (target.tls.insecure: true)']);
+    const runWarnings: string[] = [];
+    const sum = buildSummary((await startRun(scenario, { onWarning: (m) => runWarnings.push(m) }).done).records);
+    expect(sum.totals.ok).toBe(20);
+    // The loader's warning is the one; the run adds none of its own.
+    expect(runWarnings.filter((w) => /TLS|certificate/i.test(w))).toEqual([]);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { buildSummary } from '../../src/metrics/summary.js';
+import { encode, newRecorder } from '../../src/metrics/hdr.js';
+import { CLOSED_LOOP_NOTE, SCHEDULE_LAG_BOUND_MS } from '../../src/metrics/health.js';
+import { htmlReport } from '../../src/report/html.js';
+import { summaryText } from '../../src/report/console.js';
+import type { IntervalRecord, RunRecord, StartRecord } from '../../src/metrics/records.js';
+import { sampleRecords } from '../helpers/sample-summary.js';
+
+/** An encoded histogram holding `n` copies of `us`. */
+function lagOf(us: number, n: number): string {
+  const h = newRecorder();
+  h.recordValueWithCount(us, n);
+  const b64 = encode(h);
+  h.destroy();
+  return b64;
+}
+
+describe('generator health per worker', () => {
+  it('keeps each worker’s event-loop lag apart, and the merged figure is their sum', () => {
+    const s = buildSummary(sampleRecords({ workers: 2, seconds: 10 }));
+    const ws = s.generator.workers!;
+    expect(ws.map((w) => w.worker)).toEqual([0, 1]);
+    expect(ws[0].eventLoopLagMs.count + ws[1].eventLoopLagMs.count).toBe(s.generator.eventLoopLagMs.count);
+    for (const w of ws) {
+      expect(w.elu).toBeGreaterThanOrEqual(0);
+      expect(w.maxElu).toBeLessThanOrEqual(1);
+      expect(w.maxElu).toBeGreaterThanOrEqual(w.elu);
+    }
+  });
+
+  it('shows one overloaded worker that the merged p99 would hide', () => {
+    const recs = sampleRecords({ workers: 4, seconds: 10 }).map((r) => {
+      if (r.type !== 'interval') return r;
+      const busy = r.worker === 3;
+      return { ...r, health: { ...r.health, loopLagUs: busy ? lagOf(40_000, 20) : lagOf(300, 100), elu: busy ? 0.99 : 0.3 } } as IntervalRecord;
+    });
+    const s = buildSummary(recs);
+    const ws = s.generator.workers!;
+    expect(ws[3].eventLoopLagMs.p50).toBeGreaterThan(39);
+    expect(ws[3].elu).toBeCloseTo(0.99, 2);
+    for (const w of ws.slice(0, 3)) expect(w.eventLoopLagMs.p99).toBeLessThan(1);
+    // The merged median is a healthy worker's: only the per-worker view names the busy one.
+    expect(s.generator.eventLoopLagMs.p50).toBeLessThan(1);
+    expect(htmlReport.render(s)).toContain('data-field="generator-workers"');
+  });
+
+  it('states the schedule-lag bound it applies', () => {
+    const s = buildSummary(sampleRecords({ seconds: 5 }));
+    expect(s.generator.scheduleLagBoundMs).toBe(SCHEDULE_LAG_BOUND_MS);
+  });
+});
+
+describe('closed-loop note', () => {
+  const asConcurrency = (recs: RunRecord[]): RunRecord[] =>
+    recs.map((r) => (r.type === 'start' ? ({ ...r, run: { ...r.run, load: { ...r.run.load, type: 'concurrency', targetRps: 0, concurrency: 16 } } } as StartRecord) : r));
+
+  it('is carried by the summary, the console text and the HTML report of a concurrency run only', () => {
+    const closed = buildSummary(asConcurrency(sampleRecords({ seconds: 5 })));
+    expect(closed.generator.notes).toEqual([CLOSED_LOOP_NOTE]);
+    expect(summaryText(closed, false)).toContain(`note: ${CLOSED_LOOP_NOTE}`);
+    expect(htmlReport.render(closed)).toContain('data-banner="note"');
+    // No target rate: the rate-based saturation checks do not fire.
+    expect(closed.generator.warnings.join('\n')).not.toMatch(/under target|planned slots/);
+
+    const open = buildSummary(sampleRecords({ seconds: 5 }));
+    expect(open.generator.notes).toEqual([]);
+    expect(htmlReport.render(open)).not.toContain('data-banner="note"');
+  });
+});
