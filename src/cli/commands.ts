@@ -51,7 +51,14 @@ export function cmdValidate(file: string, sets: readonly string[], o: Out): numb
       `${l.type}${l.type === 'concurrency' ? ` ${l.concurrency} users` : ` ${l.rps} rps`}, ${l.requests > 0 ? `${l.requests} requests` : `${l.durationMs / 1000} s`}, target ${scenario.target.embedded ? 'embedded mock' : scenario.target.url} (${scenario.target.routing} routing)` +
       (scenario.compare ? `; compares ${scenario.compare.key}: ${scenario.compare.labels.join(' / ')} in ${scenario.compare.rounds} rounds` : ''),
   );
+  if (scenario.sweep) o.out(`  sweep: ${sweepText(scenario.sweep)}`);
   return ExitCode.ok;
+}
+
+function sweepText(w: NonNullable<ResolvedScenario['sweep']>): string {
+  const unit = w.over === 'concurrency' ? 'streams' : 'rps';
+  const what = w.mode === 'search' ? `search ${w.from}..${w.to} ${unit} to ${w.precision * 100}%` : `ladder of ${w.values.length} (${w.values.join(', ')} ${unit})`;
+  return `${what}, steps of ${w.stepDurationMs / 1000} s after ${w.warmupMs / 1000} s warm-up, until ${w.until.length ? w.until.join(' and ') : 'nothing (every step passes unless the server saturates)'}`;
 }
 
 export interface RunCmdOptions {

@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { cmdMock, cmdReport, cmdRun, cmdValidate, printError, stdio } from './commands.js';
 import type { RunHandle } from '../engine/coordinator.js';
 import { cmdCompare } from './compare.js';
+import { cmdSweep } from './sweep.js';
 import { cmdMerge } from './merge.js';
 
 function parseShard(v: string | undefined): { index: number; count: number } | undefined {
@@ -28,7 +29,7 @@ function parseStartAt(v: string | undefined): number | undefined {
 async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes('--verbose');
   let code: number = ExitCode.ok;
-  let handle: RunHandle | null = null;
+  let handle: Pick<RunHandle, 'stop' | 'abort'> | null = null;
   let signals = 0;
   const onSignal = (sig: string) => {
     signals++;
@@ -68,6 +69,23 @@ async function main(argv: string[]): Promise<number> {
             { out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (handle = h), junit: a.junit, markdown: a.markdown },
             stdio,
           );
+        },
+      )
+      .command(
+        'sweep <scenario>',
+        "capacity planning: run the scenario's sweep (ladder or search) and report the largest rate within SLO",
+        (y) =>
+          y
+            .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file with a sweep: section' })
+            .option('out', { type: 'string', describe: 'report folder (default reports/<name>-sweep-<timestamp>/)' })
+            .option('set', { type: 'string', array: true, describe: 'override a scenario field: --set sweep.to=2000' })
+            .option('peak', { type: 'number', describe: 'peak rate to plan replicas for (rps)' })
+            .option('headroom', { type: 'string', describe: 'share of each replica kept spare (default 30%)' })
+            .option('quiet', { type: 'boolean', describe: 'no per-step progress lines' }),
+        async (a) => {
+          process.on('SIGINT', () => onSignal('SIGINT'));
+          process.on('SIGTERM', () => onSignal('SIGTERM'));
+          code = await cmdSweep(a.scenario, { out: a.out, sets: a.set ?? [], peak: a.peak, headroom: a.headroom, quiet: a.quiet, onHandle: (h) => (handle = h) }, stdio);
         },
       )
       .command(
@@ -140,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
           );
         },
       )
-      .demandCommand(1, 'name a command: run, validate, mock, report, merge or compare')
+      .demandCommand(1, 'name a command: run, sweep, validate, mock, report, merge or compare')
       .fail((msg, err) => {
         if (err) throw err;
         throw new ServebenchError('E_USAGE', msg, { hint: 'servebench --help lists the commands' });

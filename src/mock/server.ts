@@ -632,7 +632,12 @@ class MockGateway {
     }
   }
 
-  private startService(ctx: Ctx, status: number, body: Buffer): void {
+  /**
+   * `fromMs`: when the service begins. A queued request takes over a freed slot at the instant
+   * the slot was due to free, not when the (possibly late) timer fired: timer lateness then delays
+   * single answers but never accumulates, so the capacity is exactly slots / serviceTime.
+   */
+  private startService(ctx: Ctx, status: number, body: Buffer, fromMs = performance.now()): void {
     const ms = this.sampleServiceMs();
     if (ms <= 0) {
       this.send(ctx, status, body);
@@ -643,7 +648,7 @@ class MockGateway {
     ctx.body = body;
     // Completions are bucketed by due time (¼ ms grid): one timer per bucket, not one per
     // request, which matters for a 1 ms service time at tens of thousands of requests/s.
-    const at = Math.ceil((performance.now() + ms) * 4) / 4;
+    const at = Math.ceil((fromMs + ms) * 4) / 4;
     let bucket = this.due.get(at);
     if (bucket === undefined) {
       bucket = [];
@@ -677,17 +682,18 @@ class MockGateway {
       ctx.body = undefined;
       this.send(ctx, ctx.status, body);
     }
-    this.drain();
+    this.drain(at);
   }
 
-  private drain(): void {
+  /** `freedAtMs`: when the freed slots were due (see startService). */
+  private drain(freedAtMs: number): void {
     while (this.inService < this.cfg.slots && this.queueHead < this.queue.length) {
       const i = this.queueHead++;
       const ctx = this.queue[i] as Ctx;
       this.queue[i] = undefined;
       const body = ctx.body as Buffer;
       ctx.body = undefined;
-      this.startService(ctx, ctx.status, body);
+      this.startService(ctx, ctx.status, body, freedAtMs);
     }
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;

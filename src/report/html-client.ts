@@ -66,7 +66,7 @@ export const CLIENT_JS = String.raw`(function () {
     var host = document.querySelector('[data-chart="' + spec.id + '"] .plot');
     if (!host) return;
     var width = Math.max(300, Math.floor(host.getBoundingClientRect().width));
-    var xSeries = { label: spec.kind === 'time' ? 'elapsed' : spec.kind === 'spectrum' ? 'percentile' : 'from (ms)' };
+    var xSeries = { label: spec.kind === 'time' ? 'elapsed' : spec.kind === 'spectrum' ? 'percentile' : spec.kind === 'xy' ? spec.xLabel : 'from (ms)' };
     if (spec.kind === 'time') xSeries.value = function (u, v) { return v == null ? '\u2014' : clock(v); };
     else if (spec.kind === 'spectrum') xSeries.value = function (u, v) { return v == null ? '\u2014' : pctOf(v); };
     else xSeries.value = function (u, v) { return v == null ? '\u2014' : fmt(v); };
@@ -80,7 +80,7 @@ export const CLIENT_JS = String.raw`(function () {
         width: s.width || 1.5,
         scale: s.scale || 'y',
         spanGaps: false,
-        points: { show: spec.kind === 'spectrum', size: 4, fill: s.color },
+        points: { show: spec.kind === 'spectrum' || spec.kind === 'xy', size: spec.kind === 'xy' ? 6 : 4, fill: s.color },
         value: function (u, v) { return v == null ? '\u2014' : fmt(v) + unit; }
       };
       if (s.dash) ser.dash = s.dash;

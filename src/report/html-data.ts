@@ -9,7 +9,8 @@ import type { MetricName } from '../metrics/records.js';
 import type { Summary, TimeseriesRow, WorkloadSummary } from '../metrics/summary.js';
 import { fmtInt, fmtMs } from './html-format.js';
 
-export type ChartKind = 'time' | 'spectrum' | 'hist';
+/** 'xy': a numeric x such as achieved rate (the sweep report); points drawn on the lines. */
+export type ChartKind = 'time' | 'spectrum' | 'hist' | 'xy';
 
 export interface SeriesSpec {
   label: string;

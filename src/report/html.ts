@@ -373,3 +373,6 @@ export const htmlReport: ReportWriter = {
   file: 'report.html',
   render: renderHtml,
 };
+
+/** Building blocks the sweep report (src/sweep/report.ts) shares with this one. */
+export { chartBox, tile };

@@ -39,6 +39,7 @@ import {
 } from './schema.js';
 import type { ProblemList } from './source.js';
 import { checkCompare, resolveCompare } from './compare.js';
+import { checkSweep, resolveSweep } from './sweep.js';
 import { ServebenchError } from '../errors.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import { checkDatasetFile } from './dataset-check.js';
@@ -365,6 +366,7 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
     if (type === 'concurrency') required('concurrency');
   }
 
+  checkSweep(raw.sweep, raw.load, Array.isArray(workloads) ? workloads.filter(isObject).map((w) => w.name).filter(nonEmptyString) : [], problems);
   // thresholds: parsed now so a malformed one is a scenario error at its line, not a failed run
   if (Array.isArray(raw.thresholds)) {
     const names = Array.isArray(workloads) ? workloads.filter(isObject).map((w) => w.name).filter(nonEmptyString) : [];
@@ -492,6 +494,7 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
     thresholds: d.thresholds.map((t) => (typeof t === 'string' ? t : t.expr).trim()),
     abortOnFail: d.thresholds.flatMap((t) => (typeof t === 'object' && t.abortOnFail ? [{ expr: t.expr.trim(), delayMs: t.delayAbortEval }] : [])),
     ...(d.compare ? { compare: resolveCompare(d.compare) } : {}),
+    ...(d.sweep !== undefined ? { sweep: resolveSweep(d.sweep) } : {}),
   });
 }
 

@@ -259,6 +259,45 @@ const Compare = z.strictObject({
   rounds: int(2).default(6),
 });
 
+export const SWEEP_MODES = ['ladder', 'search'] as const;
+export const SWEEP_OVER = ['rate', 'concurrency'] as const;
+export const SWEEP_SPACINGS = ['linear', 'geometric'] as const;
+export const SWEEP_DEFAULTS = { stepDurationMs: 10_000, warmupMs: 2_000, precision: 0.05, stability: 0.1, maxRepeats: 2, maxSteps: 20 } as const;
+
+const FRACTION_PHRASE = 'a percentage like 5% (or a fraction between 0 and 1)';
+
+/** `5%` or 0.05: a share in (0, 1). */
+function fraction() {
+  return z.unknown().transform((v, ctx) => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*%\s*$/.test(v) ? Number(v.trim().slice(0, -1).trim()) / 100 : NaN;
+    if (!(n > 0 && n < 1)) {
+      ctx.addIssue({ code: 'custom', message: expected(FRACTION_PHRASE, v) });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+/** `sweep:` of `servebench sweep` (capacity planning); which keys go together is checked in sweep.ts. */
+const Sweep = z.strictObject({
+  mode: z.enum(SWEEP_MODES).default('ladder'),
+  over: z.enum(SWEEP_OVER).optional(),
+  rates: z.array(positive()).min(1, { error: 'expected at least one rate' }).optional(),
+  concurrency: z.array(int(1)).min(1, { error: 'expected at least one concurrency' }).optional(),
+  from: positive().optional(),
+  to: positive().optional(),
+  steps: int(2, 100).optional(),
+  spacing: z.enum(SWEEP_SPACINGS).default('linear'),
+  stepDuration: duration({ positive: true }).default(SWEEP_DEFAULTS.stepDurationMs),
+  warmup: duration().default(SWEEP_DEFAULTS.warmupMs),
+  precision: fraction().default(SWEEP_DEFAULTS.precision),
+  stability: fraction().default(SWEEP_DEFAULTS.stability),
+  maxRepeats: int(0, 10).default(SWEEP_DEFAULTS.maxRepeats),
+  maxSteps: int(2, 100).default(SWEEP_DEFAULTS.maxSteps),
+  stopEarly: z.boolean().default(true),
+  until: z.array(text()).default([]),
+});
+
 /** k6's long form: stop the run early once the threshold fails (after `delayAbortEval`). */
 const Threshold = z.strictObject({
   expr: text(),
@@ -274,6 +313,7 @@ export const ScenarioSchema = z.strictObject({
   slo: Slo.default({}),
   thresholds: z.array(z.union([text(), Threshold], { error: (iss) => expected("an expression like 'latency.p99 < 250ms' or { expr, abortOnFail, delayAbortEval }", iss.input, true) })).default([]),
   compare: Compare.optional(),
+  sweep: Sweep.optional(),
 });
 
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

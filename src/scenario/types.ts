@@ -155,4 +155,32 @@ export interface ResolvedScenario {
   readonly compare?: ResolvedCompare;
   /** Thresholds that stop the run once they fail, checked from `delayMs` after the measured start. */
   readonly abortOnFail: readonly { readonly expr: string; readonly delayMs: number }[];
+  /** Only for `servebench sweep`: the ladder or search over rates or concurrencies. */
+  readonly sweep?: ResolvedSweep;
+}
+
+/**
+ * `servebench sweep`: each step runs the scenario with load.rps (or load.concurrency) set to one
+ * value for stepDurationMs after warmupMs. `values` is the ladder (ladder mode); search mode
+ * brackets then bisects between `from` and `to`.
+ */
+export interface ResolvedSweep {
+  readonly mode: 'ladder' | 'search';
+  readonly over: 'rate' | 'concurrency';
+  /** Ladder: every value to run, ascending. Search: empty. */
+  readonly values: readonly number[];
+  readonly from: number;
+  readonly to: number;
+  readonly stepDurationMs: number;
+  readonly warmupMs: number;
+  /** Search stops when (fail − pass) / pass <= precision (a fraction). */
+  readonly precision: number;
+  /** A step is stable when its last windows agree within this fraction. */
+  readonly stability: number;
+  readonly maxRepeats: number;
+  readonly maxSteps: number;
+  /** Ladder: stop at the first step that fails `until` or saturates the server. */
+  readonly stopEarly: boolean;
+  /** Threshold expressions every passing step must meet. */
+  readonly until: readonly string[];
 }

@@ -1,0 +1,113 @@
+/**
+ * Opens sweep.html in headless Chromium from file://, every non-file request aborted: it needs no
+ * network, raises no error and draws every chart (the chat sweep's ttft/tpot/tokens charts too).
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerOf, planReplicas, type SweepStep } from '../../src/sweep/core.js';
+import { renderSweepHtml, sweepCharts } from '../../src/sweep/report.js';
+import type { SweepResult } from '../../src/sweep/run.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+
+/** A chat rate ladder over a server of capacity 20 rps: ttft flat below it, climbing above. */
+function chatResult(): SweepResult {
+  const steps: SweepStep[] = [4, 8, 12, 16, 20, 24, 28].map((v, index) => {
+    const over = Math.max(0, v - 20);
+    const ttft = 5 + over * 80;
+    const lat = 200 + over * 90;
+    const pass = ttft < 100;
+    return {
+      index,
+      value: v,
+      unit: 'rps',
+      attempts: 1,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      durationS: 2,
+      achievedRps: v,
+      throughputRps: Math.min(v, 20),
+      latencyMs: { p50: lat, p90: lat * 1.1, p95: lat * 1.15, p99: lat * 1.2 },
+      ttftMs: { p50: ttft, p90: ttft * 1.2, p95: ttft * 1.3, p99: ttft * 1.5 },
+      tpotMs: { p50: 10, p90: 10.5, p95: 11, p99: 12 },
+      completed: v * 2,
+      errors: 0,
+      errorRate: 0,
+      dropped: 0,
+      goodputRps: pass ? v : 0,
+      outputTokensPerS: Math.min(v, 20) * 20,
+      meanInFlight: Math.min(v, 20) * 0.2,
+      conditions: [{ expr: 'ttft.p90 < 100ms', ok: pass, value: ttft * 1.2 }],
+      saturation: pass ? [] : ['latency kept growing within the step'],
+      generatorSaturated: false,
+      stable: true,
+      pass,
+    };
+  });
+  return {
+    schemaVersion: 1,
+    scenario: { name: 'chat-sweep', file: '' },
+    target: { url: 'embedded', routing: 'path', deployment: 'assistant' },
+    sweep: { mode: 'ladder', over: 'rate', values: steps.map((s) => s.value), from: 4, to: 28, stepDurationMs: 2000, warmupMs: 500, precision: 0.05, stability: 0.1, maxRepeats: 2, maxSteps: 20, stopEarly: false, until: ['ttft.p90 < 100ms'] },
+    startedAt: '2026-01-01T00:00:00.000Z',
+    elapsedS: 20,
+    interrupted: false,
+    generative: true,
+    answer: answerOf(steps, 'rps', 28),
+    planning: planReplicas(20, 500, 0.3),
+    steps,
+  };
+}
+
+describe('sweep.html in a browser', () => {
+  let browser: Browser | undefined;
+  let dir = '';
+
+  beforeAll(async () => {
+    if (!haveChromium) return;
+    dir = mkdtempSync(join(tmpdir(), 'servebench-sweep-'));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.skipIf(!haveChromium && !process.env.CI)('renders offline, without errors, with every chart drawn', async () => {
+    const r = chatResult();
+    const file = join(dir, 'sweep.html');
+    writeFileSync(file, renderSweepHtml(r));
+    const context = await browser!.newContext({ viewport: { width: 1300, height: 900 } });
+    const aborted: string[] = [];
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file:')) return route.continue();
+      aborted.push(url);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('[data-charts-ready]', { timeout: 20_000 });
+    const drawn = Number(await page.getAttribute('html', 'data-charts-ready'));
+    expect(errors).toEqual([]);
+    expect(aborted).toEqual([]);
+    // latency, throughput, ttft, tpot and tokens/s against rate
+    expect(drawn).toBe(sweepCharts(r).length);
+    expect(drawn).toBe(5);
+    expect(await page.locator('canvas').count()).toBeGreaterThanOrEqual(5);
+    expect(await page.textContent('[data-field="sentence"]')).toBe(r.answer.sentence);
+    expect(r.answer.sentence).toContain('sustains 20 rps within SLO');
+    expect(await page.locator('tr[data-pass="false"]').count()).toBe(2);
+    await context.close();
+  });
+});
