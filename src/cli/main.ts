@@ -130,9 +130,11 @@ async function main(argv: string[]): Promise<number> {
           y
             .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard results folders (or their results.ndjson)' })
             .option('out', { type: 'string', describe: 'folder for the merged run (default reports/<name>-<timestamp>-merged/)' })
-            .option('allow-partial', { type: 'boolean', describe: 'merge even if some shards are missing (the report says so)' }),
+            .option('allow-partial', { type: 'boolean', describe: 'merge even if some shards are missing (the report says so)' })
+            .option('junit', { type: 'string', describe: 'write JUnit XML (one test case per threshold)' })
+            .option('markdown', { type: 'string', describe: 'write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)' }),
         (a) => {
-          code = cmdMerge(a.dirs as string[], { out: a.out, allowPartial: a['allow-partial'] }, stdio);
+          code = cmdMerge(a.dirs as string[], { out: a.out, allowPartial: a['allow-partial'], junit: a.junit, markdown: a.markdown }, stdio);
         },
       )
       .command(

@@ -11,8 +11,9 @@ import { RESULTS_FILE, readRecords } from '../report/ndjson.js';
 import { writeFileAtomic } from '../report/writer.js';
 import { summaryText } from '../report/console.js';
 import { defaultOutDir, exitForSummary, finishReport, type Out } from './commands.js';
+import { writeCiOutputs, type CiOutputs } from './compare.js';
 
-export interface MergeCmdOptions {
+export interface MergeCmdOptions extends CiOutputs {
   out?: string;
   allowPartial?: boolean;
 }
@@ -37,5 +38,6 @@ export function cmdMerge(dirs: readonly string[], opts: MergeCmdOptions, o: Out)
   const m = summary.merge!;
   o.out(`\nmerged ${m.shards.length} of ${m.shardCount} shards${m.partial ? ` (PARTIAL: missing ${m.missing.join(', ')})` : ''} from ${inputs.map((i) => basename(i.dir)).join(', ')}`);
   o.out(`reports: ${dir}\nopen ${join(dir, 'report.html')}`);
+  writeCiOutputs(opts, summary, null, o);
   return exitForSummary(summary);
 }

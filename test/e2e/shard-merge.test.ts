@@ -124,10 +124,14 @@ describe('three shard processes merged into one run', () => {
 
   it('with --allow-partial merges what is there and says it is partial', () => {
     const out = join(work, 'partial');
-    const r = servebench(['merge', shardDir(0), shardDir(2), '--out', out, '--allow-partial']);
+    const junit = join(work, 'partial.junit.xml');
+    const r = servebench(['merge', shardDir(0), shardDir(2), '--out', out, '--allow-partial', '--junit', junit]);
     // Two thirds of the plan: `totals.sent >= plan` fails on the merged result, so exit 1.
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/FAIL\s+totals\.sent >= 120/);
+    // The CI outputs of `run` serve a merge too: the failed threshold is a failed test case.
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testcase [^>]*name="totals\.sent &gt;= 120"[^>]*>\s*<failure/);
     expect(r.stdout).toContain('PARTIAL: missing 1/3');
     const s = summaryOf(out);
     expect(s.merge).toMatchObject({ partial: true, missing: ['1/3'], shards: ['0/3', '2/3'] });
