@@ -7,7 +7,7 @@ import { join, resolve, dirname, basename } from 'node:path';
 import { ExitCode, ServebenchError, formatProblem } from '../errors.js';
 import { loadScenario, variantScenarios } from '../scenario/index.js';
 import type { ResolvedScenario } from '../scenario/types.js';
-import { startRun, type RunHandle } from '../engine/coordinator.js';
+import { startRun, type Progress, type RunHandle } from '../engine/coordinator.js';
 import { buildSummary, type Summary } from '../metrics/summary.js';
 import { AbortWatch } from '../metrics/thresholds.js';
 import type { RunRecord } from '../metrics/records.js';
@@ -33,6 +33,29 @@ export const stdio: Out = {
   err: (l) => process.stderr.write(l + '\n'),
   tty: Boolean(process.stderr.isTTY),
 };
+
+/**
+ * The progress line of a run: on a terminal one line rewritten each second, else a line per
+ * second (CI logs). `end()` finishes the rewritten line before anything else is printed.
+ */
+export function progressPrinter(o: Out, quiet: boolean | undefined): { onProgress: ((p: Progress) => void) | undefined; end(): void } {
+  let lastLen = 0;
+  return {
+    onProgress: quiet
+      ? undefined
+      : (p) => {
+          const line = progressLine(p);
+          if (o.tty) {
+            process.stderr.write(`\r${line.padEnd(lastLen)}`);
+            lastLen = line.length;
+          } else o.err(line);
+        },
+    end() {
+      if (o.tty && lastLen) process.stderr.write('\n');
+      lastLen = 0;
+    },
+  };
+}
 
 export function defaultOutDir(name: string, at = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -87,7 +110,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
   const dir = resolve(opts.out ?? defaultOutDir(scenario.name) + shardDirSuffix(opts.shard));
   mkdirSync(dir, { recursive: true });
   const sink = new NdjsonSink(join(dir, RESULTS_FILE));
-  let lastProgressLen = 0;
+  const progress = progressPrinter(o, opts.quiet);
   const watch = new AbortWatch(scenario.abortOnFail, (rs) => buildSummary(rs));
   let abortedBy: string | undefined;
   const handle: RunHandle = startRun(scenario, {
@@ -103,15 +126,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
       }
     },
     onWarning: (m) => o.err(`warning: ${redactor.redact(m)}`),
-    onProgress: opts.quiet
-      ? undefined
-      : (p) => {
-          const line = progressLine(p);
-          if (o.tty) {
-            process.stderr.write(`\r${line.padEnd(lastProgressLen)}`);
-            lastProgressLen = line.length;
-          } else o.err(line);
-        },
+    onProgress: progress.onProgress,
   });
   opts.onHandle?.(handle);
   let records: RunRecord[];
@@ -120,7 +135,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
     ({ records, interrupted } = await handle.done);
   } finally {
     sink.close();
-    if (o.tty && lastProgressLen) process.stderr.write('\n');
+    progress.end();
   }
   const summary = finishReport(records, dir);
   writeCiOutputs(opts, summary, null, o);

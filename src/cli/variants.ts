@@ -10,11 +10,11 @@ import type { ResolvedScenario } from '../scenario/types.js';
 import { startRounds } from '../engine/rounds.js';
 import type { RunRecord } from '../metrics/records.js';
 import { NdjsonSink, RESULTS_FILE } from '../report/ndjson.js';
-import { progressLine, summaryText } from '../report/console.js';
+import { summaryText } from '../report/console.js';
 import { compareRuns, compareText, runDataOf, writeCompareReports, type Comparison, type CompareWriter } from '../report/compare.js';
 import { Redactor } from '../util/redact.js';
 import { COMPARE_WRITERS, writeCiOutputs } from './compare.js';
-import { defaultOutDir, exitForSummary, finishReport, type Out, type RunCmdOptions } from './commands.js';
+import { defaultOutDir, exitForSummary, finishReport, progressPrinter, type Out, type RunCmdOptions } from './commands.js';
 
 function writeRecords(path: string, records: readonly RunRecord[]): void {
   const sink = new NdjsonSink(path);
@@ -37,11 +37,8 @@ export async function runVariants(base: ResolvedScenario, variants: readonly Res
   const dir = resolve(opts.out ?? defaultOutDir(base.name));
   mkdirSync(dir, { recursive: true });
   const sink = new NdjsonSink(join(dir, RESULTS_FILE));
-  let lastProgressLen = 0;
-  const endProgressLine = () => {
-    if (o.tty && lastProgressLen) process.stderr.write('\n');
-    lastProgressLen = 0;
-  };
+  const progress = progressPrinter(o, opts.quiet);
+  const endProgressLine = () => progress.end();
   const handle = startRounds(base, variants, {
     onRecord: (r) => sink.write(r),
     onWarning: (m) => o.err(`warning: ${redactor.redact(m)}`),
@@ -50,16 +47,7 @@ export async function runVariants(base: ResolvedScenario, variants: readonly Res
       endProgressLine();
       o.err(`round ${i + 1}/${c.rounds}: ${c.key} = ${JSON.stringify(c.values[v])} (${c.labels[v]})`);
     },
-    onProgress: opts.quiet
-      ? undefined
-      : (p) => {
-          // As a plain run does: on a terminal one line is rewritten, else a line per second.
-          const line = progressLine(p);
-          if (o.tty) {
-            process.stderr.write(`\r${line.padEnd(lastProgressLen)}`);
-            lastProgressLen = line.length;
-          } else o.err(line);
-        },
+    onProgress: progress.onProgress,
   });
   opts.onHandle?.({ stop: () => handle.stop(), abort: () => handle.abort(), done: handle.done.then((x) => ({ records: x.records, interrupted: x.interrupted })) });
   let outcome;

@@ -10,8 +10,8 @@ import type { Summary } from '../metrics/summary.js';
 import { CLIENT_JS } from './html-client.js';
 import { SPECTRUM_MAX_PERCENTILE, spectrumX, workloadColor, type ChartSpec } from './html-data.js';
 import { escapeHtml as e, fmtInstant, fmtMs, fmtNum, jsonForScript } from './html-format.js';
-import { REPORT_CSS } from './html-style.js';
-import { inlineScript, uplot } from './html.js';
+import { inlineScript, pageHead, uplot } from './html.js';
+import { VERSION } from '../version.js';
 import type { CompareEntry, CompareReport, CompareWriter } from './compare.js';
 
 const BASE_COLOR = workloadColor(0);
@@ -125,17 +125,7 @@ export function renderCompareHtml(r: CompareReport): string {
       : `<span class="badge pass" data-verdict="${c.verdict}">no regression${c.improvements ? ` · ${c.improvements} improvement(s)` : ''}</span>`;
   const run = (x: typeof c.baseline, color: string) =>
     `<dt><span class="swatch" style="background:${color}"></span> ${e(x.label)}</dt><dd>${e(x.scenario)} · started ${e(fmtInstant(x.startedAt))} · ${fmtNum(x.durationS)} s · ${x.intervals} one-second records <span class="muted mono">${e(x.path)}</span></dd>`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(c.baseline.label)} vs ${e(c.candidate.label)} · servebench compare</title>
-<style>${assets.css}</style>
-<style>${REPORT_CSS}${COMPARE_CSS}</style>
-</head>
-<body>
-<header class="top"><div class="wrap">
+  return `${pageHead(`${c.baseline.label} vs ${c.candidate.label} · servebench compare`, VERSION, COMPARE_CSS)}<header class="top"><div class="wrap">
 <div><div class="brand">servebench compare</div><h1>${e(c.baseline.label)} → ${e(c.candidate.label)}</h1>
 <div class="target">${c.kind === 'variants' ? 'variants of one run, in alternating rounds' : 'two runs'}</div></div>
 <div class="verdicts">${badge}</div>

@@ -333,21 +333,26 @@ function generatorSection(s: Summary): string {
   return `<section id="generator"><h2>Generator health</h2><div class="tiles" data-field="generator">${tiles.join('')}</div>${perWorker}${workerErrors}</section>`;
 }
 
-export function renderHtml(s: Summary): string {
-  const assets = uplot();
-  const data = buildChartData(s);
+/** The document head every servebench page shares (run report, compare, sweep): uPlot's and our CSS inlined. */
+export function pageHead(title: string, version: string, extraCss = ''): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="servebench ${e(s.servebenchVersion)}">
-<title>${e(s.scenario.name)} · servebench report</title>
-<style>${assets.css}</style>
-<style>${REPORT_CSS}</style>
+<meta name="generator" content="servebench ${e(version)}">
+<title>${e(title)}</title>
+<style>${uplot().css}</style>
+<style>${REPORT_CSS}${extraCss}</style>
 </head>
 <body>
-${header(s)}
+`;
+}
+
+export function renderHtml(s: Summary): string {
+  const assets = uplot();
+  const data = buildChartData(s);
+  return `${pageHead(`${s.scenario.name} · servebench report`, s.servebenchVersion)}${header(s)}
 <main class="wrap">
 ${banners(s)}
 ${overview(s)}

@@ -9,8 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { CLIENT_JS } from '../report/html-client.js';
 import { LOG_RATIO, PALETTE, type ChartSpec, type SeriesSpec } from '../report/html-data.js';
 import { escapeHtml as e, fmtMs, fmtNum, fmtPct, fmtInstant, jsonForScript } from '../report/html-format.js';
-import { REPORT_CSS } from '../report/html-style.js';
-import { chartBox, inlineScript, tile, uplot } from '../report/html.js';
+import { chartBox, inlineScript, pageHead, tile, uplot } from '../report/html.js';
 import { writeFileAtomic } from '../report/writer.js';
 import { VERSION } from '../version.js';
 import { parseThreshold } from './conditions.js';
@@ -175,18 +174,7 @@ export function renderSweepHtml(r: SweepResult): string {
     ? `<section id="planning"><h2>Planning note</h2><div class="card" data-field="planning"><p><b>${r.planning.replicas} replicas</b> for a peak of ${fmtNum(r.planning.peakRps)} rps with ${fmtNum(r.planning.headroom * 100)}% headroom.</p><p class="muted">${e(r.planning.text)}</p></div></section>`
     : '';
   const interrupted = r.interrupted ? `<div class="banner info" data-banner="interrupted"><h3>Interrupted sweep</h3>The sweep stopped early; the answer covers the ${r.steps.length} steps that finished.</div>` : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="servebench ${e(VERSION)}">
-<title>${e(r.scenario.name)} · servebench sweep</title>
-<style>${assets.css}</style>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<header class="top"><div class="wrap"><div><div class="brand">servebench sweep</div>
+  return `${pageHead(`${r.scenario.name} · servebench sweep`, VERSION)}<header class="top"><div class="wrap"><div><div class="brand">servebench sweep</div>
 <h1 data-field="scenario">${e(r.scenario.name)}</h1>
 <div class="target">${r.target.url === 'embedded' ? '<b>embedded mock</b>' : `<b>${e(r.target.url)}</b>`} · ${e(r.target.routing)} routing · deployment <b>${e(r.target.deployment)}</b></div></div></div></header>
 <main class="wrap">
