@@ -319,7 +319,7 @@ const benches = {
   ab: benchAb,
   llm: script('llm.mjs', quick ? ['parser', 'exact'] : []),
   shard: script('shard.mjs', quick ? ['--rates', '2000', '--duration', '4'] : []),
-  sweep: script('sweep.mjs', quick ? ['--quick'] : []),
+  sweep: script('sweep.mjs', []),
   soak: script('soak.mjs', quick ? ['--minutes', '1'] : []),
 };
 const byDefault = ['accuracy', 'exact', 'ceiling', 'ceiling2', 'rates', 'llm', 'shard', 'sweep'];
