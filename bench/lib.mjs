@@ -1,5 +1,6 @@
 // What every bench script shares: where things are, CPU pinning, and the trivial counting server.
 import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,4 +26,19 @@ export async function startTrivialServer({ delayMs = 0, cores = 0 } = {}) {
     reset: async () => fetch(`${url}/__reset`).then((r) => r.text()),
     stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))),
   };
+}
+
+/** Writes `<dir>/<name>.json`: one predict workload against the trivial server, with `load` on top of the defaults. */
+export function predictScenario(dir, name, url, load) {
+  const f = join(dir, `${name}.json`);
+  writeFileSync(
+    f,
+    JSON.stringify({
+      name,
+      target: { url, project: 'bench', deployment: 'trivial', timeout: '10s' },
+      workloads: [{ name: 'predict', kind: 'predict', model: 'm', body: { inputs: [[1, 2, 3, 4]] } }],
+      load: { type: 'constant', workers: 1, connections: 64, maxInFlight: 10000, ...load },
+    }),
+  );
+  return f;
 }

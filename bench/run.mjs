@@ -20,26 +20,14 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { root, cli, hasTaskset, pin, which, startTrivialServer } from './lib.mjs';
+import { root, cli, hasTaskset, pin, which, startTrivialServer, predictScenario } from './lib.mjs';
 
 const outRoot = join(root, 'bench', 'results');
 mkdirSync(outRoot, { recursive: true });
 
 const startServer = ({ delayMs = 0, core = 0 } = {}) => startTrivialServer({ delayMs, cores: core });
 
-function scenarioFile(name, url, load) {
-  const f = join(outRoot, `${name}.json`);
-  writeFileSync(
-    f,
-    JSON.stringify({
-      name,
-      target: { url, project: 'bench', deployment: 'trivial', timeout: '10s' },
-      workloads: [{ name: 'predict', kind: 'predict', model: 'm', body: { inputs: [[1, 2, 3, 4]] } }],
-      load: { type: 'constant', workers: 1, connections: 64, maxInFlight: 10000, ...load },
-    }),
-  );
-  return f;
-}
+const scenarioFile = (name, url, load) => predictScenario(outRoot, name, url, load);
 
 /** Runs the built CLI (pinned to `core`) and returns its summary.json. */
 function runServebench(name, url, load, core = 1) {

@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { root, cli, hasTaskset, pin, startTrivialServer } from './lib.mjs';
+import { root, cli, hasTaskset, pin, startTrivialServer, predictScenario } from './lib.mjs';
 
 const outRoot = join(root, 'bench', 'results', 'shard');
 rmSync(outRoot, { recursive: true, force: true });
@@ -30,19 +30,7 @@ const repeats = Number(argOf('--repeats', '1'));
 
 const startServer = () => startTrivialServer({ cores: '0,1' });
 
-function scenarioFile(name, url, rps, workers) {
-  const f = join(outRoot, `${name}.json`);
-  writeFileSync(
-    f,
-    JSON.stringify({
-      name,
-      target: { url, project: 'bench', deployment: 'trivial', timeout: '10s' },
-      workloads: [{ name: 'predict', kind: 'predict', model: 'm', body: { inputs: [[1, 2, 3, 4]] } }],
-      load: { type: 'constant', rps, duration: `${durationS}s`, warmup: '0s', workers, connections: 64, maxInFlight: 10000 },
-    }),
-  );
-  return f;
-}
+const scenarioFile = (name, url, rps, workers) => predictScenario(outRoot, name, url, { rps, duration: `${durationS}s`, warmup: '0s', workers });
 
 // CPU seconds of each process from /usr/bin/time (user + system, all threads, start-up included):
 // the summary's cpuPercent divides by the process's wall time, which for a shard includes the idle
