@@ -42,6 +42,21 @@ describe('the built CLI', () => {
     expect(s.metrics.itl.mean).toBeGreaterThan(5);
   });
 
+  it('runs the closed-loop chat example: the users it names, in flight, and the closed-loop note', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+    const r = servebench(['run', 'scenarios/chat-concurrency.yaml', '--out', out, '--quiet', '--set', 'load.duration=3s', '--set', 'load.warmup=1s']);
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.load.type).toBe('concurrency');
+    expect(s.totals.errors).toBe(0);
+    expect(s.totals.ok).toBeGreaterThan(16);
+    // 8 batch slots serve 16 users: the other 8 wait in the mock's queue, so a request takes
+    // longer than its own decoding (32 tokens × 12 ms) and ttft shows the queue.
+    expect(s.metrics.latency.p50).toBeGreaterThan(32 * 12);
+    expect(s.metrics.latency.p50).toBeCloseTo(s.metrics.serviceTime.p50, 0);
+    expect(s.generator.notes.join(' ')).toMatch(/closed loop/i);
+  });
+
   it('validates the real-deployment example once its key is set', () => {
     const r = servebench(['validate', 'scenarios/hopsworks-vllm.yaml'], { HOPSWORKS_API_KEY: 'not-a-real-key' });
     expect(r.status).toBe(0);
