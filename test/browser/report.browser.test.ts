@@ -3,20 +3,19 @@
  * checks that it needs no network, raises no error, draws every chart that has data and shows the
  * summary's values. Prints the render time and size; saves a full-page screenshot for humans.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../src/metrics/summary.js';
 import { htmlReport } from '../../src/report/html.js';
 import { fmtMs } from '../../src/report/html-format.js';
 import { sampleSummary } from '../helpers/sample-summary.js';
+import { CHROMIUM, haveChromium, launchChromium, openOffline, skipBrowser } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !process.env.CI) {
+if (skipBrowser) {
   console.log(`report browser test skipped: ${CHROMIUM} not found (install it with: apt-get install -y chromium); in CI this fails instead`);
 }
 
@@ -27,10 +26,7 @@ describe('report.html in a browser', () => {
   beforeAll(async () => {
     if (!haveChromium) return;
     dir = mkdtempSync(join(tmpdir(), 'servebench-report-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -42,30 +38,13 @@ describe('report.html in a browser', () => {
     if (process.env.CI) expect(haveChromium, `${CHROMIUM} is required in CI (apt-get install -y chromium)`).toBe(true);
   });
 
-  it.skipIf(!haveChromium && !process.env.CI)('renders offline, without errors, with every chart drawn', async () => {
+  it.skipIf(skipBrowser)('renders offline, without errors, with every chart drawn', async () => {
     const summary: Summary = sampleSummary();
     const html = htmlReport.render(summary);
     const file = join(dir, 'report.html');
     writeFileSync(file, html);
 
-    const context = await browser!.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-    const aborted: string[] = [];
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith('file:')) return route.continue();
-      aborted.push(url);
-      return route.abort();
-    });
-    const page = await context.newPage();
-    const consoleErrors: string[] = [];
-    const pageErrors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (err) => pageErrors.push(String(err)));
-    page.on('requestfailed', (r) => {
-      if (!aborted.includes(r.url())) aborted.push(r.url());
-    });
+    const { context, page, aborted, consoleErrors, pageErrors } = await openOffline(browser!, { width: 1440, height: 900 });
 
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
     await page.waitForSelector('html[data-charts-ready]', { timeout: 15_000 });
@@ -129,7 +108,7 @@ describe('report.html in a browser', () => {
     await context.close();
   });
 
-  it.skipIf(!haveChromium && !process.env.CI)('shows a "no data" note instead of a canvas for empty charts', async () => {
+  it.skipIf(skipBrowser)('shows a "no data" note instead of a canvas for empty charts', async () => {
     const full = sampleSummary({ seconds: 20 });
     const predict = full.workloads[0];
     const summary: Summary = { ...full, workloads: [predict], timeseries: full.timeseries.filter((r) => r.workload === predict.name) };
@@ -156,7 +135,7 @@ describe('report.html in a browser', () => {
     await context.close();
   });
 
-  it.skipIf(!haveChromium && !process.env.CI)('runs no script smuggled in through names', async () => {
+  it.skipIf(skipBrowser)('runs no script smuggled in through names', async () => {
     const evil = '</script><script>alert(1)</script><img src=x onerror=alert(2)>';
     const base = sampleSummary({ seconds: 10 });
     const old = base.workloads[0].name;

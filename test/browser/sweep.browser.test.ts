@@ -2,18 +2,16 @@
  * Opens sweep.html in headless Chromium from file://, every non-file request aborted: it needs no
  * network, raises no error and draws every chart (the chat sweep's ttft/tpot/tokens charts too).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerOf, planReplicas, type SweepStep } from '../../src/sweep/core.js';
 import { renderSweepHtml, sweepCharts } from '../../src/sweep/report.js';
 import type { SweepResult } from '../../src/sweep/run.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
+import { haveChromium, launchChromium, openOffline, skipBrowser } from '../helpers/browser.js';
 
 /** A chat rate ladder over a server of capacity 20 rps: ttft flat below it, climbing above. */
 function chatResult(): SweepResult {
@@ -70,7 +68,7 @@ describe('sweep.html in a browser', () => {
   beforeAll(async () => {
     if (!haveChromium) return;
     dir = mkdtempSync(join(tmpdir(), 'servebench-sweep-'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -78,28 +76,15 @@ describe('sweep.html in a browser', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it.skipIf(!haveChromium && !process.env.CI)('renders offline, without errors, with every chart drawn', async () => {
+  it.skipIf(skipBrowser)('renders offline, without errors, with every chart drawn', async () => {
     const r = chatResult();
     const file = join(dir, 'sweep.html');
     writeFileSync(file, renderSweepHtml(r));
-    const context = await browser!.newContext({ viewport: { width: 1300, height: 900 } });
-    const aborted: string[] = [];
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith('file:')) return route.continue();
-      aborted.push(url);
-      return route.abort();
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
+    const { context, page, aborted, consoleErrors, pageErrors } = await openOffline(browser!, { width: 1300, height: 900 });
     await page.goto(pathToFileURL(file).href);
     await page.waitForSelector('[data-charts-ready]', { timeout: 20_000 });
     const drawn = Number(await page.getAttribute('html', 'data-charts-ready'));
-    expect(errors).toEqual([]);
+    expect([...pageErrors, ...consoleErrors]).toEqual([]);
     expect(aborted).toEqual([]);
     // latency, throughput, ttft, tpot and tokens/s against rate
     expect(drawn).toBe(sweepCharts(r).length);

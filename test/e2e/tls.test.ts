@@ -4,34 +4,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeSelfSignedCert } from '../helpers/tls.js';
+import { makeSelfSignedCert, startTlsGateway, type TlsGateway } from '../helpers/tls.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'cli', 'main.js');
-let server: Server;
+let gateway: TlsGateway;
 let url: string;
 
 beforeAll(async () => {
-  const cert = makeSelfSignedCert('gateway');
-  server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"predictions":[1]}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  gateway = await startTlsGateway(makeSelfSignedCert('gateway'));
+  url = gateway.url;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+afterAll(() => gateway.close());
 
 function run(tls: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-tls-e2e-'));

@@ -1,3 +1,5 @@
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,4 +28,33 @@ export function makeSelfSignedCert(cn = 'servebench-test', san = 'IP:127.0.0.1,D
     { stdio: 'ignore' },
   );
   return { keyFile, certFile, key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
+}
+
+export interface TlsGateway {
+  url: string;
+  /** POSTs served so far (the run's GET check request is not load). */
+  posts(): number;
+  close(): Promise<void>;
+}
+
+/** An HTTPS predict server on 127.0.0.1, port 0, with the given certificate. */
+export async function startTlsGateway(cert: TestCert): Promise<TlsGateway> {
+  let posts = 0;
+  const server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
+    if (req.method === 'POST') posts++;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"predictions":[1]}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    posts: () => posts,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }

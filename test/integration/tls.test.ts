@@ -4,39 +4,27 @@
  * check and warns once. Certificates are made in the test (test/helpers/tls.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../../src/engine/coordinator.js';
 import { buildSummary } from '../../src/metrics/summary.js';
 import { loadScenario } from '../../src/scenario/index.js';
-import { makeSelfSignedCert, type TestCert } from '../helpers/tls.js';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { makeSelfSignedCert, startTlsGateway, type TestCert, type TlsGateway } from '../helpers/tls.js';
 
 let cert: TestCert;
-let server: Server;
+let gateway: TlsGateway;
 let url: string;
-let count = 0;
 const dir = mkdtempSync(join(tmpdir(), 'sb-tls-scn-'));
 
 beforeAll(async () => {
   cert = makeSelfSignedCert('gateway');
-  server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
-    if (req.method === 'POST') count++;
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"predictions":[1]}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  gateway = await startTlsGateway(cert);
+  url = gateway.url;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+afterAll(() => gateway.close());
 
 function scenarioWith(tls: string, host = '127.0.0.1') {
   const f = join(dir, `s${Math.random().toString(36).slice(2)}.yaml`);
@@ -46,23 +34,23 @@ function scenarioWith(tls: string, host = '127.0.0.1') {
 
 describe('TLS', () => {
   it('refuses a self-signed gateway by default with E_TLS and a hint, before sending load', async () => {
-    const before = count;
+    const before = gateway.posts();
     const { scenario } = scenarioWith('{}');
     const err = await startRun(scenario).done.catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_TLS', exitCode: 3 });
     expect((err as Error).message).toMatch(/^TLS handshake with https:\/\/127\.0\.0\.1:\d+ failed: .*self[- ]signed/i);
     expect((err as { hint: string }).hint).toMatch(/caFile/);
-    expect(count).toBe(before);
+    expect(gateway.posts()).toBe(before);
   });
 
   it('trusts the gateway through caFile and verifies it', async () => {
     writeFileSync(join(dir, 'ca.pem'), cert.cert);
-    const before = count;
+    const before = gateway.posts();
     const { scenario, warnings } = scenarioWith('{caFile: ca.pem}');
     expect(warnings).toEqual([]);
     const sum = buildSummary((await startRun(scenario).done).records);
     expect(sum.totals.ok).toBe(20);
-    expect(count - before).toBe(20);
+    expect(gateway.posts() - before).toBe(20);
   });
 
   it('refuses the gateway when caFile holds another certificate', async () => {
