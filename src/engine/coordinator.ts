@@ -300,6 +300,7 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
         type: 'end',
         shard,
         measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, interrupted),
+        sendOverrunMs: Math.max(0, ...results.map((r) => ('sendOverrunMs' in r ? r.sendOverrunMs : 0))),
         interrupted,
         cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
         workerErrors,

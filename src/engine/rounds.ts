@@ -69,6 +69,8 @@ function endOf(ends: EndRecord[], interrupted: boolean): EndRecord {
     type: 'end',
     shard: ends[0]?.shard ?? '0/1',
     measuredDurationMs: ends.reduce((x, e) => x + e.measuredDurationMs, 0),
+    // Each round's window ran that much longer than planned.
+    sendOverrunMs: ends.reduce((x, e) => x + (e.sendOverrunMs ?? 0), 0),
     interrupted,
     cpuPercent: ends.length ? Math.round((ends.reduce((x, e) => x + e.cpuPercent, 0) / ends.length) * 10) / 10 : 0,
     workerErrors: ends.flatMap((e) => e.workerErrors),

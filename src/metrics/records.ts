@@ -104,6 +104,8 @@ export interface EndRecord {
   shard: string;
   /** Length of the measured window actually run. */
   measuredDurationMs: number;
+  /** How late the last measured request went on the wire after its slot (absent in older files: 0). */
+  sendOverrunMs?: number;
   interrupted: boolean;
   /** Process CPU use over the run, percent of one core. */
   cpuPercent: number;

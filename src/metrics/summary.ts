@@ -247,6 +247,11 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   const measuredMs = ends.length > 0 ? Math.max(...ends.map((e) => e.measuredDurationMs)) : (lastIndex + 1) * 1000;
   const durationS = Math.max(measuredMs / 1000, 1e-3);
   const interrupted = ends.length === 0 || ends.some((e) => e.interrupted);
+  // The achieved rate is requests on the wire over the time it took to put them there: when the
+  // last one left late (waiting for a connection behind a generator that fell behind), the window
+  // was longer than planned.
+  const overrunMs = interrupted ? 0 : Math.max(0, ...ends.map((e) => e.sendOverrunMs ?? 0));
+  const sendSpanS = durationS + overrunMs / 1000;
   const weightSum = run.workloads.reduce((s, w) => s + w.weight, 0);
 
   // A worker's last record says what it still had in flight when it ended: zero unless cut off.
@@ -274,7 +279,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
       kind: w.kind,
       model: w.model,
       targetRps: round(run.load.targetRps * share),
-      achievedRps: round(a.totals.sent / durationS),
+      achievedRps: round(a.totals.sent / sendSpanS),
       totals: a.totals,
       errors: a.errors,
       metrics: metricSummaries(a.hist),
@@ -308,7 +313,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     });
   }
 
-  const achievedRps = round(all.totals.sent / durationS);
+  const achievedRps = round(all.totals.sent / sendSpanS);
   const dispatchStats = statsOf(dispatchLag, 1e-3);
   const warnings: string[] = [];
   let saturated = false;
@@ -323,10 +328,14 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     warnings.push(`generator reached ${round(scheduledRps)} of ${plannedRps} planned slots per second`);
   }
   const scheduleLagP99Ms = statsOf(histFor(all.hist, 'scheduleLag'), 1e-3).p99;
-  const achievedRps0 = all.totals.sent / durationS;
+  const achievedRps0 = all.totals.sent / sendSpanS;
   if (plannedRps > 0 && !interrupted && achievedRps0 < 0.99 * plannedRps && scheduledRps >= 0.99 * plannedRps) {
     saturated = true;
-    warnings.push(`achieved ${round(achievedRps0)} of ${plannedRps} rps (more than 1 % under target): ${all.totals.dropped} slots were dropped at maxInFlight; the offered load was not the planned load`);
+    const why = [
+      ...(all.totals.dropped > 0 ? [`${all.totals.dropped} slots were dropped at maxInFlight`] : []),
+      ...(overrunMs > 0.01 * durationS * 1000 ? [`the last request went out ${round(overrunMs)} ms after its slot`] : []),
+    ];
+    warnings.push(`achieved ${round(achievedRps0)} of ${plannedRps} rps (more than 1 % under target)${why.length ? `: ${why.join('; ')}` : ''}; the offered load was not the planned load`);
   }
   if (scheduleLagP99Ms > SCHEDULE_LAG_BOUND_MS) {
     saturated = true;

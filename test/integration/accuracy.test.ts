@@ -161,6 +161,30 @@ describe('onSaturation', () => {
     expect(s.generator.warnings.join('\n')).toMatch(/schedule lag p99 .* over the 5 ms bound/);
   });
 
+  // The achieved rate counts requests on the wire over the time it took to put them there. Sent
+  // late, the 100 slots of 1 s took about 2 s at the server's 50 rps (5 connections × 100 ms).
+  it('queue: the achieved rate is what went on the wire, not what was planned', async () => {
+    const srv = await server({ delayMs: () => 100 });
+    const s = await run(srv.url, { rps: 100, durationMs: 1000, maxInFlight: 5, connections: 5, onSaturation: 'queue' });
+    expect(s.totals.sent).toBe(100);
+    expect(s.load.achievedRps).toBeGreaterThan(50 * 0.8);
+    expect(s.load.achievedRps).toBeLessThan(50 * 1.2);
+    expect(s.generator.warnings.join('\n')).toMatch(/under target.*the last request went out \d+(\.\d+)? ms after its slot/);
+  });
+
+  it('a request waiting in the pool for a connection is not on the wire yet: achieved falls to what the connections carry', async () => {
+    // maxInFlight far above the connections: every slot is dispatched on time (dispatch lag ~0),
+    // then waits inside the pool; 2 connections × 20 ms carry 100 rps of the 300 planned.
+    const srv = await server({ delayMs: () => 20 });
+    const s = await run(srv.url, { rps: 300, durationMs: 1000, maxInFlight: 10_000, connections: 2, onSaturation: 'queue' });
+    expect(s.totals.sent).toBe(300);
+    expect(srv.count).toBe(300);
+    expect(s.load.achievedRps).toBeGreaterThan(100 * 0.7);
+    expect(s.load.achievedRps).toBeLessThan(100 * 1.2);
+    expect(s.generator.saturated).toBe(true);
+    expect(s.generator.warnings.join('\n')).toMatch(/the last request went out/);
+  });
+
   it('drop: the dropped slots are counted and the achieved rate is flagged as under target', async () => {
     const srv = await server({ delayMs: () => 100 });
     const s = await run(srv.url, { rps: 100, durationMs: 1000, maxInFlight: 5, connections: 5, onSaturation: 'drop' });

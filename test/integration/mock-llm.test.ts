@@ -149,7 +149,9 @@ describe('chat streaming', () => {
     const ts = tokenEvents(r.events).map((e) => e.t);
     expect(ts[0]).toBeGreaterThanOrEqual(149);
     expect(ts[0]).toBeLessThan(150 + 60);
-    expect(ts[4] - ts[0]).toBeGreaterThanOrEqual(159);
+    // The last token against the schedule (prefill + 4 decode steps), not against the first one: a
+    // first token that arrived late shortens the gap without the model being wrong (seen: 158.9 ms).
+    expect(ts[4]).toBeGreaterThanOrEqual(150 + 160 - 1);
     expect(ts[4] - ts[0]).toBeLessThan(160 + 60);
   });
 
