@@ -56,10 +56,12 @@ function wrk(url, core = 1, seconds = 10, connections = 64) {
   return m ? Number(m[1]) : null;
 }
 
-// Sustained means on schedule, not only "sent eventually": the generator's own health check must
-// pass too (schedule lag p99 and dispatch lag p99 within 5 ms). Before this, a rate whose requests
-// queued for 200 ms in the pool counted as sustained because they were all dispatched on time.
-const sustains = (s) => s.load.achievedRps >= 0.995 * s.load.targetRps && s.totals.dropped < 0.001 * s.totals.scheduled && s.totals.errors === 0 && !s.generator.saturated;
+// Two ceilings. `rate`: achieved (requests on the wire over the window, late sends included) within
+// 0.5 % of target, no drops, no errors — the issue's definition. `onSchedule`: the same and the run
+// not flagged saturated (schedule and dispatch lag p99 within 5 ms). Before the achieved rate
+// counted wire sends, a rate whose requests queued 200 ms in the pool passed as sustained.
+const sustainsRate = (s) => s.load.achievedRps >= 0.995 * s.load.targetRps && s.totals.dropped < 0.001 * s.totals.scheduled && s.totals.errors === 0;
+const sustainsOnSchedule = (s) => sustainsRate(s) && !s.generator.saturated;
 
 const results = {};
 const table = [];
@@ -150,7 +152,7 @@ const peerS = quick ? 5 : 10;
 const precision = quick ? 0.05 : 0.02;
 
 /** Bracket then bisect on the rate until `precision`; returns the highest sustained rate. */
-function findCeiling(tag, url, start, workers) {
+function findCeiling(tag, url, start, workers, sustains = sustainsRate) {
   let lo = 0;
   let hi = 0;
   let rate = Math.max(1000, Math.round(start));
@@ -158,7 +160,7 @@ function findCeiling(tag, url, start, workers) {
   const probe = (r) => {
     const s = runServebench(`${tag}-${r}`, url, { rps: r, duration: `${stepS}s`, warmup: '2s', workers }, 1);
     const ok = sustains(s);
-    steps.push({ rate: r, achieved: s.load.achievedRps, dropped: s.totals.dropped, scheduleLagP99Ms: s.generator.scheduleLagP99Ms, ok, elu: s.generator.maxEventLoopUtilization, cpuPercent: s.generator.cpuPercent });
+    steps.push({ rate: r, achieved: s.load.achievedRps, dropped: s.totals.dropped, scheduleLagP99Ms: s.generator.scheduleLagP99Ms, saturated: s.generator.saturated, ok, elu: s.generator.maxEventLoopUtilization, cpuPercent: s.generator.cpuPercent });
     process.stderr.write(`  ${tag} ${r} rps: achieved ${s.load.achievedRps}, dropped ${s.totals.dropped}, ${ok ? 'sustained' : 'not sustained'}\n`);
     return ok;
   };
@@ -203,8 +205,10 @@ async function benchCeiling(workers = 1) {
   try {
     const p = measurePeers(srv.url);
     const { rate, steps } = findCeiling(`ceiling${workers}w`, srv.url, p.autocannon * (workers === 1 ? 0.8 : 1), workers);
-    results[`ceiling${workers}w`] = { servebenchRps: rate, autocannonRps: p.autocannon, wrkRps: p.wrk, heyRps: p.hey, ratioToAutocannon: Math.round((rate / p.autocannon) * 1000) / 1000, steps, pinned: hasTaskset, quick };
-    peerRow(`ceiling, ${workers} worker${workers > 1 ? 's' : ''} (open loop, CO-corrected, on schedule)`, rate);
+    const onSchedule = findCeiling(`ceiling${workers}w-sched`, srv.url, rate * 0.5, workers, sustainsOnSchedule);
+    results[`ceiling${workers}w`] = { servebenchRps: rate, autocannonRps: p.autocannon, wrkRps: p.wrk, heyRps: p.hey, ratioToAutocannon: Math.round((rate / p.autocannon) * 1000) / 1000, steps, onScheduleRps: onSchedule.rate, onScheduleSteps: onSchedule.steps, pinned: hasTaskset, quick };
+    peerRow(`ceiling, ${workers} worker${workers > 1 ? 's' : ''} (open loop, CO-corrected, achieved on the wire ≥ 99.5 %)`, rate);
+    peerRow(`ceiling, ${workers} worker${workers > 1 ? 's' : ''}, on schedule (also lag p99 ≤ 5 ms)`, onSchedule.rate);
     ceilings[workers] = rate;
     // Like for like with the peers' closed-loop figure: the rate put on the wire when asked for far
     // more than it can send, with maxInFlight = the 64 connections (so nothing waits in the pool).

@@ -23,6 +23,8 @@ import { globalWorkerIndex, parseShardId } from '../schedule/shard.js';
 import { scenarioFingerprint } from '../scenario/fingerprint.js';
 import { workerErrorWarning } from '../metrics/summary.js';
 import { DEFAULTS } from '../scenario/schema.js';
+import { workersOverCoresWarning } from '../metrics/health.js';
+import { availableParallelism } from 'node:os';
 
 const DEFAULT_MAX_RESPONSE_BYTES = DEFAULTS.maxResponseBytes;
 
@@ -106,6 +108,7 @@ export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs:
     startedAt: new Date(measureStartEpochMs).toISOString(),
     shard,
     ...(fingerprint ? { scenarioFingerprint: fingerprint } : {}),
+    cores: availableParallelism(),
   };
 }
 
@@ -190,6 +193,8 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
       const shard = `${shardIndex}/${shardCount}`;
       const workers = s.load.workers;
       const totalWorkers = workers * shardCount;
+      const overCores = workersOverCoresWarning(workers, availableParallelism());
+      if (overCores) warn(overCores);
       piscina = new Piscina({ filename: compiledSibling(import.meta.url, 'worker'), minThreads: workers, maxThreads: workers, idleTimeout: 1000, concurrentTasksPerWorker: 1 });
 
       const records: RunRecord[] = [];

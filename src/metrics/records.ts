@@ -92,6 +92,8 @@ export interface RunInfo {
   shard: string;
   /** sha256 of the resolved scenario without secrets or file locations (src/scenario/fingerprint.ts): `merge` joins only equal ones. */
   scenarioFingerprint?: string;
+  /** CPU cores this process could run on (os.availableParallelism(), which honours taskset). */
+  cores?: number;
 }
 
 export interface StartRecord {

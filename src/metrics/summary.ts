@@ -5,7 +5,7 @@
  */
 import { ServebenchError } from '../errors.js';
 import { evaluateThresholds } from './thresholds.js';
-import { CLOSED_LOOP_NOTE, GeneratorHealth, SCHEDULE_LAG_BOUND_MS } from './health.js';
+import { CLOSED_LOOP_NOTE, GeneratorHealth, SCHEDULE_LAG_BOUND_MS, workersOverCoresWarning } from './health.js';
 import { addEncoded, decode, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import {
   METRICS,
@@ -345,6 +345,8 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
         : `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound while dispatch kept up: requests waited for a free connection (load.connections ${run.load.connections}) or for maxInFlight (onSaturation: ${run.load.onSaturation}); latency still counts the wait, serviceTime does not`,
     );
   }
+  const overCores = workersOverCoresWarning(run.load.workers, run.cores);
+  if (overCores) warnings.push(overCores);
   if (all.totals.dropped > 0) {
     warnings.push(`${all.totals.dropped} requests dropped: maxInFlight (${run.load.maxInFlight}) was reached; the target did not keep up with the offered rate`);
   }

@@ -68,3 +68,18 @@ describe('closed-loop note', () => {
     expect(htmlReport.render(open)).not.toContain('data-banner="note"');
   });
 });
+
+describe('workers beyond the cores', () => {
+  const withCores = (recs: RunRecord[], workers: number, cores: number | undefined): RunRecord[] =>
+    recs.map((r) => (r.type === 'start' ? ({ ...r, run: { ...r.run, cores, load: { ...r.run.load, workers } } } as StartRecord) : r));
+
+  it('warns when a run had more workers than cores to run them on, and only then', () => {
+    const over = buildSummary(withCores(sampleRecords({ workers: 2, seconds: 3 }), 2, 1));
+    expect(over.generator.warnings.join('\n')).toMatch(/load\.workers 2 is more than the 1 CPU core this process may use/);
+    const fits = buildSummary(withCores(sampleRecords({ workers: 2, seconds: 3 }), 2, 2));
+    expect(fits.generator.warnings.join('\n')).not.toMatch(/CPU core/);
+    // Files written before the field existed say nothing about cores: no warning either.
+    const old = buildSummary(withCores(sampleRecords({ workers: 2, seconds: 3 }), 2, undefined));
+    expect(old.generator.warnings.join('\n')).not.toMatch(/CPU core/);
+  });
+});
