@@ -806,25 +806,16 @@ class Ctx {
     this.wl = wl;
     this.req = req;
     this.active = true;
-    this.ended = false;
     this.measured = measured;
     this.intended = intended;
     this.dispatchedAt = t;
     this.sentAt = NaN;
-    this.status = 0;
-    this.lastTokenAt = NaN;
-    this.maxGapMs = 0;
-    this.promptTokens = -1;
-    this.completionTokens = 0;
     this.text = '';
     this.finishReason = null;
-    this.abortFn = null;
-    this.pendingAbort = null;
     this.attempt = 0;
     this.inBackoff = false;
     this.streamStarted = false;
-    this.bodyBytes = 0;
-    this.badType = null;
+    this.clearAttempt();
     const o = this.opts as { path: string; headers: readonly string[]; body: Buffer | null };
     o.path = wl.prep.path;
     o.headers = wl.prep.headers;
@@ -842,8 +833,8 @@ class Ctx {
     this.body.reset(this.w.maxBodyBytes);
   }
 
-  /** Per-attempt state back to a fresh request's, before a retry goes out. */
-  private resetAttempt(): void {
+  /** What one attempt's response leaves behind (status, tokens, body size, abort hook). */
+  private clearAttempt(): void {
     this.ended = false;
     this.status = 0;
     this.lastTokenAt = NaN;
@@ -854,6 +845,11 @@ class Ctx {
     this.pendingAbort = null;
     this.bodyBytes = 0;
     this.badType = null;
+  }
+
+  /** Per-attempt state back to a fresh request's, before a retry goes out. */
+  private resetAttempt(): void {
+    this.clearAttempt();
     if (this.sse) this.sse.reset(this.w);
     this.body.reset(this.w.maxBodyBytes);
   }
