@@ -11,20 +11,27 @@ export const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
 export const pin = (cores, cmd, args) => (hasTaskset ? ['taskset', ['-c', String(cores), cmd, ...args]] : [cmd, args]);
 export const which = (c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
 
-/** bench/trivial-server.mjs on the given core(s): counts POSTs, answers after exactly `delayMs`. */
-export async function startTrivialServer({ delayMs = 0, cores = 0 } = {}) {
-  const [cmd, args] = pin(cores, process.execPath, [join(root, 'bench', 'trivial-server.mjs')]);
-  const child = spawn(cmd, args, { env: { ...process.env, DELAY_MS: String(delayMs) }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts bench/<script> on the given core(s); the script prints its port on stdout. */
+export async function startBenchServer(script, env, cores) {
+  const [cmd, args] = pin(cores, process.execPath, [join(root, 'bench', script)]);
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve(Number(String(d).trim())));
     child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
   });
-  const url = `http://127.0.0.1:${port}`;
   return {
-    url,
-    count: async () => Number(await (await fetch(`${url}/__count`)).text()),
-    reset: async () => fetch(`${url}/__reset`).then((r) => r.text()),
+    url: `http://127.0.0.1:${port}`,
     stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))),
+  };
+}
+
+/** bench/trivial-server.mjs on the given core(s): counts POSTs, answers after exactly `delayMs`. */
+export async function startTrivialServer({ delayMs = 0, cores = 0 } = {}) {
+  const srv = await startBenchServer('trivial-server.mjs', { DELAY_MS: String(delayMs) }, cores);
+  return {
+    ...srv,
+    count: async () => Number(await (await fetch(`${srv.url}/__count`)).text()),
+    reset: async () => fetch(`${srv.url}/__reset`).then((r) => r.text()),
   };
 }
 

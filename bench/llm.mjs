@@ -10,13 +10,12 @@
 // --dist runs another build (e.g. a copy of dist/ from before a change) for a side-by-side comparison.
 // Results: bench/results/llm-<label>.json.
 import { spawn, spawnSync } from 'node:child_process';
+import { root, hasTaskset, pin, startBenchServer } from './lib.mjs';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = argv.indexOf(`--${name}`);
@@ -33,22 +32,12 @@ const cli = join(dist, 'cli', 'main.js');
 const outRoot = join(root, 'bench', 'results');
 mkdirSync(outRoot, { recursive: true });
 const hdr = createRequire(import.meta.url)('hdr-histogram-js');
-const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const pin = (core, cmd, args) => (hasTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args]);
-
 async function startServer(firstMs, gapMs) {
-  const [cmd, args] = pin(1, process.execPath, [join(root, 'bench', 'llm-stream-server.mjs')]);
-  const child = spawn(cmd, args, { env: { ...process.env, FIRST_MS: String(firstMs), GAP_MS: String(gapMs) }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((res, rej) => {
-    child.stdout.once('data', (d) => res(Number(String(d).trim())));
-    child.once('exit', (c) => rej(new Error(`server exited ${c}`)));
-  });
-  const url = `http://127.0.0.1:${port}`;
+  const srv = await startBenchServer('llm-stream-server.mjs', { FIRST_MS: String(firstMs), GAP_MS: String(gapMs) }, 1);
   return {
-    url,
-    stats: async () => (await fetch(`${url}/__stats`)).json(),
-    reset: async () => (await fetch(`${url}/__reset`)).json(),
-    stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))),
+    ...srv,
+    stats: async () => (await fetch(`${srv.url}/__stats`)).json(),
+    reset: async () => (await fetch(`${srv.url}/__reset`)).json(),
   };
 }
 

@@ -42,6 +42,11 @@ async function main(argv: string[]): Promise<number> {
       handle.abort();
     }
   };
+  // Only the commands that run load take the signals over: the first stops sending, the second aborts.
+  const trapSignals = () => {
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+  };
   try {
     await yargs(argv)
       .scriptName('servebench')
@@ -62,8 +67,7 @@ async function main(argv: string[]): Promise<number> {
             .option('junit', { type: 'string', describe: 'write JUnit XML (one test case per threshold and compared metric)' })
             .option('markdown', { type: 'string', describe: 'write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)' }),
         async (a) => {
-          process.on('SIGINT', () => onSignal('SIGINT'));
-          process.on('SIGTERM', () => onSignal('SIGTERM'));
+          trapSignals();
           code = await cmdRun(
             a.scenario,
             { out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (handle = h), junit: a.junit, markdown: a.markdown },
@@ -83,8 +87,7 @@ async function main(argv: string[]): Promise<number> {
             .option('headroom', { type: 'string', describe: 'share of each replica kept spare (default 30%)' })
             .option('quiet', { type: 'boolean', describe: 'no per-step progress lines' }),
         async (a) => {
-          process.on('SIGINT', () => onSignal('SIGINT'));
-          process.on('SIGTERM', () => onSignal('SIGTERM'));
+          trapSignals();
           code = await cmdSweep(a.scenario, { out: a.out, sets: a.set ?? [], peak: a.peak, headroom: a.headroom, quiet: a.quiet, onHandle: (h) => (handle = h) }, stdio);
         },
       )

@@ -1,7 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import type { ResolvedWorkload } from '../../src/scenario/types.js';
+import { listenLocal } from './listen.js';
 
 /** A misbehaving server on 127.0.0.1 port 0. POSTs (the load) are counted; the run's GET check gets a plain 200. */
 export interface FaultServer {
@@ -16,7 +15,6 @@ export type FaultHandler = (req: IncomingMessage, res: ServerResponse, n: number
 
 export async function startFaultServer(handler: FaultHandler): Promise<FaultServer> {
   let count = 0;
-  let closed = false;
   const server: Server = createHttpServer((req, res) => {
     if (req.method !== 'POST') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -28,17 +26,9 @@ export async function startFaultServer(handler: FaultHandler): Promise<FaultServ
     req.on('end', () => handler(req, res, n));
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  const close = () =>
-    new Promise<void>((r) => {
-      if (closed) return r();
-      closed = true;
-      server.closeAllConnections();
-      server.close(() => r());
-    });
+  const { url, close } = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     get count() {
       return count;
     },
@@ -53,10 +43,7 @@ export async function startFaultServer(handler: FaultHandler): Promise<FaultServ
  */
 export async function startRawServer(onRequest: (socket: Socket, n: number, isPost: boolean) => void): Promise<{ url: string; readonly count: number; close(): Promise<void> }> {
   let count = 0;
-  const sockets = new Set<Socket>();
   const server: NetServer = createNetServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     let buf = '';
     socket.on('data', (d) => {
@@ -77,35 +64,16 @@ export async function startRawServer(onRequest: (socket: Socket, n: number, isPo
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const { url, close } = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     get count() {
       return count;
     },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close,
   };
 }
 
-/** A streamed chat workload with a fixed prompt (the server under test ignores it). */
-export function chatWorkload(over: Partial<ResolvedWorkload> = {}): ResolvedWorkload {
-  return {
-    name: 'chat',
-    kind: 'chat',
-    model: 'm',
-    weight: 1,
-    bodies: [],
-    bodiesSource: 'inline',
-    stream: true,
-    prompt: { inputTokens: { type: 'fixed', value: 8 }, outputTokens: { type: 'fixed', value: 3 }, prefixTokens: 0 },
-    ...over,
-  };
-}
 
 /** One OpenAI-style chat chunk event carrying `content`. */
 export function chatChunk(content: string): string {

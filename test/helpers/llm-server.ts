@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './listen.js';
 import { performance } from 'node:perf_hooks';
-import type { ResolvedWorkload } from '../../src/scenario/types.js';
 
 /** Bytes to write `atMs` after the request body arrived. */
 export interface Step {
@@ -78,20 +77,17 @@ export async function startLlmServer(script: (n: number, body: Record<string, un
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const { url, close } = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     get count() {
       return state.count;
     },
     bodies: state.bodies,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const t of timers) clearTimeout(t);
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    close: () => {
+      for (const t of timers) clearTimeout(t);
+      return close();
+    },
   };
 }
 
@@ -159,18 +155,3 @@ export function tokenTimes(count: number, firstMs: number, gapMs: number): numbe
   return Array.from({ length: count }, (_, i) => firstMs + i * gapMs);
 }
 
-/** A resolved chat workload with synthetic prompts of fixed lengths. */
-export function chatWorkload(over: Partial<ResolvedWorkload> & { outputTokens?: number } = {}): ResolvedWorkload {
-  const { outputTokens = 8, ...rest } = over;
-  return {
-    name: 'chat',
-    kind: 'chat',
-    model: 'm',
-    weight: 1,
-    bodies: [],
-    bodiesSource: '',
-    stream: true,
-    prompt: { inputTokens: { type: 'fixed', value: 16 }, outputTokens: { type: 'fixed', value: outputTokens }, prefixTokens: 0 },
-    ...rest,
-  };
-}

@@ -50,6 +50,22 @@ export function predictWorkload(over: Partial<ResolvedWorkload> = {}): ResolvedW
   };
 }
 
+/** A streamed chat workload with synthetic prompts of fixed lengths. */
+export function chatWorkload(over: Partial<ResolvedWorkload> & { outputTokens?: number } = {}): ResolvedWorkload {
+  const { outputTokens = 8, ...rest } = over;
+  return {
+    name: 'chat',
+    kind: 'chat',
+    model: 'm',
+    weight: 1,
+    bodies: [],
+    bodiesSource: 'inline',
+    stream: true,
+    prompt: { inputTokens: { type: 'fixed', value: 16 }, outputTokens: { type: 'fixed', value: outputTokens }, prefixTokens: 0 },
+    ...rest,
+  };
+}
+
 export function scenario(over: { target?: Partial<ResolvedTarget>; load?: Partial<ResolvedLoad>; workloads?: ResolvedWorkload[]; name?: string; slo?: ResolvedScenario['slo']; thresholds?: string[]; abortOnFail?: ResolvedScenario['abortOnFail'] } = {}): ResolvedScenario {
   return {
     name: over.name ?? 'test',

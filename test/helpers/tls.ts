@@ -1,5 +1,5 @@
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './listen.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,13 +48,6 @@ export async function startTlsGateway(cert: TestCert): Promise<TlsGateway> {
       res.end('{"predictions":[1]}');
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    posts: () => posts,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
+  const { url, close } = await listenLocal(server, 'https');
+  return { url, posts: () => posts, close };
 }

@@ -3,7 +3,7 @@
  * truths are computed from the schedule and the server's behaviour, never hard-coded.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from '../helpers/listen.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRun } from '../../src/engine/coordinator.js';
 import { buildSummary, type Summary } from '../../src/metrics/summary.js';
@@ -226,9 +226,9 @@ async function concurrencyServer(delayMs: number): Promise<{ url: string; max: (
       }, delayMs),
     );
   });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  closers.push(() => new Promise<void>((r) => (srv.closeAllConnections(), srv.close(() => r()))));
-  return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, max: () => max, count: () => count, meanInFlight: () => area / Math.max(1e-9, since - first) };
+  const { url, close } = await listenLocal(srv);
+  closers.push(close);
+  return { url, max: () => max, count: () => count, meanInFlight: () => area / Math.max(1e-9, since - first) };
 }
 
 describe('concurrency (closed loop)', () => {

@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { startRun } from '../../src/engine/coordinator.js';
 import { buildSummary, type Summary } from '../../src/metrics/summary.js';
 import type { ResolvedScenario, ResolvedTarget, ResolvedWorkload } from '../../src/scenario/types.js';
-import { scenario } from '../helpers/scenario.js';
-import { SSE_HEADERS, chatChunk, chatWorkload, goodStream, startFaultServer, startRawServer, type FaultHandler } from '../helpers/faults.js';
+import { scenario, chatWorkload } from '../helpers/scenario.js';
+import { SSE_HEADERS, chatChunk, goodStream, startFaultServer, startRawServer, type FaultHandler } from '../helpers/faults.js';
 import { makeSelfSignedCert } from '../helpers/tls.js';
 
 const closers: Array<() => Promise<void>> = [];

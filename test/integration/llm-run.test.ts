@@ -6,8 +6,8 @@ import { startRun } from '../../src/engine/coordinator.js';
 import { buildSummary, type Summary } from '../../src/metrics/summary.js';
 import { defaultTokenizer } from '../../src/workload/tokenizer.js';
 import type { ResolvedScenario, ResolvedWorkload } from '../../src/scenario/types.js';
-import { scenario } from '../helpers/scenario.js';
-import { DONE, chatChunk, chatStream, chatWorkload, sse, startLlmServer, tokenTimes, type LlmServer, type Script, type Step } from '../helpers/llm-server.js';
+import { scenario, chatWorkload } from '../helpers/scenario.js';
+import { DONE, chatChunk, chatStream, sse, startLlmServer, tokenTimes, type LlmServer, type Script, type Step } from '../helpers/llm-server.js';
 
 let server: LlmServer | null = null;
 afterEach(async () => {

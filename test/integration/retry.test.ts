@@ -10,8 +10,8 @@ import { buildSummary, type Summary } from '../../src/metrics/summary.js';
 import { parseScenarioText } from '../../src/scenario/index.js';
 import type { ResolvedRetry, ResolvedWorkload } from '../../src/scenario/types.js';
 import { ServebenchError } from '../../src/errors.js';
-import { scenario } from '../helpers/scenario.js';
-import { SSE_HEADERS, chatChunk, chatWorkload, startFaultServer, type FaultHandler } from '../helpers/faults.js';
+import { scenario, chatWorkload } from '../helpers/scenario.js';
+import { SSE_HEADERS, chatChunk, startFaultServer, type FaultHandler } from '../helpers/faults.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -10,8 +10,6 @@ import { join } from 'node:path';
 import { startRun } from '../../src/engine/coordinator.js';
 import { buildSummary } from '../../src/metrics/summary.js';
 import { loadScenario } from '../../src/scenario/index.js';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { makeSelfSignedCert, startTlsGateway, type TestCert, type TlsGateway } from '../helpers/tls.js';
 
 let cert: TestCert;
@@ -61,18 +59,16 @@ describe('TLS', () => {
 
   it('refuses a certificate issued for another name, even when its CA is trusted', async () => {
     const wrongName = makeSelfSignedCert('elsewhere', 'DNS:elsewhere.example');
-    const other = createServer({ key: wrongName.key, cert: wrongName.cert }, (_req, res) => res.end('{}'));
-    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const other = await startTlsGateway(wrongName);
     try {
       writeFileSync(join(dir, 'wrong-name.pem'), wrongName.cert);
       const f = join(dir, 'wrong-name.yaml');
-      writeFileSync(f, `name: tls\ntarget:\n  url: https://127.0.0.1:${(other.address() as AddressInfo).port}\n  deployment: d\n  tls: {caFile: wrong-name.pem}\nworkloads:\n  - {name: p, kind: predict, model: m, body: {inputs: [[1]]}}\nload: {rps: 5, duration: 1s}\n`);
+      writeFileSync(f, `name: tls\ntarget:\n  url: ${other.url}\n  deployment: d\n  tls: {caFile: wrong-name.pem}\nworkloads:\n  - {name: p, kind: predict, model: m, body: {inputs: [[1]]}}\nload: {rps: 5, duration: 1s}\n`);
       const err = await startRun(loadScenario(f, { env: {} }).scenario).done.catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'E_TLS', exitCode: 3 });
       expect((err as Error).message).toMatch(/ALTNAME|does not match|not in the cert/i);
     } finally {
-      other.closeAllConnections();
-      await new Promise<void>((r) => other.close(() => r()));
+      await other.close();
     }
   });
 
