@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
 /**
  * servebench's command line. The only place that prints or sets the exit code (DESIGN.md).
  */

@@ -13,6 +13,14 @@ import type { IntervalRecord } from './records.js';
  */
 export const SCHEDULE_LAG_BOUND_MS = 5;
 
+/**
+ * Added to a busy-generator warning when node ran without --single-threaded-gc (servebench's own
+ * command sets it). Measured at 10k rps with the worker pinned: its GC waited on V8's helper threads
+ * and was preempted by them 177 times a second, against 17 single-threaded.
+ */
+export const PARALLEL_GC_HINT =
+  'node ran without --single-threaded-gc, so V8\'s GC helper threads competed with the workers for CPU; start servebench with its own command (or `node --single-threaded-gc`)';
+
 /** The note every closed-loop summary and report carries. */
 export const CLOSED_LOOP_NOTE =
   'closed loop (concurrency): each virtual user waits for its response before sending again, so a slow server lowers the offered rate instead of making requests wait; queueing is hidden (coordinated omission) and latency equals serviceTime. Use an open-loop load type (constant, poisson, ramp) to measure latency under a given arrival rate.';

@@ -94,6 +94,8 @@ export interface RunInfo {
   scenarioFingerprint?: string;
   /** CPU cores this process could run on (os.availableParallelism(), which honours taskset). */
   cores?: number;
+  /** Whether V8 ran with --single-threaded-gc, as the servebench command starts it (absent in older files). */
+  singleThreadedGc?: boolean;
 }
 
 export interface StartRecord {

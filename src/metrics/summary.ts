@@ -5,7 +5,7 @@
  */
 import { ServebenchError } from '../errors.js';
 import { evaluateThresholds } from './thresholds.js';
-import { CLOSED_LOOP_NOTE, GeneratorHealth, SCHEDULE_LAG_BOUND_MS, workersOverCoresWarning } from './health.js';
+import { CLOSED_LOOP_NOTE, GeneratorHealth, PARALLEL_GC_HINT, SCHEDULE_LAG_BOUND_MS, workersOverCoresWarning } from './health.js';
 import { addEncoded, decode, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import {
   METRICS,
@@ -114,6 +114,8 @@ export interface Summary {
     scheduleLagBoundMs?: number;
     /** Facts about the load model a reader must know to read the figures (closed loop: hidden queueing). */
     notes?: string[];
+    /** Whether node ran with --single-threaded-gc, as the servebench command starts it (absent: not recorded). */
+    singleThreadedGc?: boolean;
   };
   timeseries: TimeseriesRow[];
   /** Set on a run built by `servebench merge`: its shards, and which are missing when partial. */
@@ -341,7 +343,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     saturated = true;
     warnings.push(
       dispatchStats.p99 > DISPATCH_LAG_BOUND_MS || run.load.type === 'concurrency'
-        ? `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound: requests went out late because the generator was busy (event-loop lag p99 ${statsOf(loopLag, 1e-3).p99} ms)`
+        ? `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound: requests went out late because the generator was busy (event-loop lag p99 ${statsOf(loopLag, 1e-3).p99} ms)${run.singleThreadedGc === false ? `; ${PARALLEL_GC_HINT}` : ''}`
         : `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound while dispatch kept up: requests waited for a free connection (load.connections ${run.load.connections}) or for maxInFlight (onSaturation: ${run.load.onSaturation}); latency still counts the wait, serviceTime does not`,
     );
   }
@@ -388,6 +390,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
       workers: health.workers(),
       scheduleLagBoundMs: SCHEDULE_LAG_BOUND_MS,
       notes: run.load.type === 'concurrency' ? [CLOSED_LOOP_NOTE] : [],
+      ...(run.singleThreadedGc !== undefined ? { singleThreadedGc: run.singleThreadedGc } : {}),
     },
     timeseries,
     ...(merge ? { merge } : {}),

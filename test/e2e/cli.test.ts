@@ -29,6 +29,21 @@ describe('the built CLI', () => {
     expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  it('starts node with single-threaded GC from its shebang, and the run records how node ran', () => {
+    // Run exactly what the shebang says (`env -S` splits it), as a shell running the bin would.
+    const shebang = readFileSync(cli, 'utf8').split('\n')[0];
+    expect(shebang).toBe('#!/usr/bin/env -S node --single-threaded-gc');
+    const [envCmd, ...envArgs] = shebang.slice(2).split(' ');
+    const gcOf = (cmd: string, args: string[]) => {
+      const out = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+      const r = spawnSync(cmd, [...args, 'run', 'scenarios/quickstart.yaml', '--out', out, '--quiet', '--set', 'load.duration=1s', '--set', 'load.warmup=0s'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).generator.singleThreadedGc;
+    };
+    expect(gcOf(envCmd, [...envArgs, cli])).toBe(true);
+    expect(gcOf(process.execPath, [cli])).toBe(false);
+  });
+
   it('runs the streamed chat quick start and reports token metrics', () => {
     const out = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
     const r = servebench(['run', 'scenarios/chat-quickstart.yaml', '--out', out, '--quiet', '--set', 'load.duration=3s', '--set', 'load.warmup=0s']);

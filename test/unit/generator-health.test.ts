@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSummary } from '../../src/metrics/summary.js';
 import { encode, newRecorder } from '../../src/metrics/hdr.js';
-import { CLOSED_LOOP_NOTE, SCHEDULE_LAG_BOUND_MS } from '../../src/metrics/health.js';
+import { CLOSED_LOOP_NOTE, PARALLEL_GC_HINT, SCHEDULE_LAG_BOUND_MS } from '../../src/metrics/health.js';
 import { htmlReport } from '../../src/report/html.js';
 import { summaryText } from '../../src/report/console.js';
 import type { IntervalRecord, RunRecord, StartRecord } from '../../src/metrics/records.js';
@@ -81,5 +81,25 @@ describe('workers beyond the cores', () => {
     // Files written before the field existed say nothing about cores: no warning either.
     const old = buildSummary(withCores(sampleRecords({ workers: 2, seconds: 3 }), 2, undefined));
     expect(old.generator.warnings.join('\n')).not.toMatch(/CPU core/);
+  });
+});
+
+describe('a busy generator without single-threaded GC', () => {
+  const withGc = (recs: RunRecord[], singleThreadedGc: boolean | undefined): RunRecord[] =>
+    recs.map((r) => (r.type === 'start' ? ({ ...r, run: { ...r.run, singleThreadedGc } } as StartRecord) : r));
+
+  it('names the missing flag in the schedule-lag warning, and only when the flag was missing', () => {
+    // The sample's seconds 30-36 are a generator that fell behind (lag 6-26 ms), past the bound over 60 s.
+    const without = buildSummary(withGc(sampleRecords({ seconds: 60 }), false));
+    const lagWarning = without.generator.warnings.find((w) => w.startsWith('schedule lag p99'));
+    expect(lagWarning).toMatch(/generator was busy/);
+    expect(lagWarning).toContain(PARALLEL_GC_HINT);
+    for (const flag of [true, undefined]) {
+      const w = buildSummary(withGc(sampleRecords({ seconds: 60 }), flag)).generator.warnings.join('\n');
+      expect(w).toMatch(/generator was busy/);
+      expect(w).not.toContain('--single-threaded-gc');
+    }
+    // A healthy run carries no hint whatever its flags.
+    expect(buildSummary(withGc(sampleRecords({ seconds: 5 }), false)).generator.warnings.join('\n')).not.toContain('--single-threaded-gc');
   });
 });

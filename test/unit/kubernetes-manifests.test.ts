@@ -130,7 +130,7 @@ describe('deploy/kubernetes manifests', () => {
     expect(docker.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     const user = /^USER\s+(\S+)/m.exec(docker)?.[1] ?? 'root';
     expect(user).not.toMatch(/^(root|0)(:|$)/);
-    expect(docker).toMatch(/ENTRYPOINT \["node", "\/app\/dist\/cli\/main\.js"\]/);
+    expect(docker).toMatch(/ENTRYPOINT \["node", "--single-threaded-gc", "\/app\/dist\/cli\/main\.js"\]/);
     const ignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
     for (const p of ['node_modules', 'dist', 'reports']) expect(ignore).toContain(p);
   });
