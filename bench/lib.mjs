@@ -6,6 +6,11 @@ import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const cli = join(root, 'dist', 'cli', 'main.js');
+/**
+ * node's flags for servebench and the bench servers, as servebench's own command sets them
+ * (src/engine/coordinator.ts says why): V8's GC helper threads otherwise compete for the pinned core.
+ */
+export const NODE_FLAGS = ['--single-threaded-gc'];
 export const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 /** [cmd, args] that run `cmd args` on the given core(s) ('1', 1 or '0,1'), or unpinned without taskset. */
 export const pin = (cores, cmd, args) => (hasTaskset ? ['taskset', ['-c', String(cores), cmd, ...args]] : [cmd, args]);
@@ -13,7 +18,9 @@ export const which = (c) => spawnSync('sh', ['-c', `command -v ${c}`]).status ==
 
 /** Starts bench/<script> on the given core(s); the script prints its port on stdout. */
 export async function startBenchServer(script, env, cores) {
-  const [cmd, args] = pin(cores, process.execPath, [join(root, 'bench', script)]);
+  // The server too: pinned to one core, V8's GC helper threads stalled it for milliseconds, its 64
+  // connections filled, and the requests queued behind them showed up as the generator's scheduleLag.
+  const [cmd, args] = pin(cores, process.execPath, [...NODE_FLAGS, join(root, 'bench', script)]);
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve(Number(String(d).trim())));

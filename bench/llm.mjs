@@ -10,7 +10,7 @@
 // --dist runs another build (e.g. a copy of dist/ from before a change) for a side-by-side comparison.
 // Results: bench/results/llm-<label>.json.
 import { spawn, spawnSync } from 'node:child_process';
-import { root, hasTaskset, pin, startBenchServer } from './lib.mjs';
+import { root, NODE_FLAGS, hasTaskset, pin, startBenchServer } from './lib.mjs';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
@@ -74,7 +74,7 @@ async function runServebench(name, url, { outputTokens, load, timeout = '60s' })
   const out = join(outRoot, `llm-${name}`);
   rmSync(out, { recursive: true, force: true });
   // NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the generator
-  const nodeArgs = process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : [];
+  const nodeArgs = process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : NODE_FLAGS;
   const [cmd, args] = pin(0, process.execPath, [...nodeArgs, cli, 'run', f, '--out', out, '--quiet']);
   const child = spawn(cmd, args, { env: { ...process.env, HOPSWORKS_API_KEY: 'bench' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

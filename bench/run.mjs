@@ -20,10 +20,13 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { root, cli, hasTaskset, pin, which, startTrivialServer, predictScenario } from './lib.mjs';
+import { root, cli, NODE_FLAGS, hasTaskset, pin, which, startTrivialServer, predictScenario } from './lib.mjs';
 
 const outRoot = join(root, 'bench', 'results');
 mkdirSync(outRoot, { recursive: true });
+
+/** The median (the upper one of an even count). */
+const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 const startServer = ({ delayMs = 0, core = 0 } = {}) => startTrivialServer({ delayMs, cores: core });
 
@@ -34,7 +37,7 @@ function runServebench(name, url, load, core = 1) {
   const f = scenarioFile(name, url, load);
   const out = join(outRoot, name);
   rmSync(out, { recursive: true, force: true });
-  const [cmd, args] = pin(core, process.execPath, [cli, 'run', f, '--out', out, '--quiet']);
+  const [cmd, args] = pin(core, process.execPath, [...NODE_FLAGS, cli, 'run', f, '--out', out, '--quiet']);
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, HOPSWORKS_API_KEY: 'bench' } });
   if (!existsSync(join(out, 'summary.json'))) throw new Error(`servebench run failed (${r.status}): ${r.stderr}`);
   return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
@@ -103,7 +106,7 @@ function runServebenchAsync(name, url, load, { core = 1, cliPath = cli, sampleAt
   const f = scenarioFile(name, url, load);
   const out = join(outRoot, name);
   rmSync(out, { recursive: true, force: true });
-  const [cmd, args] = pin(core, process.execPath, [cliPath, 'run', f, '--out', out, '--quiet']);
+  const [cmd, args] = pin(core, process.execPath, [...NODE_FLAGS, cliPath, 'run', f, '--out', out, '--quiet']);
   const child = spawn(cmd, args, { env: { ...process.env, HOPSWORKS_API_KEY: 'bench' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -221,7 +224,6 @@ async function benchCeiling(workers = 1) {
       const o = runServebench(`overload${workers}w`, srv.url, { rps: Math.round(p.autocannon * 2), duration: `${stepS}s`, warmup: '1s', workers, maxInFlight: 64, onSaturation: 'drop' }, 1);
       over.push(o.load.achievedRps);
     }
-    const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
     const overRps = med(over);
     Object.assign(results[`ceiling${workers}w`], { overloadRps: overRps, overloadRuns: over, autocannonInterleaved: peerOver, overloadRatioToAutocannon: Math.round((overRps / med(peerOver)) * 1000) / 1000 });
     table.push([`throughput at overload, ${workers} worker${workers > 1 ? 's' : ''} (median of ${over.length}, maxInFlight = 64 connections)`, `${Math.round(overRps)} req/s`, `vs autocannon run between them ${Math.round(med(peerOver))}: ${ratioText(overRps, med(peerOver))}`, `runs ${over.map(Math.round).join(' / ')} vs ${peerOver.map(Math.round).join(' / ')}`]);
@@ -237,12 +239,30 @@ async function benchRates() {
     const ceiling = Number(optVal('--ceiling')) || ceilings[1] || results.ceiling1w?.servebenchRps;
     const rates = [1000, 10_000, ...(ceiling ? [ceiling] : [])];
     if (!ceiling) process.stderr.write('  rates: no ceiling measured (run `ceiling` first or pass --ceiling N): 1k and 10k only\n');
+    // Pinned beside its own main thread, a worker that spins between slots has no slack when anything
+    // else on its core wakes; on both cores (the server stays on core 0) it has. Both placements are
+    // measured, alternated, and each figure is the median of its runs: single runs here spread 3x.
+    const reps = quick ? 1 : 3;
+    const placements = [
+      ['pinned', '1'],
+      ['unpinned', '0,1'],
+    ];
     results.rates = [];
     for (const r of rates) {
-      const s = runServebench(`rate-${r}`, srv.url, { rps: r, duration: quick ? '5s' : '20s', warmup: '2s' }, 1);
-      const offPct = ((s.load.achievedRps - r) / r) * 100;
-      results.rates.push({ targetRps: r, achievedRps: s.load.achievedRps, offPct, scheduleLagP99Ms: s.generator.scheduleLagP99Ms, dispatchLagP99Ms: s.generator.dispatchLagMs.p99, dropped: s.totals.dropped, saturated: s.generator.saturated });
-      table.push([`rate ${r === ceiling ? `${r} (ceiling)` : r} rps`, `achieved ${s.load.achievedRps} (${offPct.toFixed(2)} %)`, `scheduleLag p99 ${s.generator.scheduleLagP99Ms} ms`, `dropped ${s.totals.dropped}`, s.generator.saturated ? 'SATURATED' : 'healthy']);
+      const runs = { pinned: [], unpinned: [] };
+      for (let i = 0; i < reps; i++) {
+        for (const [name, cores] of placements) runs[name].push(runServebench(`rate-${r}-${name}`, srv.url, { rps: r, duration: quick ? '5s' : '20s', warmup: '2s' }, cores));
+      }
+      for (const [name] of placements) {
+        const ss = runs[name];
+        const achieved = med(ss.map((s) => s.load.achievedRps));
+        const offPct = ((achieved - r) / r) * 100;
+        const lags = ss.map((s) => s.generator.scheduleLagP99Ms);
+        const dropped = ss.reduce((n, s) => n + s.totals.dropped, 0);
+        const saturated = ss.filter((s) => s.generator.saturated).length;
+        results.rates.push({ targetRps: r, generator: name, runs: ss.length, achievedRps: achieved, offPct, scheduleLagP99Ms: med(lags), scheduleLagP99MsRuns: lags, dispatchLagP99Ms: med(ss.map((s) => s.generator.dispatchLagMs.p99)), dropped, saturatedRuns: saturated });
+        table.push([`rate ${r === ceiling ? `${r} (ceiling)` : r} rps, generator ${name}`, `achieved ${achieved} (${offPct.toFixed(2)} %)`, `scheduleLag p99 ${med(lags)} ms${ss.length > 1 ? ` (median; runs ${lags.join(' / ')})` : ''}`, `dropped ${dropped}`, saturated ? `SATURATED ${saturated}/${ss.length}` : 'healthy']);
+      }
     }
   } finally {
     await srv.stop();
@@ -304,7 +324,6 @@ async function benchAb() {
   } finally {
     await srv.stop();
   }
-  const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   results.ab = { a, b, reps, fixed, over, ...res, median: { a: { cpuUsPerReq: med(res.a.cpuUsPerReq), overAchieved: med(res.a.overAchieved) }, b: { cpuUsPerReq: med(res.b.cpuUsPerReq), overAchieved: med(res.b.overAchieved) } } };
   table.push([`A/B CPU per request at ${fixed} rps (median of ${reps})`, `A ${med(res.a.cpuUsPerReq)} µs`, `B ${med(res.b.cpuUsPerReq)} µs`, `B/A ${(med(res.b.cpuUsPerReq) / med(res.a.cpuUsPerReq)).toFixed(3)}`]);
   if (over > 0) table.push([`A/B achieved at ${over} rps asked (median of ${reps})`, `A ${med(res.a.overAchieved)} rps`, `B ${med(res.b.overAchieved)} rps`, `B/A ${(med(res.b.overAchieved) / med(res.a.overAchieved)).toFixed(3)}`]);
@@ -339,7 +358,7 @@ for (const name of chosen.length ? chosen : byDefault) {
   await benches[name]();
 }
 writeFileSync(join(outRoot, `bench${chosen.length ? `-${chosen.join('-')}` : ''}${quick ? '-quick' : ''}.json`), JSON.stringify({ at: new Date().toISOString(), node: process.version, quick, loadAverage: (await import('node:os')).loadavg(), results }, null, 2));
-console.log('\nservebench bench' + (hasTaskset ? ' (server on core 0, generator on core 1)' : ' (taskset not found: unpinned)'));
+console.log('\nservebench bench' + (hasTaskset ? ' (server on core 0, generator on core 1 unless a row says otherwise)' : ' (taskset not found: unpinned)'));
 for (const row of table) console.log(`  ${row.join('  |  ')}`);
 console.log(`  (load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores: other jobs share this machine)`);
 console.log(`\nfull results: bench/results/bench${chosen.length ? `-${chosen.join('-')}` : ''}${quick ? '-quick' : ''}.json`);

@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { root, cli, hasTaskset, pin, startTrivialServer, predictScenario } from './lib.mjs';
+import { root, cli, NODE_FLAGS, hasTaskset, pin, startTrivialServer, predictScenario } from './lib.mjs';
 
 const outRoot = join(root, 'bench', 'results', 'shard');
 rmSync(outRoot, { recursive: true, force: true });
@@ -41,7 +41,7 @@ let timeFiles = 0;
 /** Spawns the CLI pinned to `cores`; resolves with its exit code, stderr and CPU seconds. */
 function servebench(cores, args) {
   const timeFile = join(outRoot, `time-${timeFiles++}.txt`);
-  const inner = hasTime ? ['/usr/bin/time', ['-f', '%U %S', '-o', timeFile, process.execPath, cli, ...args]] : [process.execPath, [cli, ...args]];
+  const inner = hasTime ? ['/usr/bin/time', ['-f', '%U %S', '-o', timeFile, process.execPath, ...NODE_FLAGS, cli, ...args]] : [process.execPath, [...NODE_FLAGS, cli, ...args]];
   const [cmd, a] = pin(cores, inner[0], inner[1]);
   const child = spawn(cmd, a, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

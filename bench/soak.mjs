@@ -11,12 +11,10 @@
 // Needs `npm run build` first (and Linux for /proc). Results: bench/results/soak.json.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { root, cli, NODE_FLAGS } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
 const outRoot = join(root, 'bench', 'results');
 mkdirSync(outRoot, { recursive: true });
 
@@ -76,7 +74,7 @@ writeFileSync(
 const out = join(outRoot, 'soak');
 rmSync(out, { recursive: true, force: true });
 const t0 = Date.now();
-const child = spawn(process.execPath, [cli, 'run', scenarioPath, '--out', out, '--quiet'], {
+const child = spawn(process.execPath, [...NODE_FLAGS, cli, 'run', scenarioPath, '--out', out, '--quiet'], {
   env: { ...process.env, SOAK_KEY: KEY },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
