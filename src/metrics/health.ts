@@ -28,7 +28,7 @@ export const CLOSED_LOOP_NOTE =
 /**
  * Workers beyond the cores the process may use take turns on a core. A worker spins between close
  * slots, so it gives up its core only when the OS scheduler takes it: measured, 2 workers pinned to
- * one core failed the 5 ms schedule-lag bound at 800 rps, where 1 worker on that core held 9,800–14,300.
+ * one core failed the 5 ms schedule-lag bound above 886 rps, where 1 worker on that core held 20,665.
  */
 export function workersOverCoresWarning(workers: number, cores: number | undefined): string | null {
   if (cores === undefined || workers <= cores) return null;
