@@ -74,7 +74,7 @@ async function runServebench(name, url, { outputTokens, load, timeout = '60s' })
   const out = join(outRoot, `llm-${name}`);
   rmSync(out, { recursive: true, force: true });
   // NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the generator
-  const nodeArgs = process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : NODE_FLAGS;
+  const nodeArgs = [...NODE_FLAGS, ...(process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : [])];
   const [cmd, args] = pin(0, process.execPath, [...nodeArgs, cli, 'run', f, '--out', out, '--quiet']);
   const child = spawn(cmd, args, { env: { ...process.env, HOPSWORKS_API_KEY: 'bench' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -178,14 +178,14 @@ async function preflight(s: ResolvedScenario, warn: (m: string) => void, redacto
  * scheduled misses its slots. The flag cannot be switched on at run time: V8 aborts when an
  * incremental marking that began concurrent finishes single-threaded (seen here).
  */
-export function singleThreadedGc(): boolean {
+function singleThreadedGc(): boolean {
   return process.execArgv.some((a) => a === '--single-threaded-gc' || a === '--single_threaded_gc');
 }
 
 /**
  * The worker's young generation: 12 MB (4 MB semi-spaces, a third of V8's default). It fills more
  * often, but each scavenge holds the worker's loop for less (10k rps: median 0.3 ms, p90 0.5 ms,
- * against 0.8-1.1 and 1.4-1.6 ms), and a pause is what delays the slots that fall inside it.
+ * against 0.8-1.1 and 1.4-1.6 ms at V8's default size), and a pause delays the slots inside it.
  */
 const WORKER_YOUNG_GEN_MB = 12;
 

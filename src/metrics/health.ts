@@ -15,8 +15,8 @@ export const SCHEDULE_LAG_BOUND_MS = 5;
 
 /**
  * Added to a busy-generator warning when node ran without --single-threaded-gc (servebench's own
- * command sets it). Measured at 10k rps with the worker pinned: its GC waited on V8's helper threads
- * and was preempted by them 177 times a second, against 17 single-threaded.
+ * command sets it). Measured at 10k rps with the worker pinned to one core: its scavenges waited for
+ * V8's helper threads, and it was preempted 177 times a second, against 17 with single-threaded GC.
  */
 export const PARALLEL_GC_HINT =
   'node ran without --single-threaded-gc, so V8\'s GC helper threads competed with the workers for CPU; start servebench with its own command (or `node --single-threaded-gc`)';
