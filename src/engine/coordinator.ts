@@ -87,7 +87,7 @@ export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs:
     schemaVersion: SCHEMA_VERSION,
     servebenchVersion: VERSION,
     scenario: { name: s.name, file: s.file },
-    target: { url: t.embedded ? 'embedded' : displayUrl(t.url), routing: t.routing, project: t.project, deployment: t.deployment, embedded: t.embedded },
+    target: { url: t.embedded ? 'embedded' : displayUrl(t.url), routing: t.routing, client: t.client, project: t.project, deployment: t.deployment, embedded: t.embedded },
     load: {
       type: s.load.type,
       // 6 decimals for a shard's part so that the parts sum back to the plan's rate at 3.

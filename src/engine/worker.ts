@@ -8,6 +8,7 @@
  * read per event; histograms cross to the coordinator encoded, once per interval.
  */
 import { Pool, type Dispatcher } from 'undici';
+import { H1Pool, type H1Request } from './h1.js';
 import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import type { ResolvedScenario, ResolvedWorkload } from '../scenario/types.js';
@@ -137,7 +138,8 @@ class Worker implements StreamObserver {
   private readonly s: ResolvedScenario;
   private readonly wls: WlState[];
   private readonly cumWeights: Float64Array;
-  private readonly pool: Pool;
+  /** undici's Pool or the lean client (target.client): both take the request context as a core handler. */
+  private readonly pool: { dispatch(opts: Ctx['opts'], handler: Ctx): unknown; destroy(): Promise<void> };
   private readonly slots: SlotIterator;
   private readonly redactor: Redactor;
   /** performance.now() value of slot 0 in this thread's clock (set by the start message). */
@@ -193,23 +195,22 @@ class Worker implements StreamObserver {
     const hostname = new URL(origin).hostname;
     const isIp = /^[\d.]+$/.test(hostname) || hostname.includes(':') || hostname.startsWith('[');
     this.closed = this.s.load.type === 'concurrency' ? closedLoopShare(this.s.load, task.worker, task.workers) : null;
-    this.pool = new Pool(origin, {
-      // A closed loop gives every virtual user its own connection (as autocannon's -c does): a user
-      // waiting in the pool's queue would be "in flight" without being sent.
-      connections: this.closed ? Math.max(this.s.load.connections, this.closed.users) : this.s.load.connections,
-      pipelining: 1,
-      headersTimeout: this.maxTimeoutMs() + 1000,
-      bodyTimeout: this.maxTimeoutMs() + 1000,
-      keepAliveTimeout: 30_000,
-      connect: {
-        timeout: t.connectTimeoutMs,
-        rejectUnauthorized: !t.tls.insecure,
-        ...(t.tls.ca ? { ca: t.tls.ca } : {}),
-        // TLS SNI names the gateway, not the Host header of host routing (undici would use the latter).
-        ...(isIp ? {} : { servername: hostname }),
-      },
-    });
+    // A closed loop gives every virtual user its own connection (as autocannon's -c does): a user
+    // waiting in the pool's queue would be "in flight" without being sent.
+    const connections = this.closed ? Math.max(this.s.load.connections, this.closed.users) : this.s.load.connections;
+    const tlsOptions = { rejectUnauthorized: !t.tls.insecure, ...(t.tls.ca ? { ca: t.tls.ca } : {}), ...(isIp ? {} : { servername: hostname }) };
+    this.pool = t.client === 'lean'
+      ? new H1Pool(origin, {
+          connections,
+          connectTimeoutMs: t.connectTimeoutMs,
+          keepAliveTimeoutMs: 30_000,
+          // Only a stream's content-type is read from the headers (Ctx.onHeaders).
+          rawHeaders: preps.some((p) => p.stream),
+          ...(origin.startsWith('https:') ? { tls: tlsOptions } : {}),
+        })
+      : this.undiciPool(origin, connections, tlsOptions);
     this.servername = isIp ? undefined : hostname;
+
     this.slots = new SlotIterator(this.s.load, task.worker, task.workers);
     this.redactor = new Redactor([t.apiKey]);
     const max = Math.max(1, Math.ceil(this.s.load.maxInFlight / task.workers), this.closed ? this.closed.users : 0);
@@ -239,6 +240,17 @@ class Worker implements StreamObserver {
   /** undici's own timeouts are a backstop behind ours: the longest of every workload's deadline. */
   private maxTimeoutMs(): number {
     return Math.max(...this.wls.map((w) => w.timeoutMs));
+  }
+  private undiciPool(origin: string, connections: number, tls: { rejectUnauthorized: boolean; ca?: string | Buffer; servername?: string }): Pool {
+    return new Pool(origin, {
+      connections,
+      pipelining: 1,
+      headersTimeout: this.maxTimeoutMs() + 1000,
+      bodyTimeout: this.maxTimeoutMs() + 1000,
+      keepAliveTimeout: 30_000,
+      // TLS SNI names the gateway, not the Host header of host routing (undici would use the latter).
+      connect: { timeout: this.s.target.connectTimeoutMs, ...tls },
+    });
   }
   /** How often deadlines are checked: a tenth of the shortest one, between 10 and 100 ms. */
   private deadlineTickMs(): number {
@@ -793,7 +805,7 @@ class Ctx {
   private abortFn: ((err?: Error) => void) | null = null;
   private pendingAbort: Error | null = null;
   private ended = false;
-  readonly opts: Dispatcher.DispatchOptions & { body: Buffer | null };
+  readonly opts: Dispatcher.DispatchOptions & H1Request;
 
   constructor(
     private readonly w: Worker,

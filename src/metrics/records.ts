@@ -3,7 +3,7 @@
  * report needs (counters and encoded histograms per interval, per worker, per workload), so that
  * `servebench report` rebuilds every file from them alone and `merge` joins shards exactly.
  */
-import type { LoadType, ResolvedScenario, Routing, WorkloadKind } from '../scenario/types.js';
+import type { HttpClient, LoadType, ResolvedScenario, Routing, WorkloadKind } from '../scenario/types.js';
 import type { TokenInterval } from './tokens.js';
 
 export const SCHEMA_VERSION = 1;
@@ -70,7 +70,8 @@ export interface RunInfo {
   schemaVersion: number;
   servebenchVersion: string;
   scenario: { name: string; file: string };
-  target: { url: string; routing: Routing; project: string; deployment: string; embedded: boolean };
+  /** `client` is absent in summaries written before target.client existed (they used undici). */
+  target: { url: string; routing: Routing; client?: HttpClient; project: string; deployment: string; embedded: boolean };
   load: {
     type: LoadType;
     targetRps: number;

@@ -63,7 +63,7 @@ export function summaryText(s: Summary, color: boolean): string {
   const t = s.totals;
   out.push(
     paint(color, 1, `servebench ${s.servebenchVersion} — ${s.scenario.name}`) +
-      `  ${s.target.url} (${s.target.routing} routing)  ${s.load.type} ${s.load.targetRps ? `${s.load.targetRps} rps` : ''} for ${s.durationS} s${s.interrupted ? paint(color, 33, '  [interrupted]') : ''}`,
+      `  ${s.target.url} (${s.target.routing} routing${s.target.client === 'lean' ? ', lean HTTP client' : ''})  ${s.load.type} ${s.load.targetRps ? `${s.load.targetRps} rps` : ''} for ${s.durationS} s${s.interrupted ? paint(color, 33, '  [interrupted]') : ''}`,
   );
   out.push(`total: ${t.scheduled} scheduled, ${t.sent} sent, ${t.ok} ok, ${t.errors} errors, ${t.dropped} dropped; achieved ${s.load.achievedRps} rps`);
   if (s.stopReason) out.push(paint(color, 31, `stopped early: ${s.stopReason}`));

@@ -84,10 +84,11 @@ function header(s: Summary): string {
   const target = t.embedded
     ? `<b>embedded mock</b> · ${e(t.routing)} routing`
     : `<b>${e(t.url)}</b> · ${e(t.routing)} routing`;
+  const client = t.client === 'lean' ? ' · lean HTTP client' : '';
   return `<header class="top"><div class="wrap">
 <div><div class="brand">servebench report</div>
 <h1 data-field="scenario">${e(s.scenario.name)}</h1>
-<div class="target" data-field="target">${target} · project <b>${e(t.project)}</b> · deployment <b>${e(t.deployment)}</b></div></div>
+<div class="target" data-field="target">${target}${client} · project <b>${e(t.project)}</b> · deployment <b>${e(t.deployment)}</b></div></div>
 <div class="verdicts">${verdicts.join('')}</div>
 </div></header>
 <nav class="sections"><div class="wrap">

@@ -446,6 +446,7 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
     project: t.project,
     deployment: t.deployment,
     routing: t.routing,
+    client: t.client,
     knativeDomain: t.knativeDomain,
     ...(apiKey !== undefined ? { apiKey } : {}),
     tls: { ...(files.caFile !== undefined ? { caFile: files.caFile, ca: files.ca } : {}), insecure: t.tls.insecure },

@@ -10,9 +10,10 @@
 import * as z from 'zod';
 import { show, showTyped, typeName } from './messages.js';
 import { parseDurationMs } from './units.js';
-import type { LoadType, OnSaturation, Routing, WorkloadKind } from './types.js';
+import type { HttpClient, LoadType, OnSaturation, Routing, WorkloadKind } from './types.js';
 
 export const ROUTINGS = ['path', 'host'] as const satisfies readonly Routing[];
+export const HTTP_CLIENTS = ['undici', 'lean'] as const satisfies readonly HttpClient[];
 export const KINDS = ['predict', 'classify', 'regress', 'infer', 'chat', 'completion'] as const satisfies readonly WorkloadKind[];
 export const PREDICT_KINDS: readonly WorkloadKind[] = ['predict', 'classify', 'regress', 'infer'];
 export const GENERATIVE_KINDS: readonly WorkloadKind[] = ['chat', 'completion'];
@@ -26,6 +27,7 @@ export const GENERATIVE_KEYS = ['stream', 'prompt', 'dataset', 'maxTokens', 'ign
 export const DEFAULTS = {
   project: 'test',
   routing: 'path',
+  client: 'undici',
   knativeDomain: 'hopsworks.ai',
   timeoutMs: 30_000,
   connectTimeoutMs: 10_000,
@@ -164,6 +166,7 @@ const Target = z.strictObject({
   project: text().default(DEFAULTS.project),
   deployment: text(),
   routing: z.enum(ROUTINGS).default(DEFAULTS.routing),
+  client: z.enum(HTTP_CLIENTS).default(DEFAULTS.client),
   knativeDomain: text().default(DEFAULTS.knativeDomain),
   apiKey: apiKey().optional(),
   apiKeyFile: text().optional(),

@@ -5,6 +5,8 @@
  */
 
 export type Routing = 'path' | 'host';
+/** The HTTP/1.1 client of the workers: undici's Pool, or servebench's own lean one (engine/h1.ts). */
+export type HttpClient = 'undici' | 'lean';
 export type WorkloadKind = 'predict' | 'classify' | 'regress' | 'infer' | 'chat' | 'completion';
 export type LoadType = 'constant' | 'poisson' | 'ramp' | 'concurrency';
 export type OnSaturation = 'drop' | 'queue';
@@ -33,6 +35,7 @@ export interface ResolvedTarget {
   readonly project: string;
   readonly deployment: string;
   readonly routing: Routing;
+  readonly client: HttpClient;
   readonly knativeDomain: string;
   /** Never written to any output. Undefined means no authorization header. */
   readonly apiKey?: string;

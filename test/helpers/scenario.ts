@@ -1,4 +1,12 @@
-import type { ResolvedLoad, ResolvedScenario, ResolvedTarget, ResolvedWorkload } from '../../src/scenario/types.js';
+import type { HttpClient, ResolvedLoad, ResolvedScenario, ResolvedTarget, ResolvedWorkload } from '../../src/scenario/types.js';
+
+/**
+ * The HTTP client the transport tests run with: vitest's `lean` project sets SERVEBENCH_TEST_CLIENT
+ * so that the same suites check both clients (vitest.config.ts).
+ */
+export function testClient(): HttpClient {
+  return process.env.SERVEBENCH_TEST_CLIENT === 'lean' ? 'lean' : 'undici';
+}
 
 /** A resolved scenario built in code, for tests that do not exercise the loader. */
 export function load(over: Partial<ResolvedLoad> = {}): ResolvedLoad {
@@ -28,6 +36,7 @@ export function target(over: Partial<ResolvedTarget> = {}): ResolvedTarget {
     project: 'test',
     deployment: 'fraud',
     routing: 'path',
+    client: testClient(),
     knativeDomain: 'hopsworks.ai',
     apiKey: 'test-key-123456',
     tls: { insecure: false },

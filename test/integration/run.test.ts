@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRun } from '../../src/engine/coordinator.js';
 import { buildSummary } from '../../src/metrics/summary.js';
-import { scenario } from '../helpers/scenario.js';
+import { scenario, testClient } from '../helpers/scenario.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer | null = null;
@@ -30,6 +30,8 @@ describe('the run path against a real server on port 0', () => {
     expect(sum.metrics.latency!.min).toBeGreaterThan(0.5);
     expect(sum.timeseries.length).toBeGreaterThanOrEqual(3);
     expect(server.paths.get('/v1/test/fraud/v1/models/fraud:predict')).toBe(server.count);
+    // The summary says which HTTP client sent the load (vitest's lean project runs this with the other one).
+    expect(sum.target.client).toBe(testClient());
   });
 
   it('splits the plan over two workers without losing or doubling a slot', async () => {

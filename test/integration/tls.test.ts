@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startRun } from '../../src/engine/coordinator.js';
 import { buildSummary } from '../../src/metrics/summary.js';
 import { loadScenario } from '../../src/scenario/index.js';
+import { testClient } from '../helpers/scenario.js';
 import { makeSelfSignedCert, startTlsGateway, type TestCert, type TlsGateway } from '../helpers/tls.js';
 
 let cert: TestCert;
@@ -26,7 +27,7 @@ afterAll(() => gateway.close());
 
 function scenarioWith(tls: string, host = '127.0.0.1') {
   const f = join(dir, `s${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(f, `name: tls\ntarget:\n  url: ${url.replace('127.0.0.1', host)}\n  deployment: d\n  tls: ${tls}\nworkloads:\n  - {name: p, kind: predict, model: m, body: {inputs: [[1]]}}\nload: {rps: 20, duration: 1s}\n`);
+  writeFileSync(f, `name: tls\ntarget:\n  url: ${url.replace('127.0.0.1', host)}\n  client: ${testClient()}\n  deployment: d\n  tls: ${tls}\nworkloads:\n  - {name: p, kind: predict, model: m, body: {inputs: [[1]]}}\nload: {rps: 20, duration: 1s}\n`);
   return loadScenario(f, { env: {} });
 }
 

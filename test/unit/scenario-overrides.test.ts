@@ -105,7 +105,7 @@ describe('--set overrides', () => {
   test('bad overrides are reported at --set:1:<index>', () => {
     expect(
       problems(yaml(), {
-        sets: ['load.rps=x', 'load.rsp=5', 'target.routing=hots', 'workloads[0].weight=-1', 'target.tls.insecure=yes'],
+        sets: ['load.rps=x', 'load.rsp=5', 'target.routing=hots', 'workloads[0].weight=-1', 'target.tls.insecure=yes', 'target.client=http2'],
       }),
     ).toEqual([
       `--set:1:1  load.rps  expected a number > 0, got 'x'`,
@@ -113,6 +113,7 @@ describe('--set overrides', () => {
       `--set:1:3  target.routing  expected one of path | host, got 'hots'`,
       `--set:1:4  workloads[0].weight  expected a number > 0, got -1`,
       `--set:1:5  target.tls.insecure  expected a boolean, got string 'yes'`,
+      `--set:1:6  target.client  expected one of undici | lean, got 'http2'`,
     ]);
   });
 

@@ -1,0 +1,507 @@
+/**
+ * The lean HTTP/1.1 client (`target.client: lean`): a pool of keep-alive sockets that sends one
+ * request per connection at a time and calls the same core handler undici's `dispatch()` calls
+ * (onConnect / onHeaders / onData / onComplete / onError), so the worker's request context is one
+ * piece of code for both clients.
+ *
+ * Why it exists: at overload undici spent 16–19 µs of user CPU per request on one core here
+ * (request validation, the WASM parser's callbacks into JS, per-request timers, a deferred socket
+ * reuse), and autocannon 11–16 µs; a generator built on undici cannot keep up with a closed loop
+ * that costs less. This client does the least HTTP/1.1 asks of a load generator:
+ * - each distinct request (path, headers, body) is serialized to one Buffer once and then written
+ *   as is, in one `write`;
+ * - the response is framed by scanning bytes (status line, content-length, chunked, or until
+ *   close); only the headers a handler or the framing needs become strings.
+ * It does not pipeline, follow redirects, retry, decompress or speak HTTP/2: servebench needs none
+ * of them. Errors carry the codes undici and Node use for the same failures, so engine/classify.ts
+ * puts them in the same classes.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+
+/** undici's core handler interface, the part servebench's request context implements. */
+export interface CoreHandler {
+  onConnect(abort: (err?: Error) => void): void;
+  onHeaders(statusCode: number, rawHeaders: string[] | null): boolean;
+  onData(chunk: Buffer): boolean;
+  onComplete(trailers: null): void;
+  onError(err: Error): void;
+}
+
+export interface H1Request {
+  readonly path: string;
+  readonly method: string;
+  /** Flat [name, value, name, value, …]; a `host` entry replaces the origin's. */
+  readonly headers: readonly string[];
+  readonly body: Buffer | null;
+}
+
+export interface H1PoolOptions {
+  readonly connections: number;
+  readonly connectTimeoutMs: number;
+  /** Idle sockets older than this are not reused (the server's `keep-alive: timeout` may lower it). */
+  readonly keepAliveTimeoutMs: number;
+  /** Whether handlers get the response headers (as strings) in onHeaders; else null, and none are built. */
+  readonly rawHeaders: boolean;
+  readonly tls?: { readonly rejectUnauthorized: boolean; readonly ca?: string | Buffer; readonly servername?: string };
+}
+
+/** An error with the code undici gives the same failure, so classify.ts needs no second table. */
+function transportError(code: string, message: string, cause?: unknown): Error {
+  return Object.assign(new Error(message, cause === undefined ? undefined : { cause }), { code });
+}
+
+/** A response that is not HTTP/1.x: classify.ts counts HTTPParserError as invalid_response. */
+function parseError(message: string): Error {
+  return Object.assign(new Error(message), { name: 'HTTPParserError', code: 'HPE_INVALID_CONSTANT' });
+}
+
+const CRLF = Buffer.from('\r\n');
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** A response head larger than this is not a model server's answer (undici's limit is 16 KiB). */
+const MAX_HEAD_BYTES = 64 * 1024;
+/** Bodies up to this size are kept serialized together with their head; larger ones are written after it. */
+const MAX_CACHED_BODY_BYTES = 64 * 1024;
+/** undici's margin too: a socket the server will close within this is not worth the race. */
+const KEEP_ALIVE_MARGIN_MS = 1000;
+
+const enum St {
+  Head,
+  Length,
+  ChunkSize,
+  ChunkData,
+  ChunkEnd,
+  Trailers,
+  UntilClose,
+}
+
+/** A header name at buf[start, end) equals `lower` (lower-case ASCII), ignoring case. */
+function nameIs(buf: Buffer, start: number, end: number, lower: string): boolean {
+  if (end - start !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    if ((buf[start + i] | 0x20) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Index of the first byte at or after `from` that is not a space or tab, before `end`. */
+function skipOws(buf: Buffer, from: number, end: number): number {
+  while (from < end && (buf[from] === 0x20 || buf[from] === 0x09)) from++;
+  return from;
+}
+
+/** Index after the last byte before `end` that is not a space or tab, not before `from`. */
+function trimOws(buf: Buffer, from: number, end: number): number {
+  while (end > from && (buf[end - 1] === 0x20 || buf[end - 1] === 0x09)) end--;
+  return end;
+}
+
+class Conn {
+  readonly socket: Socket;
+  handler: CoreHandler | null = null;
+  /** Set while the socket is being opened: the request it opens for. */
+  private pending: H1Request | null = null;
+  private connectTimer: NodeJS.Timeout | null = null;
+  private st = St.Head;
+  /** Bytes left of a body with a length, or of the current chunk. */
+  private remaining = 0;
+  /** The unparsed tail of the last read (a head, chunk-size or trailer line cut by the packet). */
+  private carry: Buffer | null = null;
+  private keepAlive = true;
+  private noBody = false;
+  /** The server's keep-alive hint, else the pool's: how long this socket may stay idle. */
+  keepAliveMs: number;
+  idleSince = 0;
+  private closedErr: Error | null = null;
+  /** Bound once per socket, not per request. */
+  readonly abort = (err?: Error): void => this.fail(err ?? transportError('UND_ERR_ABORTED', 'Request aborted'));
+
+  constructor(
+    private readonly pool: H1Pool,
+    first: H1Request,
+    handler: CoreHandler,
+  ) {
+    const o = pool.options;
+    this.keepAliveMs = o.keepAliveTimeoutMs;
+    this.pending = first;
+    this.handler = handler;
+    this.socket = o.tls
+      ? tlsConnect({ host: pool.hostname, port: pool.port, ALPNProtocols: ['http/1.1'], ...o.tls })
+      : netConnect({ host: pool.hostname, port: pool.port });
+    this.socket.setNoDelay(true);
+    this.connectTimer = setTimeout(() => this.fail(transportError('UND_ERR_CONNECT_TIMEOUT', `Connect Timeout Error (attempted address: ${pool.host}, timeout: ${o.connectTimeoutMs}ms)`)), o.connectTimeoutMs);
+    this.socket.once(o.tls ? 'secureConnect' : 'connect', () => this.onOpen());
+    this.socket.on('data', (d: Buffer) => this.onBytes(d));
+    this.socket.on('end', () => this.onEnd());
+    this.socket.on('error', (e) => (this.closedErr ??= e));
+    this.socket.on('close', () => this.onClose());
+  }
+
+  private onOpen(): void {
+    clearTimeout(this.connectTimer!);
+    this.connectTimer = null;
+    this.socket.setKeepAlive(true, 60_000);
+    const req = this.pending!;
+    this.pending = null;
+    this.send(req, this.handler!);
+  }
+
+  /** Writes a request on this (open, free) socket. */
+  send(req: H1Request, h: CoreHandler): void {
+    this.handler = h;
+    this.st = St.Head;
+    this.keepAlive = true;
+    this.noBody = req.method === 'HEAD';
+    // The handler records its send instant here, and may abort at once (a deadline passed while queued).
+    h.onConnect(this.abort);
+    if (this.handler !== h) return;
+    try {
+      this.pool.writeRequest(this.socket, req);
+    } catch (e) {
+      this.fail(e as Error);
+    }
+  }
+
+  private onBytes(chunk: Buffer): void {
+    if (this.handler === null) {
+      // Bytes nobody asked for (no pipelining here): the socket's framing can no longer be trusted.
+      this.pool.discard(this);
+      return;
+    }
+    let buf = chunk;
+    if (this.carry !== null) {
+      buf = Buffer.concat([this.carry, chunk]);
+      this.carry = null;
+    }
+    let pos = 0;
+    const h = this.handler;
+    while (pos < buf.length) {
+      switch (this.st) {
+        case St.Head: {
+          const end = buf.indexOf(CRLFCRLF, pos);
+          if (end < 0) return this.keep(buf, pos, MAX_HEAD_BYTES, 'response head');
+          const next = this.head(buf, pos, end, h);
+          if (next < 0 || this.handler !== h) return;
+          pos = next;
+          break;
+        }
+        case St.Length:
+        case St.ChunkData: {
+          const n = Math.min(this.remaining, buf.length - pos);
+          this.remaining -= n;
+          h.onData(n === buf.length && pos === 0 ? buf : buf.subarray(pos, pos + n));
+          if (this.handler !== h) return;
+          pos += n;
+          if (this.remaining === 0) {
+            if (this.st === St.Length) return this.complete(buf, pos);
+            this.st = St.ChunkEnd;
+          }
+          break;
+        }
+        case St.ChunkEnd: {
+          if (buf.length - pos < 2) return this.keep(buf, pos, 2, 'chunk');
+          if (buf[pos] !== 0x0d || buf[pos + 1] !== 0x0a) return this.fail(parseError('Response does not match the HTTP/1.1 protocol (chunk not followed by CRLF)'));
+          pos += 2;
+          this.st = St.ChunkSize;
+          break;
+        }
+        case St.ChunkSize: {
+          const eol = buf.indexOf(CRLF, pos);
+          if (eol < 0) return this.keep(buf, pos, 1024, 'chunk size line');
+          let size = 0;
+          let i = pos;
+          for (; i < eol; i++) {
+            const c = buf[i] | 0x20;
+            const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+            if (d < 0) break;
+            size = size * 16 + d;
+          }
+          // Chunk extensions (after ';') are allowed and ignored; anything else is not HTTP.
+          if (i === pos || (i < eol && buf[i] !== 0x3b && buf[i] !== 0x20 && buf[i] !== 0x09) || size > Number.MAX_SAFE_INTEGER / 32) {
+            return this.fail(parseError('Response does not match the HTTP/1.1 protocol (invalid chunk size)'));
+          }
+          pos = eol + 2;
+          if (size === 0) this.st = St.Trailers;
+          else {
+            this.remaining = size;
+            this.st = St.ChunkData;
+          }
+          break;
+        }
+        case St.Trailers: {
+          const eol = buf.indexOf(CRLF, pos);
+          if (eol < 0) return this.keep(buf, pos, MAX_HEAD_BYTES, 'trailers');
+          const empty = eol === pos;
+          pos = eol + 2;
+          if (empty) return this.complete(buf, pos);
+          break;
+        }
+        case St.UntilClose: {
+          h.onData(pos === 0 ? buf : buf.subarray(pos));
+          return;
+        }
+      }
+    }
+  }
+
+  /** Keeps buf[pos…] for the next read, unless it is already longer than a line may be. */
+  private keep(buf: Buffer, pos: number, max: number, what: string): void {
+    if (buf.length - pos > max) return this.fail(parseError(`Response does not match the HTTP/1.1 protocol (${what} over ${max} bytes)`));
+    this.carry = buf.subarray(pos);
+  }
+
+  /**
+   * Parses the head at buf[start, end) (end: its CRLFCRLF), calls onHeaders and returns where the
+   * body starts; -1 when the response failed or completed.
+   */
+  private head(buf: Buffer, start: number, end: number, h: CoreHandler): number {
+    // "HTTP/1.x SSS …"
+    if (end - start < 12 || buf.toString('latin1', start, start + 7) !== 'HTTP/1.' || buf[start + 8] !== 0x20) {
+      this.fail(parseError('Response does not match the HTTP/1.1 protocol (bad status line)'));
+      return -1;
+    }
+    const minor = buf[start + 7] - 0x30;
+    const status = (buf[start + 9] - 0x30) * 100 + (buf[start + 10] - 0x30) * 10 + (buf[start + 11] - 0x30);
+    if ((minor !== 0 && minor !== 1) || !(status >= 100 && status <= 999) || (end - start > 12 && buf[start + 12] !== 0x20)) {
+      this.fail(parseError('Response does not match the HTTP/1.1 protocol (bad status line)'));
+      return -1;
+    }
+    let length = -1;
+    let chunked = false;
+    this.keepAlive = minor === 1;
+    const raw: string[] | null = this.pool.options.rawHeaders ? [] : null;
+    let line = buf.indexOf(CRLF, start);
+    while (line < end) {
+      const ls = line + 2;
+      const le = buf.indexOf(CRLF, ls);
+      const colon = buf.indexOf(0x3a, ls);
+      if (colon < 0 || colon > le || colon === ls) {
+        this.fail(parseError('Response does not match the HTTP/1.1 protocol (bad header line)'));
+        return -1;
+      }
+      const vs = skipOws(buf, colon + 1, le);
+      const ve = trimOws(buf, vs, le);
+      if (nameIs(buf, ls, colon, 'content-length')) {
+        let n = 0;
+        for (let i = vs; i < ve; i++) {
+          const d = buf[i] - 0x30;
+          if (d < 0 || d > 9) {
+            this.fail(parseError('Response does not match the HTTP/1.1 protocol (invalid content-length)'));
+            return -1;
+          }
+          n = n * 10 + d;
+        }
+        if (ve === vs || (length >= 0 && length !== n)) {
+          this.fail(parseError('Response does not match the HTTP/1.1 protocol (invalid content-length)'));
+          return -1;
+        }
+        length = n;
+      } else if (nameIs(buf, ls, colon, 'transfer-encoding')) {
+        chunked = buf.toString('latin1', vs, ve).toLowerCase().endsWith('chunked');
+      } else if (nameIs(buf, ls, colon, 'connection')) {
+        const v = buf.toString('latin1', vs, ve).toLowerCase();
+        if (v.includes('close')) this.keepAlive = false;
+        else if (v.includes('keep-alive')) this.keepAlive = true;
+      } else if (nameIs(buf, ls, colon, 'keep-alive')) {
+        const m = /timeout=(\d+)/i.exec(buf.toString('latin1', vs, ve));
+        if (m) this.keepAliveMs = Math.min(this.pool.options.keepAliveTimeoutMs, Number(m[1]) * 1000 - KEEP_ALIVE_MARGIN_MS);
+      }
+      if (raw !== null) raw.push(buf.toString('latin1', ls, colon), buf.toString('latin1', vs, ve));
+      line = le;
+    }
+    // 1xx (100 Continue, 103 Early Hints) come before the answer and carry no body.
+    if (status < 200 && status !== 101) {
+      this.st = St.Head;
+      return end + 4;
+    }
+    h.onHeaders(status, raw);
+    if (this.handler !== h) return -1;
+    const pos = end + 4;
+    if (this.noBody || status === 204 || status === 304 || length === 0) {
+      this.complete(buf, pos);
+      return -1;
+    }
+    if (chunked) this.st = St.ChunkSize;
+    else if (length > 0) {
+      this.st = St.Length;
+      this.remaining = length;
+    } else {
+      this.st = St.UntilClose;
+      this.keepAlive = false;
+    }
+    return pos;
+  }
+
+  /** The response ended at buf[pos]: the socket goes back to the pool (or away), then the handler hears. */
+  private complete(buf: Buffer, pos: number): void {
+    const h = this.handler!;
+    this.handler = null;
+    this.st = St.Head;
+    // Anything after the answer was not asked for: the socket is not reused.
+    if (this.keepAlive && pos === buf.length) this.pool.release(this);
+    else this.pool.discard(this);
+    // Released first, so that a request the handler sends from here can take this very socket.
+    h.onComplete(null);
+  }
+
+  private onEnd(): void {
+    // A body without a length ends with the connection: that is its end, not a failure.
+    if (this.handler !== null && this.st === St.UntilClose) {
+      const h = this.handler;
+      this.handler = null;
+      this.pool.discard(this);
+      h.onComplete(null);
+      return;
+    }
+    this.socket.end();
+  }
+
+  private onClose(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    const err = this.closedErr;
+    this.fail(err ?? transportError('UND_ERR_SOCKET', 'other side closed'));
+  }
+
+  /** Ends this socket; the request on it (if any) fails with `err`. */
+  fail(err: Error): void {
+    const h = this.handler;
+    this.handler = null;
+    this.pending = null;
+    this.pool.discard(this);
+    if (h !== null) h.onError(err);
+  }
+
+  destroy(): void {
+    this.carry = null;
+    if (!this.socket.destroyed) this.socket.destroy();
+  }
+}
+
+/**
+ * Up to `connections` sockets to one origin; a request waits in a FIFO queue when all are busy
+ * (as in undici's Pool), and takes the most recently used idle socket when one is free.
+ */
+export class H1Pool {
+  readonly hostname: string;
+  readonly port: number;
+  /** host[:port] as the Host header and error messages show it. */
+  readonly host: string;
+  private readonly conns = new Set<Conn>();
+  private readonly idle: Conn[] = [];
+  private readonly queue: Array<H1Request | CoreHandler | null> = [];
+  private queueHead = 0;
+  private destroyed = false;
+  /** Serialized requests, by body (and one entry for requests without a body, by headers). */
+  private readonly bytes = new WeakMap<object, { path: string; headers: readonly string[]; method: string; buf: Buffer; head: Buffer | null }>();
+
+  constructor(
+    origin: string,
+    readonly options: H1PoolOptions,
+  ) {
+    const u = new URL(origin);
+    this.hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+    this.port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+    this.host = u.host;
+  }
+
+  dispatch(req: H1Request, h: CoreHandler): boolean {
+    if (this.destroyed) {
+      h.onError(transportError('UND_ERR_DESTROYED', 'The client is destroyed'));
+      return false;
+    }
+    const c = this.takeIdle();
+    if (c !== null) c.send(req, h);
+    else if (this.conns.size < this.options.connections) this.conns.add(new Conn(this, req, h));
+    else this.queue.push(req, h);
+    return true;
+  }
+
+  private takeIdle(): Conn | null {
+    const t = performance.now();
+    while (this.idle.length > 0) {
+      const c = this.idle.pop()!;
+      if (t - c.idleSince < c.keepAliveMs) return c;
+      this.discard(c);
+    }
+    return null;
+  }
+
+  /** A socket that answered and may be reused: the next queued request, else the idle stack. */
+  release(c: Conn): void {
+    if (this.queueHead < this.queue.length) {
+      const req = this.queue[this.queueHead] as H1Request;
+      const h = this.queue[this.queueHead + 1] as CoreHandler;
+      this.queue[this.queueHead] = this.queue[this.queueHead + 1] = null;
+      this.queueHead += 2;
+      if (this.queueHead === this.queue.length) this.queue.length = this.queueHead = 0;
+      c.send(req, h);
+      return;
+    }
+    c.idleSince = performance.now();
+    this.idle.push(c);
+  }
+
+  /** A socket that is gone or may not be reused; a queued request gets a new one in its place. */
+  discard(c: Conn): void {
+    c.destroy();
+    if (!this.conns.delete(c)) return;
+    const i = this.idle.indexOf(c);
+    if (i >= 0) this.idle.splice(i, 1);
+    if (this.queueHead < this.queue.length && !this.destroyed) {
+      const req = this.queue[this.queueHead] as H1Request;
+      const h = this.queue[this.queueHead + 1] as CoreHandler;
+      this.queue[this.queueHead] = this.queue[this.queueHead + 1] = null;
+      this.queueHead += 2;
+      if (this.queueHead === this.queue.length) this.queue.length = this.queueHead = 0;
+      this.conns.add(new Conn(this, req, h));
+    }
+  }
+
+  /** Writes `req` in one write: its head and body serialized once, on first use, and kept. */
+  writeRequest(socket: Socket, req: H1Request): void {
+    const key: object = req.body ?? req.headers;
+    let e = this.bytes.get(key);
+    if (e === undefined || e.path !== req.path || e.headers !== req.headers || e.method !== req.method) {
+      e = this.serialize(req);
+      this.bytes.set(key, e);
+    }
+    if (e.head === null) socket.write(e.buf);
+    else {
+      socket.cork();
+      socket.write(e.head);
+      socket.write(e.buf);
+      socket.uncork();
+    }
+  }
+
+  private serialize(req: H1Request): { path: string; headers: readonly string[]; method: string; buf: Buffer; head: Buffer | null } {
+    // Built from the scenario, which validation already checked; a line break here would split the request.
+    if (req.headers.some((x) => /[\r\n]/.test(x)) || /[\s]/.test(req.path) || /[\s]/.test(req.method)) {
+      throw transportError('UND_ERR_INVALID_ARG', 'invalid request: a line break or space in its path, method or headers');
+    }
+    let head = `${req.method} ${req.path} HTTP/1.1\r\n`;
+    let hasHost = false;
+    for (let i = 0; i + 1 < req.headers.length; i += 2) {
+      const k = req.headers[i];
+      if (k.toLowerCase() === 'host') hasHost = true;
+      head += `${k}: ${req.headers[i + 1]}\r\n`;
+    }
+    if (!hasHost) head = head.replace('\r\n', `\r\nhost: ${this.host}\r\n`);
+    const body = req.body;
+    if (body !== null || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') head += `content-length: ${body?.length ?? 0}\r\n`;
+    head += 'connection: keep-alive\r\n\r\n';
+    const h = Buffer.from(head, 'latin1');
+    if (body === null) return { path: req.path, headers: req.headers, method: req.method, buf: h, head: null };
+    if (body.length > MAX_CACHED_BODY_BYTES) return { path: req.path, headers: req.headers, method: req.method, buf: body, head: h };
+    return { path: req.path, headers: req.headers, method: req.method, buf: Buffer.concat([h, body]), head: null };
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+    const err = transportError('UND_ERR_DESTROYED', 'The client is destroyed');
+    for (let i = this.queueHead; i < this.queue.length; i += 2) (this.queue[i + 1] as CoreHandler).onError(err);
+    this.queue.length = this.queueHead = 0;
+    for (const c of [...this.conns]) c.fail(err);
+    this.idle.length = 0;
+  }
+}
