@@ -42,17 +42,63 @@ export async function startTrivialServer({ delayMs = 0, cores = 0 } = {}) {
   };
 }
 
-/** Writes `<dir>/<name>.json`: one predict workload against the trivial server, with `load` on top of the defaults. */
-export function predictScenario(dir, name, url, load) {
+/**
+ * Writes `<dir>/<name>.json`: one predict workload against the trivial server, with `load` on top of
+ * the defaults, sent with the given HTTP client (target.client).
+ */
+export function predictScenario(dir, name, url, load, client = 'undici') {
   const f = join(dir, `${name}.json`);
   writeFileSync(
     f,
     JSON.stringify({
       name,
-      target: { url, project: 'bench', deployment: 'trivial', timeout: '10s' },
+      target: { url, project: 'bench', deployment: 'trivial', timeout: '10s', client },
       workloads: [{ name: 'predict', kind: 'predict', model: 'm', body: { inputs: [[1, 2, 3, 4]] } }],
       load: { type: 'constant', workers: 1, connections: 64, maxInFlight: 10000, ...load },
     }),
   );
   return f;
+}
+
+/**
+ * nginx (one worker process, on the given core) answering every POST with a fixed JSON body: a
+ * server that costs less per request than any Node server, so that the client's own cost decides a
+ * closed loop's throughput. The issue's reference figure (autocannon 71k req/s) was against nginx.
+ * Returns null when nginx is not installed (`apt-get install nginx-light`).
+ */
+export async function startNginx({ cores = 0 } = {}) {
+  if (!which('nginx')) return null;
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { createServer } = await import('node:net');
+  // nginx cannot listen on port 0: take a free port from the kernel and hand it over.
+  const port = await new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'sb-nginx-'));
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `worker_processes 1;\ndaemon off;\nerror_log ${dir}/error.log warn;\npid ${dir}/nginx.pid;\nevents { worker_connections 4096; }\n` +
+      `http {\n  access_log off;\n  client_body_temp_path ${dir}/body;\n  proxy_temp_path ${dir}/proxy;\n  fastcgi_temp_path ${dir}/fastcgi;\n  uwsgi_temp_path ${dir}/uwsgi;\n  scgi_temp_path ${dir}/scgi;\n` +
+      `  keepalive_requests 100000000;\n  keepalive_timeout 300s;\n` +
+      `  server {\n    listen 127.0.0.1:${port};\n    location / { default_type application/json; return 200 '{"predictions":[0]}'; }\n  }\n}\n`,
+  );
+  const [cmd, args] = pin(cores, 'nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')]);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 50; i++) {
+    if (await fetch(`${url}/ready`, { method: 'POST' }).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    stop: () =>
+      new Promise((r) => {
+        child.once('exit', () => (rmSync(dir, { recursive: true, force: true }), r()));
+        child.kill('SIGTERM');
+      }),
+  };
 }

@@ -6,6 +6,9 @@
 //               autocannon's closed-loop throughput on the same pinning (and wrk/hey if installed)
 //   ceiling2  — the same with 2 workers (both on core 1)
 //   rates     — rate accuracy and scheduleLag p99 at 1k, 10k and the ceiling (measured, or --ceiling N)
+//               ceiling, ceiling2 and rates measure both HTTP clients (target.client undici and lean);
+//               `--client lean` measures one; `--server nginx` puts nginx on core 0 instead of the
+//               Node trivial server (a server that costs less per request than either client)
 //   memory    — RSS of the servebench process (workers included) after 1 and 5 minutes at 5k rps
 //   ab        — interleaved A/B of two builds (--a DIR --b DIR, each a dist/): CPU µs per request at a
 //               fixed rate and the rate sustained at overload, several repetitions
@@ -20,7 +23,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { root, cli, NODE_FLAGS, hasTaskset, pin, which, startTrivialServer, predictScenario } from './lib.mjs';
+import { root, cli, NODE_FLAGS, hasTaskset, pin, which, startTrivialServer, startNginx, predictScenario } from './lib.mjs';
 
 const outRoot = join(root, 'bench', 'results');
 mkdirSync(outRoot, { recursive: true });
@@ -30,11 +33,11 @@ const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 const startServer = ({ delayMs = 0, core = 0 } = {}) => startTrivialServer({ delayMs, cores: core });
 
-const scenarioFile = (name, url, load) => predictScenario(outRoot, name, url, load);
+const scenarioFile = (name, url, load, client) => predictScenario(outRoot, name, url, load, client);
 
 /** Runs the built CLI (pinned to `core`) and returns its summary.json. */
-function runServebench(name, url, load, core = 1) {
-  const f = scenarioFile(name, url, load);
+function runServebench(name, url, load, core = 1, client = 'undici') {
+  const f = scenarioFile(name, url, load, client);
   const out = join(outRoot, name);
   rmSync(out, { recursive: true, force: true });
   const [cmd, args] = pin(core, process.execPath, [...NODE_FLAGS, cli, 'run', f, '--out', out, '--quiet']);
@@ -102,8 +105,8 @@ const optVal = (name) => {
 };
 
 /** Runs the built CLI asynchronously, sampling its RSS (VmRSS covers the worker threads too). */
-function runServebenchAsync(name, url, load, { core = 1, cliPath = cli, sampleAtS = [], cpuAtS = [] } = {}) {
-  const f = scenarioFile(name, url, load);
+function runServebenchAsync(name, url, load, { core = 1, cliPath = cli, sampleAtS = [], cpuAtS = [], client = 'undici' } = {}) {
+  const f = scenarioFile(name, url, load, client);
   const out = join(outRoot, name);
   rmSync(out, { recursive: true, force: true });
   const [cmd, args] = pin(core, process.execPath, [...NODE_FLAGS, cliPath, 'run', f, '--out', out, '--quiet']);
@@ -162,13 +165,13 @@ const confirmS = quick ? 5 : 20;
  * capacity a backlog builds slowly (measured: 42,080 rps held for 5 s and achieved 36.8–37.7k over
  * 20 s). Returns the highest rate that held for the long run, and the short steps' figure.
  */
-function findCeiling(tag, url, start, workers, sustains = sustainsRate) {
+function findCeiling(tag, url, start, workers, client, sustains = sustainsRate) {
   let lo = 0;
   let hi = 0;
   let rate = Math.max(1000, Math.round(start));
   const steps = [];
   const probe = (r, seconds = stepS) => {
-    const s = runServebench(`${tag}-${r}`, url, { rps: r, duration: `${seconds}s`, warmup: '2s', workers }, 1);
+    const s = runServebench(`${tag}-${r}`, url, { rps: r, duration: `${seconds}s`, warmup: '2s', workers }, 1, client);
     const ok = sustains(s);
     steps.push({ rate: r, seconds, achieved: s.load.achievedRps, dropped: s.totals.dropped, scheduleLagP99Ms: s.generator.scheduleLagP99Ms, saturated: s.generator.saturated, ok, elu: s.generator.maxEventLoopUtilization, cpuPercent: s.generator.cpuPercent });
     process.stderr.write(`  ${tag} ${r} rps for ${seconds} s: achieved ${s.load.achievedRps}, dropped ${s.totals.dropped}, ${ok ? 'sustained' : 'not sustained'}\n`);
@@ -210,7 +213,7 @@ function measurePeers(url) {
   peers.autocannon = autocannon(url, 1, peerS);
   peers.wrk = wrk(url, 1, peerS);
   peers.hey = hey(url, 1, peerS);
-  process.stderr.write(`  peers (closed loop, 64 connections, core 1): autocannon ${Math.round(peers.autocannon)}${peers.wrk ? `, wrk ${Math.round(peers.wrk)}` : ''}${peers.hey ? `, hey ${Math.round(peers.hey)}` : ''} req/s\n`);
+  process.stderr.write(`  peers (closed loop, 64 connections, core 1, ${serverName} server on core 0): autocannon ${Math.round(peers.autocannon)}${peers.wrk ? `, wrk ${Math.round(peers.wrk)}` : ''}${peers.hey ? `, hey ${Math.round(peers.hey)}` : ''} req/s\n`);
   return peers;
 }
 
@@ -220,30 +223,52 @@ const peerRow = (label, x) => {
   table.push([label, `${Math.round(x)} req/s`, `vs autocannon ${ratioText(x, p.autocannon)}`, `vs wrk ${p.wrk ? ratioText(x, p.wrk) : 'not installed'}`, `vs hey ${p.hey ? ratioText(x, p.hey) : 'not installed'}`]);
 };
 
+/** The HTTP clients the generator benches measure (`--client undici|lean` for one of them). */
+const CLIENTS = optVal('--client') ? [optVal('--client')] : ['undici', 'lean'];
+/** Result keys: the undici figures keep their names from before target.client existed. */
+const keyOf = (base, client) => (client === 'undici' ? base : `${base}-${client}`);
+
+/** The server of the generator benches, on core 0: bench/trivial-server.mjs, or nginx with `--server nginx`. */
+const serverName = optVal('--server') ?? 'node';
+async function generatorServer() {
+  if (serverName !== 'nginx') return startServer({ core: 0 });
+  const n = await startNginx({ cores: 0 });
+  if (!n) throw new Error('--server nginx: nginx is not installed (apt-get install nginx-light)');
+  return n;
+}
+
 async function benchCeiling(workers = 1) {
-  const srv = await startServer({ core: 0 });
+  const srv = await generatorServer();
+  const w = `${workers} worker${workers > 1 ? 's' : ''}`;
   try {
     const p = measurePeers(srv.url);
-    const { rate, shortStepRate, steps } = findCeiling(`ceiling${workers}w`, srv.url, p.autocannon * (workers === 1 ? 0.8 : 1), workers);
-    const onSchedule = findCeiling(`ceiling${workers}w-sched`, srv.url, rate * 0.5, workers, sustainsOnSchedule);
-    results[`ceiling${workers}w`] = { servebenchRps: rate, shortStepRps: shortStepRate, onScheduleShortStepRps: onSchedule.shortStepRate, autocannonRps: p.autocannon, wrkRps: p.wrk, heyRps: p.hey, ratioToAutocannon: Math.round((rate / p.autocannon) * 1000) / 1000, steps, onScheduleRps: onSchedule.rate, onScheduleSteps: onSchedule.steps, pinned: hasTaskset, quick };
-    peerRow(`ceiling, ${workers} worker${workers > 1 ? 's' : ''} (open loop, CO-corrected, achieved on the wire ≥ 99.5 % for ${confirmS} s; ${shortStepRate} in ${stepS} s steps)`, rate);
-    peerRow(`ceiling, ${workers} worker${workers > 1 ? 's' : ''}, on schedule (also lag p99 ≤ 5 ms, for ${confirmS} s; ${onSchedule.shortStepRate} in ${stepS} s steps)`, onSchedule.rate);
-    ceilings[workers] = rate;
+    for (const client of CLIENTS) {
+      const tag = keyOf(`ceiling${workers}w`, client);
+      const { rate, shortStepRate, steps } = findCeiling(tag, srv.url, p.autocannon * (workers === 1 ? 0.8 : 1), workers, client);
+      const onSchedule = findCeiling(`${tag}-sched`, srv.url, rate * 0.5, workers, client, sustainsOnSchedule);
+      results[tag] = { client, server: serverName, servebenchRps: rate, shortStepRps: shortStepRate, onScheduleShortStepRps: onSchedule.shortStepRate, autocannonRps: p.autocannon, wrkRps: p.wrk, heyRps: p.hey, ratioToAutocannon: Math.round((rate / p.autocannon) * 1000) / 1000, steps, onScheduleRps: onSchedule.rate, onScheduleSteps: onSchedule.steps, pinned: hasTaskset, quick };
+      peerRow(`ceiling, ${w}, ${client} client (open loop, CO-corrected, achieved on the wire ≥ 99.5 % for ${confirmS} s; ${shortStepRate} in ${stepS} s steps)`, rate);
+      peerRow(`ceiling, ${w}, ${client} client, on schedule (also lag p99 ≤ 5 ms, for ${confirmS} s; ${onSchedule.shortStepRate} in ${stepS} s steps)`, onSchedule.rate);
+      (ceilings[client] ??= {})[workers] = rate;
+    }
     // Like for like with the peers' closed-loop figure: the rate put on the wire when asked for far
     // more than it can send, with maxInFlight = the 64 connections (so nothing waits in the pool).
-    // autocannon runs alternate with these (A B A B …): on a shared machine one peer figure taken
+    // autocannon runs alternate with these (A B C A B C …): on a shared machine one peer figure taken
     // minutes earlier was 28.6k in one run and 33.5k in the next, which moved every ratio by 15 %.
-    const over = [];
+    const over = Object.fromEntries(CLIENTS.map((c) => [c, []]));
     const peerOver = [];
     for (let i = 0; i < (quick ? 1 : 3); i++) {
       peerOver.push(autocannon(srv.url, 1, stepS));
-      const o = runServebench(`overload${workers}w`, srv.url, { rps: Math.round(p.autocannon * 2), duration: `${stepS}s`, warmup: '1s', workers, maxInFlight: 64, onSaturation: 'drop' }, 1);
-      over.push(o.load.achievedRps);
+      for (const client of CLIENTS) {
+        const o = runServebench(keyOf(`overload${workers}w`, client), srv.url, { rps: Math.round(p.autocannon * 2), duration: `${stepS}s`, warmup: '1s', workers, maxInFlight: 64, onSaturation: 'drop' }, 1, client);
+        over[client].push(o.load.achievedRps);
+      }
     }
-    const overRps = med(over);
-    Object.assign(results[`ceiling${workers}w`], { overloadRps: overRps, overloadRuns: over, autocannonInterleaved: peerOver, overloadRatioToAutocannon: Math.round((overRps / med(peerOver)) * 1000) / 1000 });
-    table.push([`throughput at overload, ${workers} worker${workers > 1 ? 's' : ''} (median of ${over.length}, maxInFlight = 64 connections)`, `${Math.round(overRps)} req/s`, `vs autocannon run between them ${Math.round(med(peerOver))}: ${ratioText(overRps, med(peerOver))}`, `runs ${over.map(Math.round).join(' / ')} vs ${peerOver.map(Math.round).join(' / ')}`]);
+    for (const client of CLIENTS) {
+      const overRps = med(over[client]);
+      Object.assign(results[keyOf(`ceiling${workers}w`, client)], { overloadRps: overRps, overloadRuns: over[client], autocannonInterleaved: peerOver, overloadRatioToAutocannon: Math.round((overRps / med(peerOver)) * 1000) / 1000 });
+      table.push([`throughput at overload, ${w}, ${client} client (median of ${over[client].length}, maxInFlight = 64 connections)`, `${Math.round(overRps)} req/s`, `vs autocannon run between them ${Math.round(med(peerOver))}: ${ratioText(overRps, med(peerOver))}`, `runs ${over[client].map(Math.round).join(' / ')} vs ${peerOver.map(Math.round).join(' / ')}`]);
+    }
   } finally {
     await srv.stop();
   }
@@ -251,34 +276,36 @@ async function benchCeiling(workers = 1) {
 const ceilings = {};
 
 async function benchRates() {
-  const srv = await startServer({ core: 0 });
+  const srv = await generatorServer();
   try {
-    const ceiling = Number(optVal('--ceiling')) || ceilings[1] || results.ceiling1w?.servebenchRps;
-    const rates = [1000, 10_000, ...(ceiling ? [ceiling] : [])];
-    if (!ceiling) process.stderr.write('  rates: no ceiling measured (run `ceiling` first or pass --ceiling N): 1k and 10k only\n');
-    // Pinned beside its own main thread, a worker that spins between slots has no slack when anything
-    // else on its core wakes; on both cores (the server stays on core 0) it has. Both placements are
-    // measured, alternated, and each figure is the median of its runs: single runs here spread 3x.
-    const reps = quick ? 1 : 3;
-    const placements = [
-      ['pinned', '1'],
-      ['unpinned', '0,1'],
-    ];
     results.rates = [];
-    for (const r of rates) {
-      const runs = { pinned: [], unpinned: [] };
-      for (let i = 0; i < reps; i++) {
-        for (const [name, cores] of placements) runs[name].push(runServebench(`rate-${r}-${name}`, srv.url, { rps: r, duration: `${confirmS}s`, warmup: '2s' }, cores));
-      }
-      for (const [name] of placements) {
-        const ss = runs[name];
-        const achieved = med(ss.map((s) => s.load.achievedRps));
-        const offPct = ((achieved - r) / r) * 100;
-        const lags = ss.map((s) => s.generator.scheduleLagP99Ms);
-        const dropped = ss.reduce((n, s) => n + s.totals.dropped, 0);
-        const saturated = ss.filter((s) => s.generator.saturated).length;
-        results.rates.push({ targetRps: r, generator: name, runs: ss.length, achievedRps: achieved, offPct, scheduleLagP99Ms: med(lags), scheduleLagP99MsRuns: lags, dispatchLagP99Ms: med(ss.map((s) => s.generator.dispatchLagMs.p99)), dropped, saturatedRuns: saturated });
-        table.push([`rate ${r === ceiling ? `${r} (ceiling)` : r} rps, generator ${name}`, `achieved ${achieved} (${offPct.toFixed(2)} %)`, `scheduleLag p99 ${med(lags)} ms${ss.length > 1 ? ` (median; runs ${lags.join(' / ')})` : ''}`, `dropped ${dropped}`, saturated ? `SATURATED ${saturated}/${ss.length}` : 'healthy']);
+    for (const client of CLIENTS) {
+      const ceiling = Number(optVal('--ceiling')) || ceilings[client]?.[1] || results[keyOf('ceiling1w', client)]?.servebenchRps;
+      const rates = [1000, 10_000, ...(ceiling ? [ceiling] : [])];
+      if (!ceiling) process.stderr.write(`  rates, ${client} client: no ceiling measured (run \`ceiling\` first or pass --ceiling N): 1k and 10k only\n`);
+      // Pinned beside its own main thread, a worker that spins between slots has no slack when anything
+      // else on its core wakes; on both cores (the server stays on core 0) it has. Both placements are
+      // measured, alternated, and each figure is the median of its runs: single runs here spread 3x.
+      const reps = quick ? 1 : 3;
+      const placements = [
+        ['pinned', '1'],
+        ['unpinned', '0,1'],
+      ];
+      for (const r of rates) {
+        const runs = { pinned: [], unpinned: [] };
+        for (let i = 0; i < reps; i++) {
+          for (const [name, cores] of placements) runs[name].push(runServebench(keyOf(`rate-${r}-${name}`, client), srv.url, { rps: r, duration: `${confirmS}s`, warmup: '2s' }, cores, client));
+        }
+        for (const [name] of placements) {
+          const ss = runs[name];
+          const achieved = med(ss.map((s) => s.load.achievedRps));
+          const offPct = ((achieved - r) / r) * 100;
+          const lags = ss.map((s) => s.generator.scheduleLagP99Ms);
+          const dropped = ss.reduce((n, s) => n + s.totals.dropped, 0);
+          const saturated = ss.filter((s) => s.generator.saturated).length;
+          results.rates.push({ client, server: serverName, targetRps: r, generator: name, runs: ss.length, achievedRps: achieved, offPct, scheduleLagP99Ms: med(lags), scheduleLagP99MsRuns: lags, dispatchLagP99Ms: med(ss.map((s) => s.generator.dispatchLagMs.p99)), dropped, saturatedRuns: saturated });
+          table.push([`rate ${r === ceiling ? `${r} (ceiling)` : r} rps, ${client} client, generator ${name}`, `achieved ${achieved} (${offPct.toFixed(2)} %)`, `scheduleLag p99 ${med(lags)} ms${ss.length > 1 ? ` (median; runs ${lags.join(' / ')})` : ''}`, `dropped ${dropped}`, saturated ? `SATURATED ${saturated}/${ss.length}` : 'healthy']);
+        }
       }
     }
   } finally {

@@ -21,6 +21,10 @@ describe('the scenario compare key', () => {
     expect(vs.map((v) => v.target.mock?.serviceTime)).toEqual([5, 8]);
     const urls = parse(yaml({ top: 'compare:\n  set: { target.url: ["http://gw-a.example:8080", "http://gw-b.example:8080"] }' })).scenario.compare;
     expect(urls?.labels).toEqual(['gw-a.example-8080', 'gw-b.example-8080']);
+    // The two HTTP clients, run in alternating rounds like any other key.
+    const clients = yaml({ top: 'compare:\n  set: { target.client: [undici, lean] }' });
+    const vc = variantScenarios(parse(clients).scenario, clients, 's.yaml', { env: {} });
+    expect(vc.map((v) => v.target.client)).toEqual(['undici', 'lean']);
   });
 
   it('lists every problem of a bad compare key at file:line:col', () => {
