@@ -60,8 +60,13 @@ const CRLF = Buffer.from('\r\n');
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 /** A response head larger than this is not a model server's answer (undici's limit is 16 KiB). */
 const MAX_HEAD_BYTES = 64 * 1024;
-/** Bodies up to this size are kept serialized together with their head; larger ones are written after it. */
+/**
+ * Bodies up to this size are kept serialized together with their head, until the copies add up to
+ * MAX_COPIED_BYTES (a dataset of many prompts would otherwise be held twice); past either bound the
+ * head is written first and the body after it, in one writev.
+ */
 const MAX_CACHED_BODY_BYTES = 64 * 1024;
+const MAX_COPIED_BYTES = 32 * 1024 * 1024;
 /** undici's margin too: a socket the server will close within this is not worth the race. */
 const KEEP_ALIVE_MARGIN_MS = 1000;
 
@@ -391,6 +396,8 @@ export class H1Pool {
   private readonly queue: Array<H1Request | CoreHandler | null> = [];
   private queueHead = 0;
   private destroyed = false;
+  /** Bytes of bodies copied into serialized requests so far (against MAX_COPIED_BYTES). */
+  private copiedBytes = 0;
   /** Serialized requests, by body (and one entry for requests without a body, by headers). */
   private readonly bytes = new WeakMap<object, { path: string; headers: readonly string[]; method: string; buf: Buffer; head: Buffer | null }>();
 
@@ -492,7 +499,8 @@ export class H1Pool {
     head += 'connection: keep-alive\r\n\r\n';
     const h = Buffer.from(head, 'latin1');
     if (body === null) return { path: req.path, headers: req.headers, method: req.method, buf: h, head: null };
-    if (body.length > MAX_CACHED_BODY_BYTES) return { path: req.path, headers: req.headers, method: req.method, buf: body, head: h };
+    if (body.length > MAX_CACHED_BODY_BYTES || this.copiedBytes + body.length > MAX_COPIED_BYTES) return { path: req.path, headers: req.headers, method: req.method, buf: body, head: h };
+    this.copiedBytes += body.length;
     return { path: req.path, headers: req.headers, method: req.method, buf: Buffer.concat([h, body]), head: null };
   }
 

@@ -120,6 +120,17 @@ describe('the lean HTTP/1.1 client', () => {
     expect(seen.requests.map((r) => r.socket)).toEqual([0, 0]);
   });
 
+  it('writes a body too large to keep serialized after its head, whole', async () => {
+    const { url, seen } = await rawServer((_n, s) => void s.write(OK));
+    const big = `{"inputs":"${'x'.repeat(100 * 1024)}"}`;
+    const p = pool(url);
+    for (let i = 0; i < 2; i++) expect((await send(p, post(big))).status).toBe(200);
+    expect(seen.requests.map((r) => [r.body.length, /content-length: (\d+)/.exec(r.head)?.[1]])).toEqual([
+      [big.length, String(big.length)],
+      [big.length, String(big.length)],
+    ]);
+  });
+
   it('reads every framing correctly when it arrives one byte at a time, and keeps the socket', async () => {
     const answers = [
       // chunked, with a chunk extension, a trailer and upper-case hex
