@@ -437,15 +437,30 @@ export class H1Pool {
   release(c: Conn): void {
     if (this.queueHead < this.queue.length) {
       const req = this.queue[this.queueHead] as H1Request;
-      const h = this.queue[this.queueHead + 1] as CoreHandler;
-      this.queue[this.queueHead] = this.queue[this.queueHead + 1] = null;
-      this.queueHead += 2;
-      if (this.queueHead === this.queue.length) this.queue.length = this.queueHead = 0;
-      c.send(req, h);
+      c.send(req, this.dequeue());
       return;
     }
     c.idleSince = performance.now();
     this.idle.push(c);
+  }
+
+  /**
+   * Takes the oldest queued request off the queue and returns its handler (its request was read at
+   * queueHead before). The consumed front is cut off once it is most of the array: under a backlog
+   * that never drains the array would otherwise grow for the whole run, and copying it as it grew
+   * slowed the worker that had to catch up.
+   */
+  private dequeue(): CoreHandler {
+    const h = this.queue[this.queueHead + 1] as CoreHandler;
+    this.queue[this.queueHead] = this.queue[this.queueHead + 1] = null;
+    this.queueHead += 2;
+    if (this.queueHead === this.queue.length) this.queue.length = this.queueHead = 0;
+    else if (this.queueHead >= 4096 && this.queueHead * 2 >= this.queue.length) {
+      this.queue.copyWithin(0, this.queueHead);
+      this.queue.length -= this.queueHead;
+      this.queueHead = 0;
+    }
+    return h;
   }
 
   /** A socket that is gone or may not be reused; a queued request gets a new one in its place. */
@@ -456,11 +471,7 @@ export class H1Pool {
     if (i >= 0) this.idle.splice(i, 1);
     if (this.queueHead < this.queue.length && !this.destroyed) {
       const req = this.queue[this.queueHead] as H1Request;
-      const h = this.queue[this.queueHead + 1] as CoreHandler;
-      this.queue[this.queueHead] = this.queue[this.queueHead + 1] = null;
-      this.queueHead += 2;
-      if (this.queueHead === this.queue.length) this.queue.length = this.queueHead = 0;
-      this.conns.add(new Conn(this, req, h));
+      this.conns.add(new Conn(this, req, this.dequeue()));
     }
   }
 

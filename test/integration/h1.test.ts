@@ -200,6 +200,15 @@ describe('the lean HTTP/1.1 client', () => {
     expect(seen.requests.slice(2).map((r) => r.body)).toEqual(['{"i":2}', '{"i":3}', '{"i":4}', '{"i":5}']);
   });
 
+  it('keeps the order of a queue long enough to be compacted on the way (5,000 requests on one socket)', async () => {
+    const { url, seen } = await rawServer((_n, s) => void s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}'));
+    const p = pool(url, { connections: 1 });
+    const n = 5000;
+    const got = await Promise.all(Array.from({ length: n }, (_, i) => send(p, post(`{"i":${i}}`))));
+    expect(got.filter((o) => o.status === 200).length).toBe(n);
+    expect(seen.requests.map((r) => r.body)).toEqual(Array.from({ length: n }, (_, i) => `{"i":${i}}`));
+  });
+
   it('aborts a request in flight with the error it is given, and the next one gets a fresh socket', async () => {
     const { url, seen } = await rawServer((n, s) => void (n === 0 ? undefined : s.write(OK)));
     const p = pool(url);
