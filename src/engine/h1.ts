@@ -56,8 +56,8 @@ function parseError(message: string): Error {
   return Object.assign(new Error(message), { name: 'HTTPParserError', code: 'HPE_INVALID_CONSTANT' });
 }
 
-const CRLF = Buffer.from('\r\n');
-const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** head() could not finish: the head continues in the next read. */
+const INCOMPLETE = -2;
 /** A response head larger than this is not a model server's answer (undici's limit is 16 KiB). */
 const MAX_HEAD_BYTES = 64 * 1024;
 /**
@@ -87,6 +87,27 @@ function nameIs(buf: Buffer, start: number, end: number, lower: string): boolean
     if ((buf[start + i] | 0x20) !== lower.charCodeAt(i)) return false;
   }
   return true;
+}
+
+/** `lower` (lower-case ASCII) occurs in buf[start, end), ignoring case. */
+function hasToken(buf: Buffer, start: number, end: number, lower: string): boolean {
+  const n = lower.length;
+  for (let i = start; i + n <= end; i++) {
+    let j = 0;
+    while (j < n && (buf[i + j] | 0x20) === lower.charCodeAt(j)) j++;
+    if (j === n) return true;
+  }
+  return false;
+}
+
+/**
+ * Index of the CR of the first CRLF at or after `from`, or -1. A byte loop: a head is a few hundred
+ * bytes, and Buffer.indexOf's call into C++ for each of its lines was a visible share of the worker.
+ */
+function lineEnd(buf: Buffer, from: number): number {
+  const last = buf.length - 1;
+  for (let i = from; i < last; i++) if (buf[i] === 0x0d && buf[i + 1] === 0x0a) return i;
+  return -1;
 }
 
 /** Index of the first byte at or after `from` that is not a space or tab, before `end`. */
@@ -183,9 +204,8 @@ class Conn {
     while (pos < buf.length) {
       switch (this.st) {
         case St.Head: {
-          const end = buf.indexOf(CRLFCRLF, pos);
-          if (end < 0) return this.keep(buf, pos, MAX_HEAD_BYTES, 'response head');
-          const next = this.head(buf, pos, end, h);
+          const next = this.head(buf, pos, h);
+          if (next === INCOMPLETE) return this.keep(buf, pos, MAX_HEAD_BYTES, 'response head');
           if (next < 0 || this.handler !== h) return;
           pos = next;
           break;
@@ -211,7 +231,7 @@ class Conn {
           break;
         }
         case St.ChunkSize: {
-          const eol = buf.indexOf(CRLF, pos);
+          const eol = lineEnd(buf, pos);
           if (eol < 0) return this.keep(buf, pos, 1024, 'chunk size line');
           let size = 0;
           let i = pos;
@@ -234,7 +254,7 @@ class Conn {
           break;
         }
         case St.Trailers: {
-          const eol = buf.indexOf(CRLF, pos);
+          const eol = lineEnd(buf, pos);
           if (eol < 0) return this.keep(buf, pos, MAX_HEAD_BYTES, 'trailers');
           const empty = eol === pos;
           pos = eol + 2;
@@ -256,31 +276,39 @@ class Conn {
   }
 
   /**
-   * Parses the head at buf[start, end) (end: its CRLFCRLF), calls onHeaders and returns where the
-   * body starts; -1 when the response failed or completed.
+   * Parses the head that starts at buf[start], calls onHeaders and returns where the body starts;
+   * INCOMPLETE when the head goes on in the next read (nothing is kept from this attempt), -1 when
+   * the response failed or completed. One pass over the bytes; strings only for rawHeaders.
    */
-  private head(buf: Buffer, start: number, end: number, h: CoreHandler): number {
-    // "HTTP/1.x SSS …"
-    if (end - start < 12 || buf.toString('latin1', start, start + 7) !== 'HTTP/1.' || buf[start + 8] !== 0x20) {
-      this.fail(parseError('Response does not match the HTTP/1.1 protocol (bad status line)'));
-      return -1;
-    }
+  private head(buf: Buffer, start: number, h: CoreHandler): number {
+    const statusEnd = lineEnd(buf, start);
+    if (statusEnd < 0) return INCOMPLETE;
+    // "HTTP/1.x SSS[ reason]"
     const minor = buf[start + 7] - 0x30;
     const status = (buf[start + 9] - 0x30) * 100 + (buf[start + 10] - 0x30) * 10 + (buf[start + 11] - 0x30);
-    if ((minor !== 0 && minor !== 1) || !(status >= 100 && status <= 999) || (end - start > 12 && buf[start + 12] !== 0x20)) {
+    if (
+      statusEnd - start < 12 ||
+      buf[start] !== 0x48 || buf[start + 1] !== 0x54 || buf[start + 2] !== 0x54 || buf[start + 3] !== 0x50 ||
+      buf[start + 4] !== 0x2f || buf[start + 5] !== 0x31 || buf[start + 6] !== 0x2e || buf[start + 8] !== 0x20 ||
+      (minor !== 0 && minor !== 1) || !(status >= 100 && status <= 999) ||
+      (statusEnd - start > 12 && buf[start + 12] !== 0x20)
+    ) {
       this.fail(parseError('Response does not match the HTTP/1.1 protocol (bad status line)'));
       return -1;
     }
     let length = -1;
     let chunked = false;
-    this.keepAlive = minor === 1;
+    let keepAlive = minor === 1;
+    let keepAliveMs = this.keepAliveMs;
     const raw: string[] | null = this.pool.options.rawHeaders ? [] : null;
-    let line = buf.indexOf(CRLF, start);
-    while (line < end) {
-      const ls = line + 2;
-      const le = buf.indexOf(CRLF, ls);
-      const colon = buf.indexOf(0x3a, ls);
-      if (colon < 0 || colon > le || colon === ls) {
+    let ls = statusEnd + 2;
+    for (;;) {
+      const le = lineEnd(buf, ls);
+      if (le < 0) return INCOMPLETE;
+      if (le === ls) break;
+      let colon = ls;
+      while (colon < le && buf[colon] !== 0x3a) colon++;
+      if (colon === le || colon === ls) {
         this.fail(parseError('Response does not match the HTTP/1.1 protocol (bad header line)'));
         return -1;
       }
@@ -291,37 +319,35 @@ class Conn {
         for (let i = vs; i < ve; i++) {
           const d = buf[i] - 0x30;
           if (d < 0 || d > 9) {
-            this.fail(parseError('Response does not match the HTTP/1.1 protocol (invalid content-length)'));
-            return -1;
+            n = -1;
+            break;
           }
           n = n * 10 + d;
         }
-        if (ve === vs || (length >= 0 && length !== n)) {
+        if (n < 0 || ve === vs || (length >= 0 && length !== n)) {
           this.fail(parseError('Response does not match the HTTP/1.1 protocol (invalid content-length)'));
           return -1;
         }
         length = n;
       } else if (nameIs(buf, ls, colon, 'transfer-encoding')) {
-        chunked = buf.toString('latin1', vs, ve).toLowerCase().endsWith('chunked');
+        chunked = ve - vs >= 7 && nameIs(buf, ve - 7, ve, 'chunked');
       } else if (nameIs(buf, ls, colon, 'connection')) {
-        const v = buf.toString('latin1', vs, ve).toLowerCase();
-        if (v.includes('close')) this.keepAlive = false;
-        else if (v.includes('keep-alive')) this.keepAlive = true;
+        if (hasToken(buf, vs, ve, 'close')) keepAlive = false;
+        else if (hasToken(buf, vs, ve, 'keep-alive')) keepAlive = true;
       } else if (nameIs(buf, ls, colon, 'keep-alive')) {
         const m = /timeout=(\d+)/i.exec(buf.toString('latin1', vs, ve));
-        if (m) this.keepAliveMs = Math.min(this.pool.options.keepAliveTimeoutMs, Number(m[1]) * 1000 - KEEP_ALIVE_MARGIN_MS);
+        if (m) keepAliveMs = Math.min(this.pool.options.keepAliveTimeoutMs, Number(m[1]) * 1000 - KEEP_ALIVE_MARGIN_MS);
       }
       if (raw !== null) raw.push(buf.toString('latin1', ls, colon), buf.toString('latin1', vs, ve));
-      line = le;
+      ls = le + 2;
     }
+    const pos = ls + 2;
+    this.keepAlive = keepAlive;
+    this.keepAliveMs = keepAliveMs;
     // 1xx (100 Continue, 103 Early Hints) come before the answer and carry no body.
-    if (status < 200 && status !== 101) {
-      this.st = St.Head;
-      return end + 4;
-    }
+    if (status < 200 && status !== 101) return pos;
     h.onHeaders(status, raw);
     if (this.handler !== h) return -1;
-    const pos = end + 4;
     if (this.noBody || status === 204 || status === 304 || length === 0) {
       this.complete(buf, pos);
       return -1;
@@ -396,6 +422,12 @@ export class H1Pool {
   private readonly queue: Array<H1Request | CoreHandler | null> = [];
   private queueHead = 0;
   private destroyed = false;
+  /**
+   * performance.now() to a tenth of a second, for the keep-alive checks (whose margin is a second):
+   * a clock read on every dispatch and every release was a share of the worker's time at high rates.
+   */
+  private clockMs = performance.now();
+  private readonly clock = setInterval(() => (this.clockMs = performance.now()), 100).unref();
   /** Bytes of bodies copied into serialized requests so far (against MAX_COPIED_BYTES). */
   private copiedBytes = 0;
   /** Serialized requests, by body (and one entry for requests without a body, by headers). */
@@ -424,7 +456,7 @@ export class H1Pool {
   }
 
   private takeIdle(): Conn | null {
-    const t = performance.now();
+    const t = this.clockMs;
     while (this.idle.length > 0) {
       const c = this.idle.pop()!;
       if (t - c.idleSince < c.keepAliveMs) return c;
@@ -440,7 +472,7 @@ export class H1Pool {
       c.send(req, this.dequeue());
       return;
     }
-    c.idleSince = performance.now();
+    c.idleSince = this.clockMs;
     this.idle.push(c);
   }
 
@@ -517,6 +549,7 @@ export class H1Pool {
 
   async destroy(): Promise<void> {
     this.destroyed = true;
+    clearInterval(this.clock);
     const err = transportError('UND_ERR_DESTROYED', 'The client is destroyed');
     for (let i = this.queueHead; i < this.queue.length; i += 2) (this.queue[i + 1] as CoreHandler).onError(err);
     this.queue.length = this.queueHead = 0;
