@@ -1,7 +1,8 @@
 /**
  * The worker task (one per piscina thread): takes its share of the arrival plan, dispatches each
- * slot through an undici pool with a reusable handler object, times every request, and posts
- * encoded interval histograms to the coordinator once a second.
+ * slot through the HTTP client (undici's Pool, or engine/h1.ts for target.client: lean) with a
+ * reusable handler object, times every request, and posts encoded interval histograms to the
+ * coordinator once a second.
  *
  * Hot-path rules kept here: request bodies and headers are prepared before the start; handler
  * objects (Ctx) come from a preallocated free list; counters live in flat typed arrays; one clock

@@ -69,6 +69,22 @@ describe('closed-loop note', () => {
   });
 });
 
+describe('the HTTP client', () => {
+  const withClient = (recs: RunRecord[], client: 'undici' | 'lean'): RunRecord[] =>
+    recs.map((r) => (r.type === 'start' ? ({ ...r, run: { ...r.run, target: { ...r.run.target, client } } } as StartRecord) : r));
+
+  it('is in the summary, and the console text and the HTML report name the lean one only', () => {
+    const lean = buildSummary(withClient(sampleRecords({ seconds: 3 }), 'lean'));
+    expect(lean.target.client).toBe('lean');
+    expect(summaryText(lean, false)).toContain('routing, lean HTTP client)');
+    expect(htmlReport.render(lean)).toMatch(/data-field="target">[^<]*<b>[^<]*<\/b> · \w+ routing · lean HTTP client · project/);
+    const undici = buildSummary(withClient(sampleRecords({ seconds: 3 }), 'undici'));
+    expect(undici.target.client).toBe('undici');
+    expect(summaryText(undici, false)).not.toContain('lean HTTP client');
+    expect(htmlReport.render(undici)).not.toContain('lean HTTP client');
+  });
+});
+
 describe('workers beyond the cores', () => {
   const withCores = (recs: RunRecord[], workers: number, cores: number | undefined): RunRecord[] =>
     recs.map((r) => (r.type === 'start' ? ({ ...r, run: { ...r.run, cores, load: { ...r.run.load, workers } } } as StartRecord) : r));
