@@ -89,9 +89,15 @@ export async function startNginx({ cores = 0 } = {}) {
   const [cmd, args] = pin(cores, 'nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 50; i++) {
-    if (await fetch(`${url}/ready`, { method: 'POST' }).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 100));
+  let ready = false;
+  for (let i = 0; i < 50 && !ready; i++) {
+    ready = await fetch(`${url}/ready`, { method: 'POST' }).then((r) => r.ok, () => false);
+    if (!ready) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!ready) {
+    child.kill('SIGKILL');
+    // The port may have been taken between our probe and nginx's bind: say so instead of benching a dead URL.
+    throw new Error(`nginx did not answer on ${url} within 5 s (see ${dir}/error.log)`);
   }
   return {
     url,

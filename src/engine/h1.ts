@@ -541,10 +541,11 @@ export class H1Pool {
     if (body !== null || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') head += `content-length: ${body?.length ?? 0}\r\n`;
     head += 'connection: keep-alive\r\n\r\n';
     const h = Buffer.from(head, 'latin1');
-    if (body === null) return { path: req.path, headers: req.headers, method: req.method, buf: h, head: null };
-    if (body.length > MAX_CACHED_BODY_BYTES || this.copiedBytes + body.length > MAX_COPIED_BYTES) return { path: req.path, headers: req.headers, method: req.method, buf: body, head: h };
+    const key = { path: req.path, headers: req.headers, method: req.method };
+    if (body === null) return { ...key, buf: h, head: null };
+    if (body.length > MAX_CACHED_BODY_BYTES || this.copiedBytes + body.length > MAX_COPIED_BYTES) return { ...key, buf: body, head: h };
     this.copiedBytes += body.length;
-    return { path: req.path, headers: req.headers, method: req.method, buf: Buffer.concat([h, body]), head: null };
+    return { ...key, buf: Buffer.concat([h, body]), head: null };
   }
 
   async destroy(): Promise<void> {
