@@ -13,6 +13,21 @@ export interface TestServer {
  * A KServe-like server on 127.0.0.1 port 0 that counts what it receives. `delayMs(n)` gives the
  * service time of the n-th request (0-based); `handler` overrides the answer entirely.
  */
+/**
+ * Calls `fn` once at least `ms` have passed on the monotonic clock. A libuv timer alone may fire
+ * early: it counts from the loop's cached time, which can be most of a millisecond stale, and a
+ * test that asserts a latency floor from the server's delay must not depend on that.
+ */
+export function holdFor(ms: number, fn: () => void): void {
+  const until = performance.now() + ms;
+  const check = (): void => {
+    const left = until - performance.now();
+    if (left <= 0) fn();
+    else setTimeout(check, left);
+  };
+  setTimeout(check, ms);
+}
+
 export async function startTestServer(opts: { delayMs?: (n: number) => number; handler?: (req: IncomingMessage, res: ServerResponse, n: number) => void } = {}): Promise<TestServer> {
   const body = Buffer.from(JSON.stringify({ predictions: [0] }));
   const state = { count: 0, hosts: new Map<string, number>(), paths: new Map<string, number>() };
@@ -31,7 +46,7 @@ export async function startTestServer(opts: { delayMs?: (n: number) => number; h
         res.end(body);
       };
       const d = opts.delayMs?.(n) ?? 0;
-      if (d > 0) setTimeout(answer, d);
+      if (d > 0) holdFor(d, answer);
       else answer();
     });
   });
