@@ -67,6 +67,8 @@ const MAX_HEAD_BYTES = 64 * 1024;
  */
 const MAX_CACHED_BODY_BYTES = 64 * 1024;
 const MAX_COPIED_BYTES = 32 * 1024 * 1024;
+/** One read's worth: what libuv asks for by default. */
+const READ_BUFFER_BYTES = 64 * 1024;
 /** undici's margin too: a socket the server will close within this is not worth the race. */
 const KEEP_ALIVE_MARGIN_MS = 1000;
 
@@ -139,6 +141,8 @@ class Conn {
   keepAliveMs: number;
   idleSince = 0;
   private closedErr: Error | null = null;
+  /** Whether reads land in the pool's shared buffer, which the next read overwrites. */
+  private readonly shared: boolean;
   /** Bound once per socket, not per request. */
   readonly abort = (err?: Error): void => this.fail(err ?? transportError('UND_ERR_ABORTED', 'Request aborted'));
 
@@ -151,13 +155,17 @@ class Conn {
     this.keepAliveMs = o.keepAliveTimeoutMs;
     this.pending = first;
     this.handler = handler;
+    // Plain sockets read into the pool's one buffer and call back directly: no Buffer allocated per
+    // read and no trip through the Readable stream. TLS sockets keep the 'data' event (Node's TLS
+    // socket does not take onread).
+    this.shared = !o.tls;
     this.socket = o.tls
       ? tlsConnect({ host: pool.hostname, port: pool.port, ALPNProtocols: ['http/1.1'], ...o.tls })
-      : netConnect({ host: pool.hostname, port: pool.port });
+      : netConnect({ host: pool.hostname, port: pool.port, onread: { buffer: pool.readBuffer, callback: this.onRead } });
     this.socket.setNoDelay(true);
     this.connectTimer = setTimeout(() => this.fail(transportError('UND_ERR_CONNECT_TIMEOUT', `Connect Timeout Error (attempted address: ${pool.host}, timeout: ${o.connectTimeoutMs}ms)`)), o.connectTimeoutMs);
     this.socket.once(o.tls ? 'secureConnect' : 'connect', () => this.onOpen());
-    this.socket.on('data', (d: Buffer) => this.onBytes(d));
+    if (o.tls) this.socket.on('data', (d: Buffer) => this.onBytes(d));
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (e) => (this.closedErr ??= e));
     this.socket.on('close', () => this.onClose());
@@ -188,6 +196,12 @@ class Conn {
     }
   }
 
+  /** onread's callback; true keeps the socket reading. */
+  private readonly onRead = (n: number, b: Uint8Array): boolean => {
+    this.onBytes((b as Buffer).subarray(0, n));
+    return true;
+  };
+
   private onBytes(chunk: Buffer): void {
     if (this.handler === null) {
       // Bytes nobody asked for (no pipelining here): the socket's framing can no longer be trusted.
@@ -214,7 +228,7 @@ class Conn {
         case St.ChunkData: {
           const n = Math.min(this.remaining, buf.length - pos);
           this.remaining -= n;
-          h.onData(n === buf.length && pos === 0 ? buf : buf.subarray(pos, pos + n));
+          h.onData(this.own(buf, pos, n));
           if (this.handler !== h) return;
           pos += n;
           if (this.remaining === 0) {
@@ -262,17 +276,26 @@ class Conn {
           break;
         }
         case St.UntilClose: {
-          h.onData(pos === 0 ? buf : buf.subarray(pos));
+          h.onData(this.own(buf, pos, buf.length - pos));
           return;
         }
       }
     }
   }
 
+  /**
+   * buf[pos, pos + n) as a chunk the handler may keep (undici hands out fresh buffers, and the body
+   * collector keeps them): a copy when the bytes are in the shared read buffer.
+   */
+  private own(buf: Buffer, pos: number, n: number): Buffer {
+    if (this.shared) return Buffer.copyBytesFrom(buf, pos, n);
+    return n === buf.length && pos === 0 ? buf : buf.subarray(pos, pos + n);
+  }
+
   /** Keeps buf[pos…] for the next read, unless it is already longer than a line may be. */
   private keep(buf: Buffer, pos: number, max: number, what: string): void {
     if (buf.length - pos > max) return this.fail(parseError(`Response does not match the HTTP/1.1 protocol (${what} over ${max} bytes)`));
-    this.carry = buf.subarray(pos);
+    this.carry = this.own(buf, pos, buf.length - pos);
   }
 
   /**
@@ -428,6 +451,8 @@ export class H1Pool {
    */
   private clockMs = performance.now();
   private readonly clock = setInterval(() => (this.clockMs = performance.now()), 100).unref();
+  /** Where every plain socket of this pool reads (one read at a time on this thread). */
+  readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   /** Bytes of bodies copied into serialized requests so far (against MAX_COPIED_BYTES). */
   private copiedBytes = 0;
   /** Serialized requests, by body (and one entry for requests without a body, by headers). */
