@@ -288,7 +288,14 @@ class Conn {
    * collector keeps them): a copy when the bytes are in the shared read buffer.
    */
   private own(buf: Buffer, pos: number, n: number): Buffer {
-    if (this.shared) return Buffer.copyBytesFrom(buf, pos, n);
+    if (this.shared) {
+      // allocUnsafe takes small buffers from Node's pool; a model's answer is often tens of bytes,
+      // where a byte loop beats a call into memcpy (Buffer.copyBytesFrom was 4.6 % of the worker).
+      const out = Buffer.allocUnsafe(n);
+      if (n <= 64) for (let i = 0; i < n; i++) out[i] = buf[pos + i];
+      else out.set(buf.subarray(pos, pos + n));
+      return out;
+    }
     return n === buf.length && pos === 0 ? buf : buf.subarray(pos, pos + n);
   }
 
