@@ -16,8 +16,8 @@
  * of them. Errors carry the codes undici and Node use for the same failures, so engine/classify.ts
  * puts them in the same classes.
  */
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 
 /** undici's core handler interface, the part servebench's request context implements. */
 export interface CoreHandler {
@@ -141,8 +141,6 @@ class Conn {
   keepAliveMs: number;
   idleSince = 0;
   private closedErr: Error | null = null;
-  /** Whether reads land in the pool's shared buffer, which the next read overwrites. */
-  private readonly shared: boolean;
   /** Bound once per socket, not per request. */
   readonly abort = (err?: Error): void => this.fail(err ?? transportError('UND_ERR_ABORTED', 'Request aborted'));
 
@@ -155,17 +153,17 @@ class Conn {
     this.keepAliveMs = o.keepAliveTimeoutMs;
     this.pending = first;
     this.handler = handler;
-    // Plain sockets read into the pool's one buffer and call back directly: no Buffer allocated per
-    // read and no trip through the Readable stream. TLS sockets keep the 'data' event (Node's TLS
-    // socket does not take onread).
-    this.shared = !o.tls;
-    this.socket = o.tls
-      ? tlsConnect({ host: pool.hostname, port: pool.port, ALPNProtocols: ['http/1.1'], ...o.tls })
-      : netConnect({ host: pool.hostname, port: pool.port, onread: { buffer: pool.readBuffer, callback: this.onRead } });
+    // Sockets read into the pool's one buffer and call back directly: no Buffer allocated per read
+    // and no trip through the Readable stream ('data' is never emitted).
+    const onread: OnReadOpts = { buffer: pool.readBuffer, callback: this.onRead };
+    if (o.tls) {
+      // @types/node leaves onread out of tls.connect's options; Node takes it since v15 (nodejs/node#35753).
+      const tlsOptions: ConnectionOptions & { onread: OnReadOpts } = { host: pool.hostname, port: pool.port, ALPNProtocols: ['http/1.1'], onread, ...o.tls };
+      this.socket = tlsConnect(tlsOptions);
+    } else this.socket = netConnect({ host: pool.hostname, port: pool.port, onread });
     this.socket.setNoDelay(true);
     this.connectTimer = setTimeout(() => this.fail(transportError('UND_ERR_CONNECT_TIMEOUT', `Connect Timeout Error (attempted address: ${pool.host}, timeout: ${o.connectTimeoutMs}ms)`)), o.connectTimeoutMs);
     this.socket.once(o.tls ? 'secureConnect' : 'connect', () => this.onOpen());
-    if (o.tls) this.socket.on('data', (d: Buffer) => this.onBytes(d));
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (e) => (this.closedErr ??= e));
     this.socket.on('close', () => this.onClose());
@@ -284,19 +282,16 @@ class Conn {
   }
 
   /**
-   * buf[pos, pos + n) as a chunk the handler may keep (undici hands out fresh buffers, and the body
-   * collector keeps them): a copy when the bytes are in the shared read buffer.
+   * A copy of buf[pos, pos + n) that the handler may keep (undici hands out fresh buffers, and the
+   * body collector keeps them), since the next read overwrites the pool's read buffer.
    */
   private own(buf: Buffer, pos: number, n: number): Buffer {
-    if (this.shared) {
-      // allocUnsafe takes small buffers from Node's pool; a model's answer is often tens of bytes,
-      // where a byte loop beats a call into memcpy (Buffer.copyBytesFrom was 4.6 % of the worker).
-      const out = Buffer.allocUnsafe(n);
-      if (n <= 64) for (let i = 0; i < n; i++) out[i] = buf[pos + i];
-      else out.set(buf.subarray(pos, pos + n));
-      return out;
-    }
-    return n === buf.length && pos === 0 ? buf : buf.subarray(pos, pos + n);
+    // allocUnsafe takes small buffers from Node's pool; a model's answer is often tens of bytes,
+    // where a byte loop beats a call into memcpy (Buffer.copyBytesFrom was 4.6 % of the worker).
+    const out = Buffer.allocUnsafe(n);
+    if (n <= 64) for (let i = 0; i < n; i++) out[i] = buf[pos + i];
+    else out.set(buf.subarray(pos, pos + n));
+    return out;
   }
 
   /** Keeps buf[pos…] for the next read, unless it is already longer than a line may be. */
@@ -458,7 +453,7 @@ export class H1Pool {
    */
   private clockMs = performance.now();
   private readonly clock = setInterval(() => (this.clockMs = performance.now()), 100).unref();
-  /** Where every plain socket of this pool reads (one read at a time on this thread). */
+  /** Where every socket of this pool reads (one read at a time on this thread). */
   readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   /** Bytes of bodies copied into serialized requests so far (against MAX_COPIED_BYTES). */
   private copiedBytes = 0;

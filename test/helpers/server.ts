@@ -10,15 +10,11 @@ export interface TestServer {
 }
 
 /**
- * A KServe-like server on 127.0.0.1 port 0 that counts what it receives. `delayMs(n)` gives the
- * service time of the n-th request (0-based); `handler` overrides the answer entirely.
- */
-/**
  * Calls `fn` once at least `ms` have passed on the monotonic clock. A libuv timer alone may fire
  * early: it counts from the loop's cached time, which can be most of a millisecond stale, and a
  * test that asserts a latency floor from the server's delay must not depend on that.
  */
-export function holdFor(ms: number, fn: () => void): void {
+function holdFor(ms: number, fn: () => void): void {
   const until = performance.now() + ms;
   const check = (): void => {
     const left = until - performance.now();
@@ -28,6 +24,10 @@ export function holdFor(ms: number, fn: () => void): void {
   setTimeout(check, ms);
 }
 
+/**
+ * A KServe-like server on 127.0.0.1 port 0 that counts what it receives. `delayMs(n)` gives the
+ * service time of the n-th request (0-based); `handler` overrides the answer entirely.
+ */
 export async function startTestServer(opts: { delayMs?: (n: number) => number; handler?: (req: IncomingMessage, res: ServerResponse, n: number) => void } = {}): Promise<TestServer> {
   const body = Buffer.from(JSON.stringify({ predictions: [0] }));
   const state = { count: 0, hosts: new Map<string, number>(), paths: new Map<string, number>() };
