@@ -5,7 +5,7 @@
  */
 import { ServebenchError } from '../errors.js';
 import { evaluateThresholds } from './thresholds.js';
-import { CLOSED_LOOP_NOTE, GeneratorHealth, PARALLEL_GC_HINT, SCHEDULE_LAG_BOUND_MS, workersOverCoresWarning } from './health.js';
+import { CLOSED_LOOP_NOTE, GeneratorHealth, LEAN_CLIENT_HINT, PARALLEL_GC_HINT, SCHEDULE_LAG_BOUND_MS, workersOverCoresWarning } from './health.js';
 import { addEncoded, decode, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import {
   METRICS,
@@ -343,7 +343,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     saturated = true;
     warnings.push(
       dispatchStats.p99 > DISPATCH_LAG_BOUND_MS || run.load.type === 'concurrency'
-        ? `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound: requests went out late because the generator was busy (event-loop lag p99 ${statsOf(loopLag, 1e-3).p99} ms)${run.singleThreadedGc === false ? `; ${PARALLEL_GC_HINT}` : ''}`
+        ? `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound: requests went out late because the generator was busy (event-loop lag p99 ${statsOf(loopLag, 1e-3).p99} ms)${run.singleThreadedGc === false ? `; ${PARALLEL_GC_HINT}` : ''}${run.target.client === 'undici' ? `; ${LEAN_CLIENT_HINT}` : ''}`
         : `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound while dispatch kept up: requests waited for a free connection (load.connections ${run.load.connections}) or for maxInFlight (onSaturation: ${run.load.onSaturation}); latency still counts the wait, serviceTime does not`,
     );
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSummary } from '../../src/metrics/summary.js';
 import { encode, newRecorder } from '../../src/metrics/hdr.js';
-import { CLOSED_LOOP_NOTE, PARALLEL_GC_HINT, SCHEDULE_LAG_BOUND_MS } from '../../src/metrics/health.js';
+import { CLOSED_LOOP_NOTE, LEAN_CLIENT_HINT, PARALLEL_GC_HINT, SCHEDULE_LAG_BOUND_MS } from '../../src/metrics/health.js';
 import { htmlReport } from '../../src/report/html.js';
 import { summaryText } from '../../src/report/console.js';
 import type { IntervalRecord, RunRecord, StartRecord } from '../../src/metrics/records.js';
@@ -82,6 +82,18 @@ describe('the HTTP client', () => {
     expect(undici.target.client).toBe('undici');
     expect(summaryText(undici, false)).not.toContain('lean HTTP client');
     expect(htmlReport.render(undici)).not.toContain('lean HTTP client');
+  });
+
+  it('points a busy generator on undici to the lean client, and only then', () => {
+    // The sample's seconds 30-36 are a generator that fell behind, past the schedule-lag bound over 60 s.
+    const lagWarning = (s: ReturnType<typeof buildSummary>) => s.generator.warnings.find((w) => w.startsWith('schedule lag p99')) ?? '';
+    const busyUndici = buildSummary(withClient(sampleRecords({ seconds: 60 }), 'undici'));
+    expect(lagWarning(busyUndici)).toMatch(/generator was busy/);
+    expect(lagWarning(busyUndici)).toContain(LEAN_CLIENT_HINT);
+    const busyLean = buildSummary(withClient(sampleRecords({ seconds: 60 }), 'lean'));
+    expect(lagWarning(busyLean)).toMatch(/generator was busy/);
+    expect(busyLean.generator.warnings.join('\n')).not.toContain('target.client');
+    expect(buildSummary(withClient(sampleRecords({ seconds: 5 }), 'undici')).generator.warnings.join('\n')).not.toContain('target.client');
   });
 });
 
