@@ -1,6 +1,8 @@
 // What every bench script shares: where things are, CPU pinning, and the trivial counting server.
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -68,9 +70,6 @@ export function predictScenario(dir, name, url, load, client = 'undici') {
  */
 export async function startNginx({ cores = 0 } = {}) {
   if (!which('nginx')) return null;
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { createServer } = await import('node:net');
   // nginx cannot listen on port 0: take a free port from the kernel and hand it over.
   const port = await new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {

@@ -312,18 +312,18 @@ async function benchRates() {
   const srv = await generatorServer();
   try {
     results.rates = [];
+    // Pinned beside its own main thread, a worker that spins between slots has no slack when anything
+    // else on its core wakes; on both cores (the server stays on core 0) it has. Both placements are
+    // measured, alternated, and each figure is the median of its runs: single runs here spread 3x.
+    const reps = quick ? 1 : 3;
+    const placements = [
+      ['pinned', '1'],
+      ['unpinned', '0,1'],
+    ];
     for (const client of CLIENTS) {
       const ceiling = Number(optVal('--ceiling')) || ceilings[client]?.[1] || results[keyOf('ceiling1w', client)]?.servebenchRps;
       const rates = [1000, 10_000, ...(ceiling ? [ceiling] : [])];
       if (!ceiling) process.stderr.write(`  rates, ${client} client: no ceiling measured (run \`ceiling\` first or pass --ceiling N): 1k and 10k only\n`);
-      // Pinned beside its own main thread, a worker that spins between slots has no slack when anything
-      // else on its core wakes; on both cores (the server stays on core 0) it has. Both placements are
-      // measured, alternated, and each figure is the median of its runs: single runs here spread 3x.
-      const reps = quick ? 1 : 3;
-      const placements = [
-        ['pinned', '1'],
-        ['unpinned', '0,1'],
-      ];
       for (const r of rates) {
         const runs = { pinned: [], unpinned: [] };
         for (let i = 0; i < reps; i++) {
