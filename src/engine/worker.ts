@@ -211,7 +211,6 @@ class Worker implements StreamObserver {
         })
       : this.undiciPool(origin, connections, tlsOptions);
     this.servername = isIp ? undefined : hostname;
-
     this.slots = new SlotIterator(this.s.load, task.worker, task.workers);
     this.redactor = new Redactor([t.apiKey]);
     const max = Math.max(1, Math.ceil(this.s.load.maxInFlight / task.workers), this.closed ? this.closed.users : 0);
@@ -242,6 +241,8 @@ class Worker implements StreamObserver {
   private maxTimeoutMs(): number {
     return Math.max(...this.wls.map((w) => w.timeoutMs));
   }
+
+  /** undici's Pool for target.client: undici, with the same connections and TLS as the lean client. */
   private undiciPool(origin: string, connections: number, tls: { rejectUnauthorized: boolean; ca?: string | Buffer; servername?: string }): Pool {
     return new Pool(origin, {
       connections,
