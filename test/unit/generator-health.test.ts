@@ -131,3 +131,41 @@ describe('a busy generator without single-threaded GC', () => {
     expect(buildSummary(withGc(sampleRecords({ seconds: 5 }), false)).generator.warnings.join('\n')).not.toContain('--single-threaded-gc');
   });
 });
+
+describe('a worker\'s start-up', () => {
+  /** A 10 s sample with the given warm-up, whose second `lateSecond` has every request 80 ms late (and dispatched 20 ms late). */
+  const lateIn = (lateSecond: number, warmupMs: number): RunRecord[] =>
+    sampleRecords({ seconds: 10 }).map((r) => {
+      if (r.type === 'start') return { ...r, run: { ...r.run, load: { ...r.run.load, warmupMs } } } as StartRecord;
+      if (r.type !== 'interval' || r.index !== lateSecond) return r;
+      return {
+        ...r,
+        workloads: r.workloads.map((w) => ({ ...w, hist: { ...w.hist, scheduleLag: lagOf(80_000, 500) } })),
+        health: { ...r.health, dispatchLagUs: lagOf(20_000, 500) },
+      } as IntervalRecord;
+    });
+  const lagWarning = (s: ReturnType<typeof buildSummary>) => s.generator.warnings.find((w) => w.startsWith('schedule lag p99')) ?? '';
+
+  it('is named as the cause when the lag was all in the first measured second of a run without enough warm-up', () => {
+    const cold = buildSummary(lateIn(0, 0));
+    expect(cold.generator.saturated).toBe(true);
+    expect(cold.generator.scheduleLagP99Ms).toBeGreaterThan(70);
+    const w = lagWarning(cold);
+    expect(w).toMatch(/because of the first measured second alone \(p99 [\d.]+ ms after it\)/);
+    expect(Number(/p99 ([\d.]+) ms after it/.exec(w)![1])).toBeLessThanOrEqual(SCHEDULE_LAG_BOUND_MS);
+    expect(w).toContain('the run had no warm-up; a load.warmup of 2s keeps the start-up out of the measured window');
+    // Neither the connections nor a generator that stays behind: one warning names the start-up.
+    expect(w).not.toMatch(/free connection|generator was busy/);
+    expect(cold.generator.warnings.join('\n')).not.toMatch(/dispatch lag/);
+    expect(lagWarning(buildSummary(lateIn(0, 1000)))).toContain('load.warmup (1 s) was too short to cover it');
+  });
+
+  it('is not named when the lag came later, or after a warm-up long enough to cover the start-up', () => {
+    for (const s of [buildSummary(lateIn(5, 0)), buildSummary(lateIn(0, 5000))]) {
+      expect(s.generator.saturated).toBe(true);
+      expect(lagWarning(s)).toMatch(/over the 5 ms bound: requests went out late because the generator was busy/);
+      expect(s.generator.warnings.join('\n')).toMatch(/generator fell behind its schedule: dispatch lag p99/);
+      expect(s.generator.warnings.join('\n')).not.toMatch(/first measured second|warm-up/);
+    }
+  });
+});
