@@ -38,8 +38,9 @@ export const START_UP_WARMUP_MS = 2000;
 /**
  * The schedule-lag warning of a run whose lag was all in its first measured second. A worker's first
  * half second of sending is its slowest: V8 still runs the hot path unoptimized and compiles it on
- * helper threads that share the worker's core. Requests then wait for their connections, so dispatch
- * keeps up and the "waited for a free connection" warning would blame the wrong thing. Measured
+ * helper threads that share the worker's core. Requests then wait for their connections (pinned to
+ * one core, for the pump too), so the other warnings would blame the connections or a generator that
+ * stays behind. Measured
  * against nginx, one worker, 10 s runs at 20k rps: lag p99 15–24 ms without a warm-up and 0.3–0.9 ms
  * with 2 s; pinned to one core, 33–84 ms against 3–4 ms (and 7–22 ms against 3 ms at 10k). On that
  * core the compiler threads took 30–50 % of it during the first 0.5 s of sending.
