@@ -36,10 +36,11 @@ export function decode(b64: string): Histogram {
   return hdr.decodeFromCompressedBase64(b64, 64, false);
 }
 
-/** Adds an encoded histogram into an accumulator. */
-export function addEncoded(into: Histogram, b64: string): void {
+/** Adds an encoded histogram to `into` (and to `alsoInto`, decoding it once: decoding is the cost). */
+export function addEncoded(into: Histogram, b64: string, alsoInto: Histogram | null = null): void {
   const h = decode(b64);
   into.add(h);
+  if (alsoInto) alsoInto.add(h);
   h.destroy();
 }
 

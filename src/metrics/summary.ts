@@ -201,10 +201,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   for (const rec of intervals) {
     lastIndex = Math.max(lastIndex, rec.index);
     if (rec.health.loopLagUs) addEncoded(loopLag, rec.health.loopLagUs);
-    if (rec.health.dispatchLagUs) {
-      addEncoded(dispatchLag, rec.health.dispatchLagUs);
-      if (rec.index > 0) addEncoded(dispatchAfterFirst, rec.health.dispatchLagUs);
-    }
+    if (rec.health.dispatchLagUs) addEncoded(dispatchLag, rec.health.dispatchLagUs, rec.index > 0 ? dispatchAfterFirst : null);
     maxElu = Math.max(maxElu, rec.health.elu);
     health.add(rec);
     if (rec.errorSamples) for (const k in rec.errorSamples) errorSamples[k] ??= rec.errorSamples[k];
