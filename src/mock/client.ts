@@ -5,7 +5,8 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mockConfigFrom, type MockConfig } from './config.js';
-import type { MockListenOptions, MockServer, MockStats } from './server.js';
+import type { MockListenOptions, MockServer } from './server.js';
+import type { MockStats } from './stats.js';
 import type { FromThread, ThreadData, ToThread } from './thread.js';
 
 /**

@@ -15,5 +15,7 @@ export {
   type ResolvedMockLlmConfig,
   type ServiceTimeConfig,
 } from './config.js';
-export { startMock, hostFor, type MockServer, type MockStats, type MockListenOptions } from './server.js';
+export { startMock, type MockServer, type MockListenOptions } from './server.js';
+export { hostFor } from './routing.js';
+export type { MockStats } from './stats.js';
 export { startMockInThread, threadEntryPath } from './client.js';
