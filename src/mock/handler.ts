@@ -1,7 +1,8 @@
 /**
  * The contract between the gateway and the predictors behind it: the per-request `Exchange` the
  * gateway fills in, and the `RequestHandler` each request kind (KServe call, metadata GET, vLLM
- * call) implements. A new kind of request is a new handler registered in server.ts.
+ * call) implements. A new kind of request is a path rule in routes.ts and a handler of its own
+ * registered in server.ts.
  */
 import type http from 'node:http';
 import type { Deployment } from './routing.js';
