@@ -1,6 +1,6 @@
 /**
  * vLLM's OpenAI endpoints behind the gateway: `/v1/chat/completions` and `/v1/completions`
- * requests are validated (llm.ts), may get an injected 500, and are handed to the one LlmEngine
+ * requests are validated (llm-request.ts), may get an injected 500, and are handed to the one LlmEngine
  * both routes share, which writes through the gateway's headers, stall gate and token count.
  */
 import type http from 'node:http';
