@@ -5,7 +5,8 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mockConfigFrom, type MockConfig } from './config.js';
-import type { MockListenOptions, MockServer, MockStats } from './server.js';
+import type { MockListenOptions, MockServer } from './server.js';
+import type { MockStats } from './stats.js';
 import type { FromThread, ThreadData, ToThread } from './thread.js';
 
 /**
@@ -23,23 +24,11 @@ function copy(s: MockStats): MockStats {
   return { ...s, byRoute: { ...s.byRoute }, byStatus: { ...s.byStatus }, byRouting: { ...s.byRouting } };
 }
 
-/** Starts the mock gateway in a worker thread; rejects with the thread's error if it cannot listen. */
-export async function startMockInThread(cfg?: Partial<MockConfig>, opts: MockListenOptions = {}): Promise<MockServer> {
-  const resolved = mockConfigFrom(cfg ?? {}); // invalid config throws here, in the caller's thread
-  const entry = threadEntryPath();
-  if (!existsSync(entry)) {
-    throw new Error(`mock thread entry ${entry} not found: run \`npm run build\` first`);
-  }
-  const data: ThreadData = { cfg: resolved, opts: { host: opts.host, port: opts.port } };
-  const worker = new Worker(entry, { workerData: data });
+type Ready = Extract<FromThread, { type: 'ready' }>;
 
-  let snapshot: MockStats;
-  let nextId = 0;
-  const pending = new Map<number, { resolve: (m: FromThread) => void; reject: (e: Error) => void }>();
-  let exited = false;
-  let exitError: Error | undefined;
-
-  const ready = await new Promise<{ url: string; port: number; stats: MockStats }>((resolve, reject) => {
+/** The thread's `ready` message, or its failure to listen (the thread is then terminated). */
+function untilListening(worker: Worker): Promise<Ready> {
+  return new Promise<Ready>((resolve, reject) => {
     const onMessage = (m: FromThread): void => {
       if (m.type === 'ready') {
         cleanup();
@@ -67,7 +56,25 @@ export async function startMockInThread(cfg?: Partial<MockConfig>, opts: MockLis
     worker.on('error', onError);
     worker.on('exit', onExit);
   });
-  snapshot = ready.stats;
+}
+
+/** Starts the mock gateway in a worker thread; rejects with the thread's error if it cannot listen. */
+export async function startMockInThread(cfg?: Partial<MockConfig>, opts: MockListenOptions = {}): Promise<MockServer> {
+  const resolved = mockConfigFrom(cfg ?? {}); // invalid config throws here, in the caller's thread
+  const entry = threadEntryPath();
+  if (!existsSync(entry)) {
+    throw new Error(`mock thread entry ${entry} not found: run \`npm run build\` first`);
+  }
+  const data: ThreadData = { cfg: resolved, opts: { host: opts.host, port: opts.port } };
+  const worker = new Worker(entry, { workerData: data });
+
+  let nextId = 0;
+  const pending = new Map<number, { resolve: (m: FromThread) => void; reject: (e: Error) => void }>();
+  let exited = false;
+  let exitError: Error | undefined;
+
+  const ready = await untilListening(worker);
+  let snapshot = ready.stats;
 
   // Snapshots the thread pushed before it handled a reset are stale: skip them until the reset's
   // reply (messages on the port keep their order).

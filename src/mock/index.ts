@@ -4,10 +4,8 @@
  */
 export {
   mockConfigFrom,
-  MockConfigError,
   MOCK_DEFAULTS,
   type MockConfig,
-  type MockConfigProblem,
   type MockDeployment,
   type MockFaults,
   type MockLlmConfig,
@@ -15,5 +13,8 @@ export {
   type ResolvedMockLlmConfig,
   type ServiceTimeConfig,
 } from './config.js';
-export { startMock, hostFor, type MockServer, type MockStats, type MockListenOptions } from './server.js';
+export { MockConfigError, type MockConfigProblem } from './config-check.js';
+export { startMock, type MockServer, type MockListenOptions } from './server.js';
+export { hostFor } from './routing.js';
+export type { MockStats } from './stats.js';
 export { startMockInThread, threadEntryPath } from './client.js';

@@ -1,6 +1,6 @@
 /**
- * The vLLM imitation: request parsing for `/v1/chat/completions` and `/v1/completions`, the
- * continuous-batching timing model, and the exact byte shapes vLLM streams (SSE `data:` events).
+ * The vLLM imitation's engine: the continuous-batching timing model, and the exact byte shapes
+ * vLLM streams (SSE `data:` events). Requests arrive validated (llm-request.ts).
  *
  * Timing model, per sequence (no global step loop, which keeps it simple and exact):
  *   queued FIFO while `maxBatch` sequences are running
@@ -13,22 +13,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ResolvedMockLlmConfig } from './config.js';
-
-export type FinishReason = 'stop' | 'length';
-
-/** What the server hands the engine for one accepted generation request. */
-export interface GenerationRequest {
-  chat: boolean;
-  stream: boolean;
-  model: string;
-  promptTokens: number;
-  outputTokens: number;
-  finishReason: FinishReason;
-  includeUsage: boolean;
-  continuousUsage: boolean;
-  /** Upstream arrival (performance.now()). */
-  arrivalMs: number;
-}
+import { llmErrorBody, type GenerationRequest } from './llm-request.js';
 
 export interface LlmHooks {
   now(): number;
@@ -40,153 +25,6 @@ export interface LlmHooks {
   /** Writes the response head: status and extra headers (the server adds its own). */
   writeHead(res: ServerResponse, status: number, contentType: string, contentLength: number | undefined): void;
   tokensSent(n: number): void;
-}
-
-export class LlmRequestError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-    readonly param: string | null = null,
-  ) {
-    super(message);
-  }
-}
-
-/** vLLM's error body in either of its historical shapes. */
-export function llmErrorBody(shape: 'error' | 'object', status: number, type: string, message: string, param: string | null = null): string {
-  return shape === 'object'
-    ? JSON.stringify({ object: 'error', message, type, param, code: status })
-    : JSON.stringify({ error: { message, type, param, code: status } });
-}
-
-type Obj = Record<string, unknown>;
-
-function textChars(content: unknown): number {
-  if (typeof content === 'string') return content.length;
-  if (Array.isArray(content)) {
-    let n = 0;
-    for (const part of content) {
-      if (typeof part === 'string') n += part.length;
-      else if (part && typeof part === 'object' && typeof (part as Obj).text === 'string') n += ((part as Obj).text as string).length;
-    }
-    return n;
-  }
-  return 0;
-}
-
-function optInt(body: Obj, key: string, min: number): number | undefined {
-  const v = body[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new LlmRequestError(400, 'BadRequestError', `${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`, key);
-  }
-  return v;
-}
-
-function optBool(body: Obj, key: string): boolean {
-  const v = body[key];
-  if (v === undefined || v === null) return false;
-  if (typeof v !== 'boolean') throw new LlmRequestError(400, 'BadRequestError', `${key} must be a boolean`, key);
-  return v;
-}
-
-/**
- * Validates an OpenAI-style body and decides the output: its length and finish reason.
- * Throws LlmRequestError (400 / 404) with vLLM's wording where it matters.
- */
-export function parseGenerationRequest(
-  raw: unknown,
-  chat: boolean,
-  models: readonly string[],
-  defaultModel: string,
-  cfg: ResolvedMockLlmConfig,
-  rand: () => number,
-  arrivalMs: number,
-): GenerationRequest {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new LlmRequestError(400, 'BadRequestError', 'request body must be a JSON object');
-  }
-  const body = raw as Obj;
-  let model = defaultModel;
-  if (body.model !== undefined && body.model !== null) {
-    if (typeof body.model !== 'string') throw new LlmRequestError(400, 'BadRequestError', 'model must be a string', 'model');
-    model = body.model;
-  }
-  if (models.length > 0 && !models.includes(model)) {
-    throw new LlmRequestError(404, 'NotFoundError', `The model \`${model}\` does not exist.`, 'model');
-  }
-
-  let chars = 0;
-  let promptTokens: number;
-  if (chat) {
-    const msgs = body.messages;
-    if (!Array.isArray(msgs) || msgs.length === 0) {
-      throw new LlmRequestError(400, 'BadRequestError', 'messages must be a non-empty array', 'messages');
-    }
-    for (const m of msgs) {
-      if (m === null || typeof m !== 'object' || Array.isArray(m)) {
-        throw new LlmRequestError(400, 'BadRequestError', 'each message must be an object with role and content', 'messages');
-      }
-      chars += textChars((m as Obj).content);
-    }
-    promptTokens = Math.ceil(chars / 4);
-  } else {
-    const p = body.prompt;
-    if (typeof p === 'string') {
-      promptTokens = Math.ceil(p.length / 4);
-    } else if (Array.isArray(p) && p.length > 0 && p.every((x) => typeof x === 'number')) {
-      promptTokens = p.length; // already token ids
-    } else if (Array.isArray(p) && p.length > 0 && p.every((x) => typeof x === 'string')) {
-      for (const s of p as string[]) chars += s.length;
-      promptTokens = Math.ceil(chars / 4);
-    } else {
-      throw new LlmRequestError(400, 'BadRequestError', 'prompt must be a string, an array of strings or an array of token ids', 'prompt');
-    }
-  }
-
-  const maxTokens = optInt(body, 'max_completion_tokens', 1) ?? optInt(body, 'max_tokens', 1);
-  const minTokens = optInt(body, 'min_tokens', 0) ?? 0;
-  if (maxTokens !== undefined && minTokens > maxTokens) {
-    throw new LlmRequestError(400, 'BadRequestError', `min_tokens (${minTokens}) must be less than or equal to max_tokens (${maxTokens})`, 'min_tokens');
-  }
-  const stream = optBool(body, 'stream');
-  const ignoreEos = optBool(body, 'ignore_eos');
-  let includeUsage = false;
-  let continuousUsage = false;
-  const so = body.stream_options;
-  if (so !== undefined && so !== null) {
-    if (typeof so !== 'object' || Array.isArray(so)) {
-      throw new LlmRequestError(400, 'BadRequestError', 'stream_options must be an object', 'stream_options');
-    }
-    if (!stream) throw new LlmRequestError(400, 'BadRequestError', 'Stream options can only be defined when `stream=True`.', 'stream_options');
-    includeUsage = optBool(so as Obj, 'include_usage');
-    continuousUsage = optBool(so as Obj, 'continuous_usage_stats');
-  }
-
-  // The model's natural answer length (where it would emit EOS) vs the request's limits.
-  const natural = cfg.outputTokens ?? maxTokens ?? 64;
-  let outputTokens: number;
-  let finishReason: FinishReason;
-  if (ignoreEos) {
-    outputTokens = maxTokens ?? natural;
-    finishReason = 'length';
-  } else {
-    let n = natural;
-    if (cfg.eosRate > 0 && rand() < cfg.eosRate) {
-      const lo = Math.max(minTokens, 1);
-      if (n - 1 >= lo) n = lo + Math.floor(rand() * (n - lo)); // uniform in [lo, n-1]
-    }
-    n = Math.max(n, minTokens, 1);
-    if (maxTokens !== undefined && n >= maxTokens) {
-      outputTokens = maxTokens;
-      finishReason = 'length';
-    } else {
-      outputTokens = n;
-      finishReason = 'stop';
-    }
-  }
-  return { chat, stream, model, promptTokens, outputTokens, finishReason, includeUsage, continuousUsage, arrivalMs };
 }
 
 // Plain constants rather than a const enum: vitest transpiles files one by one.

@@ -6,7 +6,8 @@
  * The thread also pushes a stats snapshot every STATS_EVERY_MS so the parent's sync stats() is fresh.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { startMock, type MockListenOptions, type MockStats } from './server.js';
+import { startMock, type MockListenOptions } from './server.js';
+import type { MockStats } from './stats.js';
 import type { MockConfig } from './config.js';
 
 export interface ThreadData {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MOCK_DEFAULTS, MockConfigError, mockConfigFrom } from '../../src/mock/index.js';
-import { parseGenerationRequest, llmErrorBody, LlmRequestError } from '../../src/mock/llm.js';
+import { parseGenerationRequest, llmErrorBody, LlmRequestError } from '../../src/mock/llm-request.js';
 import { prng, serviceTimeSampler } from '../../src/mock/random.js';
 
 describe('mockConfigFrom', () => {
