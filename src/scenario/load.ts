@@ -85,6 +85,7 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
     const from = src.locator.value(['target', 'apiKey']).file;
     warnings.push(`target.apiKey is written literally in ${from}; prefer apiKey: \${HOPSWORKS_API_KEY} or apiKeyFile`);
   }
+  warnings.push(...defaultTokenizerWarnings(scenario));
   return { scenario, warnings: warnings.map((w) => scrub(w, secrets)) };
 }
 
@@ -98,4 +99,15 @@ function scrub(s: string, secrets: readonly string[]): string {
 function failure(file: string, problems: readonly Problem[], secrets: readonly string[]): ServebenchError {
   const clean = problems.map((p) => ({ ...p, path: scrub(p.path, secrets), message: scrub(p.message, secrets) }));
   return new ServebenchError('E_SCENARIO', `${file}: ${plural(clean.length, 'problem')}`, { problems: clean });
+}
+
+/** A chat/completion workload that names no tokenizer counts with cl100k_base, whatever the model. */
+function defaultTokenizerWarnings(s: ResolvedScenario): string[] {
+  if (s.target.embedded) return []; // the mock is no model: any tokenizer does
+  return s.workloads
+    .filter((w) => (w.kind === 'chat' || w.kind === 'completion') && !w.tokenizer)
+    .map(
+      (w) =>
+        `workload ${w.name}: no tokenizer given, so cl100k_base stands in for ${w.model}'s tokenizer: synthetic prompt lengths (and output counts when the server reports no usage) are approximate; set tokenizer: to the model's folder (tokenizer.json, tokenizer_config.json)`,
+    );
 }

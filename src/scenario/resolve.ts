@@ -43,6 +43,7 @@ import { checkSweep, resolveSweep } from './sweep.js';
 import { ServebenchError } from '../errors.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import { checkDatasetFile } from './dataset-check.js';
+import { checkTokenizerField } from './tokenizer-check.js';
 
 export interface ResolveContext {
   /** The scenario file as the user named it ('' for inline text): the base of shown paths. */
@@ -263,7 +264,12 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
         const abs = data.files.get(formatPath([...at, 'dataset']));
         if (abs !== undefined) checkDatasetFile(problems, [...at, 'dataset'], abs, locate(ctx, w.dataset).shown);
       }
-      if (nonEmptyString(w.tokenizer)) mustExist([...at, 'tokenizer'], w.tokenizer);
+      if (nonEmptyString(w.tokenizer)) {
+        const field = [...at, 'tokenizer'];
+        const { abs, shown } = locate(ctx, w.tokenizer);
+        const kept = checkTokenizerField(problems, field, w.tokenizer, abs, shown);
+        if (kept !== undefined) data.files.set(formatPath(field), kept);
+      }
       if (typeof w.minTokens === 'number' && typeof w.maxTokens === 'number' && w.minTokens > w.maxTokens) {
         problems.add([...at, 'minTokens'], 'value', expected(`minTokens <= maxTokens (${w.maxTokens})`, w.minTokens));
       }

@@ -7,6 +7,9 @@
  * across a space and knows common English words as single tokens (tiktoken encodings, byte-level
  * BPE such as Llama 3/Qwen, Llama 2's SentencePiece): `inputTokens` equals the drawn length and
  * equals `tokenizer.count()` of the text. See `PromptBuilder` for how, and for the fallback.
+ *
+ * A chat workload whose tokenizer is a model folder with a chat template counts what the server
+ * counts: the rendered template (role headers, special tokens) around the messages.
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { Distribution, ResolvedWorkload } from '../scenario/types.js';
@@ -14,6 +17,7 @@ import { Rng } from '../util/random.js';
 import { ServebenchError } from '../errors.js';
 import { defaultTokenizer, isBuiltinEncoding, loadTokenizer, type Tokenizer } from './tokenizer.js';
 import { readDataset, type ChatMessage, type DatasetRecord } from './dataset.js';
+import { loadChatTemplate, TemplateCounter } from './chat-template.js';
 
 export { defaultTokenizer, loadTokenizer, type Tokenizer } from './tokenizer.js';
 
@@ -56,6 +60,14 @@ export function workloadTokenizer(w: ResolvedWorkload, baseDir?: string): Tokeni
   return loadTokenizerRelative(w.tokenizer, baseDir);
 }
 
+/** A chat workload's template counter, when its tokenizer is a model folder with a chat template. */
+export function workloadChatCounter(w: ResolvedWorkload, tokenizer: Tokenizer, baseDir?: string): TemplateCounter | undefined {
+  if (w.kind !== 'chat' || !w.tokenizer || isBuiltinEncoding(w.tokenizer)) return undefined;
+  const abs = isAbsolute(w.tokenizer) || baseDir === undefined ? w.tokenizer : resolve(baseDir, w.tokenizer);
+  const template = loadChatTemplate(abs, w.tokenizer);
+  return template ? new TemplateCounter(template, tokenizer) : undefined;
+}
+
 function loadTokenizerRelative(path: string, baseDir: string): Tokenizer {
   try {
     return loadTokenizer(resolve(baseDir, path));
@@ -79,7 +91,8 @@ function loadTokenizerRelative(path: string, baseDir: string): Tokenizer {
 export function samplePromptItems(w: ResolvedWorkload, count: number, seed: number, baseDir?: string): PromptItem[] {
   if (count <= 0) return [];
   const tokenizer = workloadTokenizer(w, baseDir);
-  if (w.dataset !== undefined) return sampleDataset(w, count, seed, tokenizer, baseDir);
+  const chat = workloadChatCounter(w, tokenizer, baseDir);
+  if (w.dataset !== undefined) return sampleDataset(w, count, seed, tokenizer, chat, baseDir);
   if (!w.prompt) {
     throw new ServebenchError('E_SCENARIO', `workload ${w.name}: a ${w.kind} workload needs a prompt or a dataset`);
   }
@@ -87,12 +100,20 @@ export function samplePromptItems(w: ResolvedWorkload, count: number, seed: numb
   const rng = new Rng(seed);
   const builder = PromptBuilder.for(tokenizer);
   const prefix = p.prefixTokens > 0 ? builder.build(Math.round(p.prefixTokens), new Rng(hashName(w.name)), undefined) : undefined;
+  // With a chat template the drawn length is the server's count: the content gets what the template leaves.
+  const frame = chat?.overhead([1, 16, 200].map((n) => builder.build(n, new Rng(n), prefix).text));
   const items: PromptItem[] = [];
   for (let i = 0; i < count; i++) {
     const inputLen = drawLength(p.inputTokens, rng);
     const outputTokens = drawLength(p.outputTokens, rng);
-    const { text, tokens } = builder.build(inputLen, rng, prefix);
-    items.push(toItem(w, text, tokens, outputTokens));
+    if (!chat || !frame) {
+      const { text, tokens } = builder.build(inputLen, rng, prefix);
+      items.push(toItem(w, text, tokens, outputTokens));
+      continue;
+    }
+    const { text, tokens } = builder.build(Math.max(1, inputLen - frame.tokens), rng, prefix);
+    const messages = [{ role: 'user', content: text }];
+    items.push({ messages, inputTokens: frame.exact ? tokens + frame.tokens : chat.countMessages(messages), outputTokens });
   }
   return items;
 }
@@ -111,7 +132,7 @@ function hashName(name: string): number {
 // ---------------------------------------------------------------------------------------------
 // Dataset prompts
 
-function sampleDataset(w: ResolvedWorkload, count: number, seed: number, tokenizer: Tokenizer, baseDir?: string): PromptItem[] {
+function sampleDataset(w: ResolvedWorkload, count: number, seed: number, tokenizer: Tokenizer, chat: TemplateCounter | undefined, baseDir?: string): PromptItem[] {
   const label = w.dataset!;
   const abs = baseDir === undefined ? resolve(label) : resolve(baseDir, label);
   const { records } = readDataset(abs, label);
@@ -130,7 +151,7 @@ function sampleDataset(w: ResolvedWorkload, count: number, seed: number, tokeniz
     const index = order[i % order.length];
     let m = memo.get(index);
     if (!m) {
-      m = measureRecord(records[index], w.kind === 'chat', tokenizer);
+      m = measureRecord(records[index], w.kind === 'chat', tokenizer, chat);
       memo.set(index, m);
     }
     const outputTokens = w.prompt ? drawLength(w.prompt.outputTokens, rng) : (w.maxTokens ?? m.recorded ?? DEFAULT_OUTPUT_TOKENS);
@@ -143,11 +164,17 @@ function sampleDataset(w: ResolvedWorkload, count: number, seed: number, tokeniz
   return items;
 }
 
-/** A chat item's inputTokens is the sum over its messages' contents (no chat template). */
-function measureRecord(r: DatasetRecord, chat: boolean, tokenizer: Tokenizer): { text: string | ChatMessage[]; inputTokens: number; recorded?: number } {
+/** A chat item's inputTokens: the rendered template's count, or without one the sum over its messages' contents. */
+function measureRecord(
+  r: DatasetRecord,
+  chat: boolean,
+  tokenizer: Tokenizer,
+  template: TemplateCounter | undefined,
+): { text: string | ChatMessage[]; inputTokens: number; recorded?: number } {
   const recorded = r.outputTokens ?? (r.completion !== undefined ? Math.max(1, tokenizer.count(r.completion)) : undefined);
   if (chat) {
     const messages = r.messages ? r.messages.map((x) => ({ role: x.role, content: x.content })) : [{ role: 'user', content: r.prompt ?? '' }];
+    if (template) return { text: messages, inputTokens: template.countMessages(messages), recorded };
     let n = 0;
     for (const x of messages) n += tokenizer.count(x.content);
     return { text: messages, inputTokens: n, recorded };

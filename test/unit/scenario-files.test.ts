@@ -62,10 +62,17 @@ describe('files named by the scenario', () => {
   test('dataset and tokenizer must exist; they resolve to absolute paths', () => {
     const gen = (extra: string) => yaml({ workload: `    kind: chat\n    model: llm\n${extra}` });
     expect(at(gen('    dataset: data/prompts.jsonl')).scenario.workloads[0].dataset).toBe(path.resolve(FIXTURES, 'data/prompts.jsonl'));
-    expect(problemsAt(gen('    dataset: data/missing.jsonl\n    tokenizer: data'))).toEqual([
+    expect(problemsAt(gen('    dataset: data/missing.jsonl\n    tokenizer: .'))).toEqual([
       `${IN}:9:14  workloads[0].dataset  cannot read ${FIXTURES}/data/missing.jsonl: no such file`,
-      `${IN}:10:16  workloads[0].tokenizer  cannot read ${FIXTURES}/data: it is not a file`,
+      `${IN}:10:16  workloads[0].tokenizer  cannot read ${FIXTURES}: it is not a file (nor a folder with tokenizer.json)`,
     ]);
+  });
+
+  test('tokenizer: a model folder holding tokenizer.json, or a built-in encoding by name', () => {
+    const gen = (extra: string) => yaml({ workload: `    kind: chat\n    model: llm\n    dataset: data/prompts.jsonl\n${extra}` });
+    expect(at(gen('    tokenizer: data')).scenario.workloads[0].tokenizer).toBe(path.resolve(FIXTURES, 'data'));
+    expect(at(gen('    tokenizer: o200k_base')).scenario.workloads[0].tokenizer).toBe('o200k_base');
+    expect(problemsAt(gen('    tokenizer: o300k_base'))).toEqual([`${IN}:10:16  workloads[0].tokenizer  cannot read ${FIXTURES}/o300k_base: no such file`]);
   });
 
   test('apiKeyFile: read and trimmed; both apiKey and apiKeyFile is a problem; unreadable or empty is a problem', () => {

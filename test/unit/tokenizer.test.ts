@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { defaultTokenizer, hfTokenizer, loadTokenizer, translateRegex } from '../../src/workload/tokenizer.js';
+import { defaultTokenizer, hfTokenizer, loadTokenizer } from '../../src/workload/tokenizer.js';
 import { ServebenchError } from '../../src/errors.js';
 
 const FIX = join(import.meta.dirname, '../fixtures/prompts');
@@ -79,10 +79,27 @@ describe('local tokenizer.json', () => {
     expect(() => loadTokenizer(file)).toThrow(`${file}: not a valid tokenizer.json (`);
   });
 
-  it('translates scoped case-insensitive groups and possessive quantifiers', () => {
-    const re = new RegExp(translateRegex("(?i:'s|'t)|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*"), 'gu');
-    expect("IT'S 12345 ok?!".match(re)).toEqual(["'S", '123', '45', '?!']);
-    expect(translateRegex('(?i:[a-c]x)')).toBe('(?:[a-cA-C][xX])');
-    expect(translateRegex('(?i:[^\\p{L}a])')).toBe('(?:[^\\p{L}aA])');
+  // A Split pre-tokenizer over a vocabulary of nothing: every piece becomes one [UNK], so the count
+  // is the number of pieces the (Oniguruma) pattern cuts. Expected counts are the Rust library's.
+  const splitter = (pattern: string) =>
+    hfTokenizer(
+      {
+        pre_tokenizer: { type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false },
+        model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: { '[UNK]': 0 } },
+      },
+      'split.json',
+    );
+
+  it('runs scoped case-insensitive groups and possessive quantifiers as Oniguruma does', () => {
+    const t = splitter("(?i:'s|'t)|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*");
+    expect(t.count("IT'S 12345 ok?!")).toBe(7); // IT 'S ␠ 123 45 ␠ok ?!
+    expect(t.count("DON'T stop!!\n\n")).toBe(4); // DON 'T ␠stop !!\n\n
+    expect(splitter('(?i:[a-c]x)').count('AXbxCXdx')).toBe(4);
+    expect(splitter('(?i:[^\\p{L}a])').count('aAbB')).toBe(1);
+    expect(splitter('(?i:[^\\p{L}a])').count('1A2a3b')).toBe(6);
+  });
+
+  it('refuses a model type it would only pass text through', () => {
+    expect(() => hfTokenizer({ model: { type: 'WordLevel', vocab: { a: 0 }, unk_token: 'a' } }, 'w.json')).toThrow('w.json: unsupported tokenizer model type WordLevel');
   });
 });
