@@ -43,6 +43,7 @@ import { checkSweep, resolveSweep } from './sweep.js';
 import { ServebenchError } from '../errors.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import { checkDatasetFile } from './dataset-check.js';
+import { checkTokenRules } from './token-rules.js';
 
 export interface ResolveContext {
   /** The scenario file as the user named it ('' for inline text): the base of shown paths. */
@@ -387,6 +388,7 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
   }
 
   checkCompare(raw, problems);
+  checkTokenRules(raw, problems);
   return data;
 }
 
