@@ -49,7 +49,7 @@ const CONFIGS = [
     to: 50,
     until: '["ttft.p90 < 60ms"]',
     target: 'mock: { llm: { prefillMsPerToken: 0.05, decodeMsPerToken: 10, decodeSlowdownPerStream: 0, maxBatch: 4 } }',
-    workload: '{ name: chat, kind: chat, model: m, prompt: { inputTokens: 20, outputTokens: 20 }, maxTokens: 20, ignoreEos: true }',
+    workload: '{ name: chat, kind: chat, model: m, prompt: { inputTokens: 20, outputTokens: 20 }, ignoreEos: true }',
   },
 ];
 

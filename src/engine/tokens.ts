@@ -5,14 +5,17 @@
  * deadline timeouts. Counters are a flat typed array; the TokenInterval object is built once per
  * interval, in flush.
  *
- * Cost choice: the tokenizer never runs per chunk. A stream keeps its text (string concatenation,
+ * Cost choice: the tokenizer never runs while chunks arrive. A stream keeps its text (string concatenation,
  * no tokenizing) only when the tokenizer will need it: every request while the server gives no
  * usage, otherwise one request in DIVERGENCE_SAMPLE_EVERY, whose text is counted once, when the
  * request ends. Counting ~100 tokens costs ~0.1 ms, so a sampled request stalls the loop far less
  * than the 1 ms itl error budget, and at 1 in 16 the average cost is a few µs per request.
+ * Per-token ITL without running usage counts each chunk's text once the stream ends (chunk-log.ts).
+ * Also counted here: where each stream's per-chunk ITL counts came from, and outputs over max_tokens.
  */
 import type { Tokenizer } from '../workload/tokenizer.js';
 import { emptyTokenInterval, type TokenInterval } from '../metrics/tokens.js';
+import { ChunkCounter, ITL_TOKENIZER, ITL_USAGE, type ItlSourceCode } from './chunk-log.js';
 
 export const DIVERGENCE_SAMPLE_EVERY = 16;
 
@@ -41,6 +44,11 @@ const enum T {
   shortOther,
   toFirst,
   toTotal,
+  itlUsage,
+  itlTokenizer,
+  itlChunks,
+  overMaxRequests,
+  overMaxTokens,
   size,
 }
 
@@ -49,9 +57,15 @@ export class TokenAccounting {
   private starts = 0;
   /** Whether the last finished request carried usage.completion_tokens (false until one has). */
   private usageSeen = false;
+  /** Where the last output() count came from (T.outUsage, T.outTokenizer or T.outChunks). */
+  private lastOutput: number = T.outChunks;
   private any = false;
+  /** Counts chunk texts for per-token ITL (engine/chunk-log.ts); null without a tokenizer. */
+  readonly chunkCounter: ChunkCounter | null;
 
-  constructor(private readonly tokenizer: Tokenizer | null) {}
+  constructor(private readonly tokenizer: Tokenizer | null) {
+    this.chunkCounter = tokenizer === null ? null : new ChunkCounter(tokenizer);
+  }
 
   /** At a request's start: should its stream keep the generated text, and why? */
   wantText(): KeepText {
@@ -70,6 +84,7 @@ export class TokenAccounting {
     this.any = true;
     this.usageSeen = usage >= 0;
     if (usage >= 0) {
+      this.lastOutput = T.outUsage;
       c[T.outUsage]++;
       if (keep === KEEP_SAMPLE && this.tokenizer !== null) {
         const n = this.tokenizer.count(text);
@@ -81,9 +96,11 @@ export class TokenAccounting {
       return usage;
     }
     if (keep !== KEEP_NONE && this.tokenizer !== null) {
+      this.lastOutput = T.outTokenizer;
       c[T.outTokenizer]++;
       return this.tokenizer.count(text);
     }
+    this.lastOutput = T.outChunks;
     c[T.outChunks]++;
     return Math.max(0, chunks);
   }
@@ -110,6 +127,32 @@ export class TokenAccounting {
     this.c[finishReason === 'stop' ? T.shortStop : finishReason === 'length' ? T.shortLength : T.shortOther]++;
   }
 
+  /**
+   * The total a stream's per-chunk ITL counts are scaled to (call after output()): its output count,
+   * unless that was itself one per chunk, which would flatten the tokenizer's per-chunk counts.
+   */
+  itlTotal(outputTokens: number): number {
+    return this.lastOutput === T.outChunks ? 0 : outputTokens;
+  }
+
+  /** A recorded stream's per-chunk ITL counts came from this source (ChunkLog.record). */
+  itl(source: ItlSourceCode): void {
+    if (source < 0) return;
+    this.any = true;
+    this.c[source === ITL_USAGE ? T.itlUsage : source === ITL_TOKENIZER ? T.itlTokenizer : T.itlChunks]++;
+  }
+
+  /**
+   * An ok request's output against the max_tokens it asked for. Judged only when the count is the
+   * server's own (usage): a tokenizer's estimate over the limit is a tokenizer mismatch, not a server
+   * that ignored max_tokens. Call after output().
+   */
+  checkMax(outputTokens: number, askedTokens: number): void {
+    if (this.lastOutput !== T.outUsage || askedTokens <= 0 || outputTokens <= askedTokens) return;
+    this.c[T.overMaxRequests]++;
+    this.c[T.overMaxTokens] += outputTokens - askedTokens;
+  }
+
   timeout(firstToken: boolean): void {
     this.any = true;
     this.c[firstToken ? T.toFirst : T.toTotal]++;
@@ -129,6 +172,8 @@ export class TokenAccounting {
     t.inputDivergence = { samples: c[T.idSamples], usageTokens: c[T.idUsage], tokenizerTokens: c[T.idTokenizer], absDiffTokens: c[T.idAbs] };
     t.short = { stop: c[T.shortStop], length: c[T.shortLength], other: c[T.shortOther] };
     t.timeouts = { firstToken: c[T.toFirst], total: c[T.toTotal] };
+    t.itl = { usage: c[T.itlUsage], tokenizer: c[T.itlTokenizer], chunks: c[T.itlChunks] };
+    t.overMax = { requests: c[T.overMaxRequests], tokens: c[T.overMaxTokens] };
     this.reset();
     return t;
   }

@@ -27,7 +27,8 @@ import { armWorkerFault } from './faults.js';
 import { KEEP_FALLBACK, KEEP_NONE, TokenAccounting, type KeepText } from './tokens.js';
 import { workloadTokenizer } from '../workload/prompts.js';
 import { dirname } from 'node:path';
-import { JsonBodyCollector, SseTokenParser, checkPredictResponse, errorMessageOf, parseCompletionResponse, recordItl, type StreamObserver } from '../protocol/index.js';
+import { JsonBodyCollector, SseTokenParser, checkPredictResponse, errorMessageOf, parseCompletionResponse, type StreamObserver } from '../protocol/index.js';
+import { ChunkLog } from './chunk-log.js';
 
 export interface WorkerTask {
   scenario: ResolvedScenario;
@@ -531,6 +532,9 @@ class Worker implements StreamObserver {
       outTokens = acct.output(p.usageCompletionTokens, p.text(), ctx.keepText, p.tokensFromChunks);
       inTokens = acct.input(p.usagePromptTokens, ctx.req!.inputTokens);
       finishReason = p.finishReason;
+      // Per-token ITL, now that the output count (the total to spread over the chunks) is known.
+      const log = ctx.chunkLog!;
+      acct.itl(log.record(wl.recordItl, acct.itlTotal(outTokens), acct.chunkCounter));
       if (p.firstTokenMs === p.firstTokenMs) {
         const ttftUs = Math.round((p.firstTokenMs - ctx.sentAt) * 1000);
         h[M.ttft].recordValue(Math.max(0, ttftUs));
@@ -540,7 +544,7 @@ class Worker implements StreamObserver {
           h[M.tpot].recordValue(tpotUs);
           if (slo.tpotMs !== undefined && tpotUs > slo.tpotMs * 1000) meets = false;
         }
-        if (slo.itlMs !== undefined && ctx.maxGapMs > slo.itlMs) meets = false;
+        if (slo.itlMs !== undefined && log.maxGapMs > slo.itlMs) meets = false;
       } else {
         meets = slo.ttftMs === undefined;
       }
@@ -558,7 +562,7 @@ class Worker implements StreamObserver {
     if (outTokens < ctx.req!.outputTokens) {
       c[C.short]++;
       acct.short(finishReason);
-    }
+    } else acct.checkMax(outTokens, ctx.req!.outputTokens);
     return meets;
   }
 
@@ -568,16 +572,9 @@ class Worker implements StreamObserver {
     return k === KEEP_NONE ? KEEP_FALLBACK : k;
   }
 
-  /** StreamObserver: a content chunk with `tokens` tokens arrived at `nowMs` for the current ctx. */
-  onToken(nowMs: number, tokens: number): void {
-    const ctx = this.streaming!;
-    if (ctx.lastTokenAt === ctx.lastTokenAt && ctx.measured) {
-      const gap = nowMs - ctx.lastTokenAt;
-      const perTokenMs = gap / tokens;
-      if (perTokenMs > ctx.maxGapMs) ctx.maxGapMs = perTokenMs;
-      recordItl(ctx.wl!.recordItl, gap, tokens);
-    }
-    ctx.lastTokenAt = nowMs;
+  /** StreamObserver: a content chunk arrived at `nowMs` for the current ctx; its ITL is recorded when the stream ends ok. */
+  onToken(nowMs: number, tokens: number, piece: string, fromUsage: boolean): void {
+    this.streaming!.chunkLog!.add(nowMs, tokens, piece, fromUsage);
   }
 
   /** The ctx whose stream is being parsed right now (parsing is synchronous, one at a time). */
@@ -772,8 +769,6 @@ class Ctx {
   dispatchedAt = 0;
   sentAt = NaN;
   status = 0;
-  lastTokenAt = NaN;
-  maxGapMs = 0;
   promptTokens = -1;
   completionTokens = 0;
   /** Non-streamed answers: the generated text and finish reason, for the token count and short outputs. */
@@ -782,6 +777,8 @@ class Ctx {
   /** Streams: whether and why this one keeps its text for the tokenizer (see engine/tokens.ts). */
   keepText: KeepText = KEEP_NONE;
   sse: SseTokenParser | null = null;
+  /** Streams: this attempt's content chunks, for per-token ITL (made on first use, like `sse`). */
+  chunkLog: ChunkLog | null = null;
   /** Extra attempts made so far (target.retry). */
   attempt = 0;
   /** Waiting out a retry backoff: no deadline runs, no socket is held. */
@@ -842,6 +839,7 @@ class Ctx {
       }
       this.keepText = wl.tokens!.wantText();
       this.sse.reset(this.w, this.keepText !== KEEP_NONE);
+      this.chunkLog ??= new ChunkLog();
     }
     // Bodies are collected on every kind: for the answer, or for the message an error body carries.
     this.body.reset(this.w.maxBodyBytes);
@@ -851,8 +849,7 @@ class Ctx {
   private clearAttempt(): void {
     this.ended = false;
     this.status = 0;
-    this.lastTokenAt = NaN;
-    this.maxGapMs = 0;
+    this.chunkLog?.reset();
     this.promptTokens = -1;
     this.completionTokens = 0;
     this.abortFn = null;

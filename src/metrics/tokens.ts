@@ -8,6 +8,11 @@
 
 export const OUTPUT_SOURCES = ['usage', 'tokenizer', 'chunks'] as const;
 export type OutputSource = (typeof OUTPUT_SOURCES)[number];
+/**
+ * Where a stream's per-chunk token counts for per-token ITL came from: running usage on every chunk,
+ * the tokenizer on each chunk's text (scaled to the output count), or one per chunk (scaled likewise).
+ */
+export type ItlSource = OutputSource;
 
 /** One workload's counts over one interval (only sent when something was counted). */
 export interface TokenInterval {
@@ -23,6 +28,10 @@ export interface TokenInterval {
   short: { stop: number; length: number; other: number };
   /** Requests cut by a deadline: no first token within firstTokenTimeout, or the whole request over timeout. */
   timeouts: { firstToken: number; total: number };
+  /** Ok streams whose itl was recorded, by where their per-chunk token counts came from (absent in older files). */
+  itl?: Record<ItlSource, number>;
+  /** Ok requests whose usage.completion_tokens exceeded the max_tokens sent, and the tokens beyond it (absent in older files). */
+  overMax?: { requests: number; tokens: number };
 }
 
 export interface DivergenceCounts {
@@ -41,6 +50,8 @@ export function emptyTokenInterval(): TokenInterval {
     inputDivergence: { samples: 0, usageTokens: 0, tokenizerTokens: 0, absDiffTokens: 0 },
     short: { stop: 0, length: 0, other: 0 },
     timeouts: { firstToken: 0, total: 0 },
+    itl: { usage: 0, tokenizer: 0, chunks: 0 },
+    overMax: { requests: 0, tokens: 0 },
   };
 }
 
@@ -75,6 +86,11 @@ export interface TokenCountsSummary {
   inputDivergence: DivergenceSummary | null;
   short: TokenInterval['short'];
   timeouts: TokenInterval['timeouts'];
+  /** Where the per-chunk token counts behind per-token itl came from; 'none' when no stream was recorded. */
+  itlSource: ItlSource | 'mixed' | 'none';
+  itlBySource: Record<ItlSource, number>;
+  /** Ok requests whose server-reported output (usage) exceeded the max_tokens sent; tokens: the excess summed. */
+  overMax: { requests: number; tokens: number };
 }
 
 function sourceOf<K extends string>(by: Record<K, number>): K | 'mixed' | 'none' {
@@ -104,6 +120,9 @@ export function tokenCountsSummary(t: TokenInterval): TokenCountsSummary {
     inputDivergence: divergence(t.inputDivergence),
     short: { ...t.short },
     timeouts: { ...t.timeouts },
+    itlSource: t.itl ? sourceOf(t.itl) : 'none',
+    itlBySource: { usage: 0, tokenizer: 0, chunks: 0, ...t.itl },
+    overMax: { requests: 0, tokens: 0, ...t.overMax },
   };
 }
 
@@ -111,5 +130,13 @@ export function tokenCountsSummary(t: TokenInterval): TokenCountsSummary {
 export function describeTokenCounts(t: TokenCountsSummary): string {
   const div = (d: DivergenceSummary | null) =>
     d ? ` (tokenizer ${d.biasPct >= 0 ? '+' : ''}${d.biasPct} %, mean |Δ| ${d.meanAbsDiffPct} %, ${d.samples} sampled)` : '';
-  return `output counts from ${t.outputSource}${div(t.outputDivergence)}; input counts from ${t.inputSource}${div(t.inputDivergence)}`;
+  const itl = t.itlSource && t.itlSource !== 'none' ? `; itl per token from ${t.itlSource}` : '';
+  return `output counts from ${t.outputSource}${div(t.outputDivergence)}; input counts from ${t.inputSource}${div(t.inputDivergence)}${itl}`;
+}
+
+/** The warning for outputs longer than asked, or null: "3 outputs exceeded max_tokens (12 tokens beyond)". */
+export function describeOverMax(t: TokenCountsSummary): string | null {
+  const o = t.overMax;
+  if (!o || o.requests === 0) return null;
+  return `${o.requests} output${o.requests === 1 ? '' : 's'} longer than the max_tokens asked (${o.tokens} tokens beyond, by the server's usage): the server does not honour max_tokens`;
 }

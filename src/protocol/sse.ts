@@ -2,8 +2,11 @@ import { errorMessageOf } from './json.js';
 
 /** Implemented by the caller; called synchronously from push(). */
 export interface StreamObserver {
-  /** A content chunk arrived carrying `tokens` tokens (≥ 1). */
-  onToken(nowMs: number, tokens: number): void;
+  /**
+   * A content chunk arrived carrying `tokens` tokens (≥ 1) and the text `piece`; `fromUsage`: the
+   * chunk carried usage.completion_tokens (running usage), so `tokens` is its increase, not a guess.
+   */
+  onToken(nowMs: number, tokens: number, piece: string, fromUsage: boolean): void;
 }
 
 export type StreamErrorClass = 'stream_error' | 'invalid_response';
@@ -449,6 +452,6 @@ export class SseTokenParser {
       this.lastMs = nowMs;
     }
     if (completion >= 0) this.prevCompletionTokens = completion;
-    if (tokens > 0) this.observer.onToken(nowMs, tokens);
+    if (tokens > 0) this.observer.onToken(nowMs, tokens, piece, completion >= 0);
   }
 }

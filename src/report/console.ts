@@ -5,7 +5,7 @@
 import type { Progress } from '../engine/coordinator.js';
 import type { MetricName } from '../metrics/records.js';
 import type { Summary, WorkloadSummary } from '../metrics/summary.js';
-import { describeTokenCounts, type TokenCountsSummary } from '../metrics/tokens.js';
+import { describeOverMax, describeTokenCounts, type TokenCountsSummary } from '../metrics/tokens.js';
 
 const paint = (on: boolean, code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
@@ -31,6 +31,8 @@ function tokenCountLines(t: TokenCountsSummary): string[] {
   const s = t.short;
   if (s.stop + s.length + s.other > 0) out.push(`  short outputs by finish_reason: ${s.stop} stop, ${s.length} length${s.other ? `, ${s.other} other` : ''}`);
   if (t.timeouts.firstToken + t.timeouts.total > 0) out.push(`  timeouts: ${t.timeouts.firstToken} without a first token in time, ${t.timeouts.total} over the whole-request timeout`);
+  const over = describeOverMax(t);
+  if (over) out.push(`  warning: ${over}`);
   return out;
 }
 

@@ -4,13 +4,15 @@
  * and which deadline cut requests. Rows only appear when there is something to say.
  */
 import type { WorkloadSummary } from '../metrics/summary.js';
-import { describeTokenCounts } from '../metrics/tokens.js';
+import { describeOverMax, describeTokenCounts } from '../metrics/tokens.js';
 import { escapeHtml as e, fmtInt } from './html-format.js';
 
 export function tokenCountRows(w: WorkloadSummary): string[] {
   const t = w.tokenCounts;
   if (!t) return [];
-  const rows = [`<dt>token counts</dt><dd data-field="tokenCounts" data-output-source="${e(t.outputSource)}">${e(describeTokenCounts(t))}</dd>`];
+  const rows = [`<dt>token counts</dt><dd data-field="tokenCounts" data-output-source="${e(t.outputSource)}" data-itl-source="${e(t.itlSource ?? 'none')}">${e(describeTokenCounts(t))}</dd>`];
+  const over = describeOverMax(t);
+  if (over) rows.push(`<dt>over max_tokens</dt><dd data-field="overMax"><span class="badge warn">warning</span> ${e(over)}</dd>`);
   const s = t.short;
   if (s.stop + s.length + s.other > 0) {
     rows.push(

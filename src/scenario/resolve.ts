@@ -44,6 +44,7 @@ import { ServebenchError } from '../errors.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import { checkDatasetFile } from './dataset-check.js';
 import { checkTokenizerField } from './tokenizer-check.js';
+import { checkTokenRules } from './token-rules.js';
 
 export interface ResolveContext {
   /** The scenario file as the user named it ('' for inline text): the base of shown paths. */
@@ -393,6 +394,7 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
   }
 
   checkCompare(raw, problems);
+  checkTokenRules(raw, problems);
   return data;
 }
 

@@ -23,6 +23,8 @@ export interface LlmServer {
   readonly count: number;
   /** Parsed request bodies, in arrival order. */
   bodies: unknown[];
+  /** When each step of the n-th response was written, ms after its request arrived (steps in time order). */
+  writtenAt(n: number): number[];
   close(): Promise<void>;
 }
 
@@ -32,7 +34,7 @@ export interface LlmServer {
  * (≤ ~1-2 ms) does not accumulate. The run's GET check request gets `{}`.
  */
 export async function startLlmServer(script: (n: number, body: Record<string, unknown>) => Script): Promise<LlmServer> {
-  const state = { count: 0, bodies: [] as unknown[] };
+  const state = { count: 0, bodies: [] as unknown[], written: [] as number[][] };
   const timers = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
     if (req.method !== 'POST') {
@@ -56,10 +58,12 @@ export async function startLlmServer(script: (n: number, body: Record<string, un
       res.writeHead(sc.status ?? 200, { 'content-type': sc.contentType ?? 'text/event-stream' });
       res.flushHeaders();
       const steps = [...sc.steps].sort((a, b) => a.atMs - b.atMs);
+      const written: number[] = (state.written[n] = []);
       let i = 0;
       const next = (): void => {
         while (i < steps.length && steps[i].atMs <= performance.now() - t0) {
           if (res.destroyed) return;
+          written.push(performance.now() - t0);
           res.write(steps[i++].write);
         }
         if (i < steps.length) {
@@ -84,6 +88,7 @@ export async function startLlmServer(script: (n: number, body: Record<string, un
       return state.count;
     },
     bodies: state.bodies,
+    writtenAt: (n) => state.written[n] ?? [],
     close: () => {
       for (const t of timers) clearTimeout(t);
       return close();

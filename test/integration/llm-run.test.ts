@@ -54,6 +54,43 @@ describe('generative runs against a server with known token times', () => {
     expect(m.itl!.p50).toBeLessThan(16);
     expect(sum.totals.outputTokens).toBe(4 * N);
     expect(sum.workloads[0].shortOutputs).toBe(0);
+    // vLLM's continuous_usage_stats: the chunks' own usage deltas, no tokenizer
+    expect(sum.workloads[0].tokenCounts!.itlSource).toBe('usage');
+    expect(sum.workloads[0].tokenCounts!.overMax).toEqual({ requests: 0, tokens: 0 });
+  });
+
+  it.each(['final', 'none'] as const)(
+    'spreads tokens over chunks without running usage (usage: %s): chunks of 1,1,2,1,3 tokens, one token per 15 ms, give itl 15 ms',
+    async (usage) => {
+      // cl100k_base counts these 1, 1, 2, 1 and 3 tokens; each chunk arrives with its last token
+      const words = [' The', ' quick', ' brown fox', ' jumps', ' over the lazy'];
+      const sum = await run(() => stream(chatStream({ times: [100, 115, 145, 160, 205], chunkTokens: [1, 1, 2, 1, 3], words, usage })), { workload: { outputTokens: 8 } });
+      const w = sum.workloads[0];
+      expect(w.totals.ok).toBe(N);
+      expect(w.totals.outputTokens).toBe(8 * N);
+      expect(w.metrics.itl!.count).toBe(7 * N);
+      // Each request's 7 values add up to its span from the first content chunk (step 1) to the last
+      // (step 5): the mean to expect is the mean span / 7 as the server really wrote them. 15 ms on a
+      // quiet machine; a loaded one makes the server's timers late, which is not servebench's error.
+      const spans = Array.from({ length: N }, (_, n) => server!.writtenAt(n)).map((t) => (t[5] - t[1]) / 7);
+      const written = spans.reduce((a, b) => a + b, 0) / N;
+      expect(Math.abs(written - 15)).toBeLessThan(3);
+      expect(Math.abs(w.metrics.itl!.mean - written)).toBeLessThan(0.5);
+      // one value per chunk (15, 30, 15, 45) would give a mean of 26.25 ms
+      expect(Math.abs(w.metrics.itl!.mean - 15)).toBeLessThan(3);
+      expect(Math.abs(w.metrics.itl!.mean - w.metrics.tpot!.mean)).toBeLessThan(0.5);
+      expect(w.tokenCounts!.itlSource).toBe('tokenizer');
+      expect(w.tokenCounts!.itlBySource).toEqual({ usage: 0, tokenizer: N, chunks: 0 });
+    },
+  );
+
+  it('counts and flags outputs longer than the max_tokens asked, by the server\'s usage', async () => {
+    // 8 asked; every other answer says 11 tokens in its usage
+    const sum = await run((n) => stream(chatStream({ times: tokenTimes(n % 2 ? 11 : 8, 20, 2) })), { workload: { outputTokens: 8 } });
+    const w = sum.workloads[0];
+    expect(w.totals.ok).toBe(N);
+    expect(w.tokenCounts!.overMax).toEqual({ requests: N / 2, tokens: 3 * (N / 2) });
+    expect(w.shortOutputs).toBe(0);
   });
 
   it('takes output counts from usage over chunk counts, and says so', async () => {

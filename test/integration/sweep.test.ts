@@ -43,7 +43,7 @@ function chatScenario(sweep: string): string {
     '  deployment: assistant',
     `  mock: { llm: { prefillMsPerToken: 0.05, decodeMsPerToken: ${DECODE_MS}, decodeSlowdownPerStream: 0, maxBatch: ${BATCH} } }`,
     'workloads:',
-    `  - { name: assistant, kind: chat, model: m, prompt: { inputTokens: 20, outputTokens: ${OUTPUT_TOKENS} }, maxTokens: ${OUTPUT_TOKENS}, ignoreEos: true }`,
+    `  - { name: assistant, kind: chat, model: m, prompt: { inputTokens: 20, outputTokens: ${OUTPUT_TOKENS} }, ignoreEos: true }`,
     'load: { rps: 1 }',
     `sweep: ${sweep}`,
     '',

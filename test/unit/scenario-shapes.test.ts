@@ -185,3 +185,37 @@ describe('load types', () => {
     expect(problems(yaml().replace(/load:\n {2}rps: 10\n/, ''))).toEqual([`s.yaml:1:1  load  missing required key 'load'`]);
   });
 });
+
+describe('output length and token SLOs: keys that would silently disagree', () => {
+  const synthetic = ['    kind: chat', '    model: m', '    prompt: { inputTokens: 8, outputTokens: 64 }'];
+  const fromDataset = ['    kind: chat', '    model: m', '    dataset: test/fixtures/scenarios/data/prompts.jsonl'];
+
+  test("maxTokens beside prompt.outputTokens is refused at maxTokens; with a dataset it is the max_tokens sent", () => {
+    expect(problems(yaml({ workload: [...synthetic, '    maxTokens: 32'].join('\n') }))).toEqual([
+      `s.yaml:10:5  workloads[0].maxTokens  'maxTokens' would be ignored: with 'prompt', prompt.outputTokens is the max_tokens sent (a number, {min, max} or {mean, stddev}); 'maxTokens' sets it for 'dataset' prompts`,
+    ]);
+    expect(parse(yaml({ workload: [...fromDataset, '    maxTokens: 32'].join('\n') })).scenario.workloads[0].maxTokens).toBe(32);
+  });
+
+  test('extraBody.max_tokens and max_completion_tokens are refused, pointing at the key that sets the length', () => {
+    expect(problems(yaml({ workload: [...synthetic, '    extraBody: { max_tokens: 5, max_completion_tokens: 5, top_p: 0.9 }'].join('\n') }))).toEqual([
+      `s.yaml:10:18  workloads[0].extraBody.max_tokens  set the output length with prompt.outputTokens, not extraBody.max_tokens: servebench sends it as max_tokens and counts short and over-long outputs against it`,
+      `s.yaml:10:33  workloads[0].extraBody.max_completion_tokens  set the output length with prompt.outputTokens, not extraBody.max_completion_tokens: servebench sends it as max_tokens and counts short and over-long outputs against it`,
+    ]);
+  });
+
+  test('slo.ttft, slo.tpot and slo.itl are refused beside a non-streamed chat workload, saying what ttft would mean', () => {
+    const text = yaml({ workload: [...synthetic, '    stream: false'].join('\n'), top: 'slo: { ttft: 500ms, tpot: 50ms, latency: 2s }' });
+    const ps = problems(text);
+    expect(ps).toHaveLength(2);
+    expect(ps[0]).toBe(
+      `s.yaml:13:8  slo.ttft  slo.ttft needs streamed answers, and workload 'w' has stream: false: a non-streamed answer arrives all at once, its first token with its last, so ttft would only repeat the response time; set stream: true, or judge non-streamed answers with slo.latency`,
+    );
+    expect(ps[1]).toMatch(/^s\.yaml:13:21  slo\.tpot  slo\.tpot needs streamed answers.*with no token times to measure tpot from/);
+    // slo.latency alone judges a non-streamed answer; a streamed one takes every SLO
+    expect(parse(yaml({ workload: [...synthetic, '    stream: false'].join('\n'), top: 'slo: { latency: 2s }' })).scenario.slo).toEqual({ latencyMs: 2000 });
+    expect(parse(yaml({ workload: synthetic.join('\n'), top: 'slo: { ttft: 500ms, tpot: 50ms, itl: 40ms }' })).scenario.slo).toEqual({ ttftMs: 500, tpotMs: 50, itlMs: 40 });
+    // predictive workloads have no tokens: the token SLOs do not concern them
+    expect(parse(yaml({ top: 'slo: { ttft: 500ms }' })).scenario.slo).toEqual({ ttftMs: 500 });
+  });
+});

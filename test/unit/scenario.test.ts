@@ -95,7 +95,7 @@ describe('defaults', () => {
       ['fraud-file', 'predict', 1, `${FIXTURES}/data/bodies.jsonl`, 2, false],
       ['scores', 'classify', 0.5, 'inline', 1, false],
       ['tensor', 'infer', 1, 'inline', 1, false],
-      ['assistant', 'chat', 1, '', 0, false],
+      ['assistant', 'chat', 1, '', 0, true],
       ['sharegpt', 'completion', 1, '', 0, true],
     ]);
     expect(scenario.workloads[0].bodies[0]).toEqual({ inputs: [[4641025220953719, 4920355418495856]] });
@@ -107,13 +107,12 @@ describe('defaults', () => {
       weight: 1,
       bodies: [],
       bodiesSource: '',
-      stream: false,
+      stream: true,
       prompt: {
         inputTokens: { type: 'normal', mean: 256, stddev: 32, min: 1, max: 384 },
         outputTokens: { type: 'uniform', min: 64, max: 128 },
         prefixTokens: 100,
       },
-      maxTokens: 256,
       minTokens: 16,
       ignoreEos: true,
       temperature: 0.7,
@@ -122,6 +121,7 @@ describe('defaults', () => {
       tokenizer: abs('data/tokenizer.json'),
     });
     expect(scenario.workloads[5].dataset).toBe(abs('data/prompts.jsonl'));
+    expect(scenario.workloads[5].maxTokens).toBe(256);
     expect(scenario.load).toEqual({
       type: 'poisson',
       rps: 200,

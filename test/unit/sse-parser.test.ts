@@ -168,6 +168,28 @@ describe('SseTokenParser: vLLM streams', () => {
     });
   });
 
+  it("hands the observer each chunk's text and whether running usage counted its tokens", () => {
+    const seen: Array<[string, number, boolean]> = [];
+    const obs: StreamObserver = { onToken: (_t, tokens, piece, fromUsage) => seen.push([piece, tokens, fromUsage]) };
+    const parser = new SseTokenParser('chat');
+    parser.reset(obs);
+    parser.push(sse(chatEvents([' a', ' b c'], { continuous: [1, 3] })).bytes, 1);
+    parser.end(2);
+    expect(seen).toEqual([
+      [' a', 1, true],
+      [' b c', 2, true],
+    ]);
+    // final usage only: the chunks carry none, so each counts one and says so
+    seen.length = 0;
+    parser.reset(obs);
+    parser.push(sse(chatEvents([' a', ' b c'])).bytes, 1);
+    parser.end(2);
+    expect(seen).toEqual([
+      [' a', 1, false],
+      [' b c', 1, false],
+    ]);
+  });
+
   it('reads a completion stream (choices[0].text)', () => {
     const s = sse(completionEvents(['a', 'b', 'c', 'd']));
     const r = run('completion', s.bytes);

@@ -58,4 +58,36 @@ describe('token counts in the summary and the reports', () => {
     expect(html).toContain('data-field="shortByReason"');
     expect(html).toContain('data-field="timeouts"');
   });
+
+  it('names the itl source per workload and flags outputs over max_tokens in summary.json, the console and report.html', () => {
+    const { summary, intervals } = withTokens((i) => {
+      const t = interval();
+      t.itl = { usage: 0, tokenizer: 10, chunks: 0 };
+      t.overMax = i === 0 ? { requests: 2, tokens: 9 } : { requests: 0, tokens: 0 };
+      return t;
+    });
+    const t = summary.workloads[1].tokenCounts!;
+    expect(t.itlSource).toBe('tokenizer');
+    expect(t.itlBySource).toEqual({ usage: 0, tokenizer: 10 * intervals, chunks: 0 });
+    expect(t.overMax).toEqual({ requests: 2, tokens: 9 });
+    const text = summaryText(summary, false);
+    expect(text).toContain('itl per token from tokenizer');
+    expect(text).toContain('warning: 2 outputs longer than the max_tokens asked (9 tokens beyond');
+    const html = htmlReport.render(summary);
+    expect(html).toContain('data-itl-source="tokenizer"');
+    expect(html).toContain('data-field="overMax"');
+  });
+
+  it('reads intervals written before itl sources and overMax were counted', () => {
+    const { summary } = withTokens(() => {
+      const t = interval() as Partial<TokenInterval>;
+      delete t.itl;
+      delete t.overMax;
+      return t as TokenInterval;
+    });
+    const t = summary.workloads[1].tokenCounts!;
+    expect(t.itlSource).toBe('none');
+    expect(t.overMax).toEqual({ requests: 0, tokens: 0 });
+    expect(summaryText(summary, false)).not.toContain('max_tokens asked');
+  });
 });
