@@ -530,6 +530,8 @@ export class H1Pool {
     }
     const c = this.takeIdle();
     if (c !== null) c.send(req, h);
+    // A socket released in this loop turn is reused at its end (release()): wait for it rather than open another.
+    else if ((this.queue.length - this.queueHead) / 2 < this.settling.length) this.queue.push(req, h);
     else if (this.conns.size < this.options.connections) this.conns.add(new Conn(this, req, h));
     else this.queue.push(req, h);
     return true;
@@ -565,7 +567,8 @@ export class H1Pool {
       const c = list[i];
       list[i] = null as never;
       if (!this.conns.has(c)) continue;
-      if (c.usable) this.reuse(c);
+      // keepAliveMs <= 0: the server's keep-alive hint leaves no time to reuse the socket in.
+      if (c.usable && c.keepAliveMs > 0) this.reuse(c);
       else this.discard(c);
     }
     list.length = 0;

@@ -125,10 +125,10 @@ export async function startHostileServer(mode: HostileMode, opts: HostileOptions
       buf += d.toString('latin1');
       for (;;) {
         const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return;
+        if (end < 0) break;
         const head = buf.slice(0, end);
         const len = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-        if (buf.length < end + 4 + len) return;
+        if (buf.length < end + 4 + len) break;
         buf = buf.slice(end + 4 + len);
         if (!head.startsWith('POST')) {
           if (!halfClosed) socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}`);

@@ -29,9 +29,7 @@ async function run(client: HttpClient, mode: HostileMode, load: Partial<Resolved
   closers.push(() => server.close());
   const t0 = performance.now();
   const { records } = await startRun(scenario({ target: { url: server.url, client, timeoutMs: 10_000 }, load })).done;
-  const o = { sum: buildSummary(records), server, elapsedMs: performance.now() - t0 };
-  console.log('PROBE', client, mode, JSON.stringify({ t: o.sum.totals, e: o.sum.errors, s: o.sum.errorSamples, rcv: server.received, conns: server.connections, ms: Math.round(o.elapsedMs) }));
-  return o;
+  return { sum: buildSummary(records), server, elapsedMs: performance.now() - t0 };
 }
 
 /** The totals add up, the server got exactly what was sent, and every sample is under a counted class. */
