@@ -6,6 +6,7 @@
  * socket the server had already half-closed: a client may count as sent only what the server got.
  */
 import { createServer, type Socket } from 'node:net';
+import { onRequestHeads } from './faults.js';
 import { listenLocal } from './listen.js';
 
 export type HostileMode =
@@ -106,7 +107,6 @@ export async function startHostileServer(mode: HostileMode, opts: HostileOptions
   const server = createServer((socket: Socket) => {
     connections++;
     socket.on('error', () => undefined);
-    let buf = '';
     let idle: NodeJS.Timeout | null = null;
     let halfClosed = false;
     const finish = (): void => {
@@ -119,33 +119,31 @@ export async function startHostileServer(mode: HostileMode, opts: HostileOptions
       if (idleMs !== null) idle = setTimeout(finish, between(idleMs));
     };
     socket.on('close', () => idle && clearTimeout(idle));
-    socket.on('data', (d) => {
-      if (idle) clearTimeout(idle);
-      idle = null;
-      buf += d.toString('latin1');
-      for (;;) {
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) break;
-        const head = buf.slice(0, end);
-        const len = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-        if (buf.length < end + 4 + len) break;
-        buf = buf.slice(end + 4 + len);
+    // The idle timer runs from the last byte received; each request is answered as it completes.
+    onRequestHeads(
+      socket,
+      (head) => {
         if (!head.startsWith('POST')) {
           if (!halfClosed) socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}`);
-          continue;
+        } else {
+          received++;
+          // A request that reached a half-closed socket is received but never answered.
+          if (halfClosed) return;
+          socket.write(answer(mode, keepAliveS));
+          if (mode === 'fin-after-response') {
+            const ms = between(opts.finDelayMs ?? [0, 3]);
+            if (ms < 0.5) finish();
+            else setTimeout(finish, ms);
+          }
         }
-        received++;
-        // A request that reached a half-closed socket is received but never answered.
-        if (halfClosed) continue;
-        socket.write(answer(mode, keepAliveS));
-        if (mode === 'fin-after-response') {
-          const ms = between(opts.finDelayMs ?? [0, 3]);
-          if (ms < 0.5) finish();
-          else setTimeout(finish, ms);
-        }
-      }
-      if (!halfClosed) armIdle();
-    });
+        if (idle) clearTimeout(idle);
+        if (!halfClosed) armIdle();
+      },
+      () => {
+        if (idle) clearTimeout(idle);
+        idle = null;
+      },
+    );
   });
   const { url, close } = await listenLocal(server);
   return {
