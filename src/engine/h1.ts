@@ -19,6 +19,7 @@
 import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { MAX_RESPONSE_HEAD_BYTES, protocolError, unsupportedCoding } from './classify.js';
+import { BAD_EOL, hasToken, lineEnd, nameIs, skipOws, trimOws } from './h1-bytes.js';
 
 /** undici's core handler interface, the part servebench's request context implements. */
 export interface CoreHandler {
@@ -55,8 +56,6 @@ function transportError(code: string, message: string, cause?: unknown): Error {
 
 /** head() could not finish: the head continues in the next read. */
 const INCOMPLETE = -2;
-/** lineEnd() met a bare LF or a CR not followed by LF: not an HTTP/1.1 line ending. */
-const BAD_EOL = -3;
 /** A response head larger than this is refused (undici is given the same limit). */
 const MAX_HEAD_BYTES = MAX_RESPONSE_HEAD_BYTES;
 /** The head is over MAX_HEAD_BYTES: the code undici gives the same failure. */
@@ -85,55 +84,7 @@ const enum St {
   UntilClose,
 }
 
-/** A header name at buf[start, end) equals `lower` (lower-case ASCII), ignoring case. */
-function nameIs(buf: Buffer, start: number, end: number, lower: string): boolean {
-  if (end - start !== lower.length) return false;
-  for (let i = 0; i < lower.length; i++) {
-    if ((buf[start + i] | 0x20) !== lower.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
-/** `lower` (lower-case ASCII) occurs in buf[start, end), ignoring case. */
-function hasToken(buf: Buffer, start: number, end: number, lower: string): boolean {
-  const n = lower.length;
-  for (let i = start; i + n <= end; i++) {
-    let j = 0;
-    while (j < n && (buf[i + j] | 0x20) === lower.charCodeAt(j)) j++;
-    if (j === n) return true;
-  }
-  return false;
-}
-
-/**
- * Index of the CR of the first CRLF at or after `from`, -1 if the line goes on in the next read, or
- * BAD_EOL at a bare LF or CR (undici's parser refuses both; waiting for a CRLF would hang). A byte
- * loop: a head is a few hundred bytes, and Buffer.indexOf's call into C++ for each of its lines was
- * a visible share of the worker.
- */
-function lineEnd(buf: Buffer, from: number): number {
-  const n = buf.length;
-  for (let i = from; i < n; i++) {
-    const c = buf[i];
-    if (c === 0x0a) return BAD_EOL;
-    if (c === 0x0d) return i + 1 === n ? -1 : buf[i + 1] === 0x0a ? i : BAD_EOL;
-  }
-  return -1;
-}
-
 const badEol = (): Error => protocolError('a line not ended by CRLF');
-
-/** Index of the first byte at or after `from` that is not a space or tab, before `end`. */
-function skipOws(buf: Buffer, from: number, end: number): number {
-  while (from < end && (buf[from] === 0x20 || buf[from] === 0x09)) from++;
-  return from;
-}
-
-/** Index after the last byte before `end` that is not a space or tab, not before `from`. */
-function trimOws(buf: Buffer, from: number, end: number): number {
-  while (end > from && (buf[end - 1] === 0x20 || buf[end - 1] === 0x09)) end--;
-  return end;
-}
 
 class Conn {
   readonly socket: Socket;
