@@ -1,6 +1,9 @@
 /**
- * Maps transport failures to DESIGN.md's error classes. undici and Node report the same failure
- * under several codes; the class is what a user compares across runs.
+ * Maps transport failures to DESIGN.md's error classes, the same for both HTTP clients (the table
+ * is docs/http-errors.md). undici and Node report the same failure under several codes; the lean
+ * client (h1.ts) raises undici's codes; the class is what a user compares across runs. `reset` is
+ * kept for a connection that ended or was reset; an answer that arrived but is not HTTP is
+ * `invalid_response`.
  */
 import type { ErrorClass } from '../metrics/records.js';
 
@@ -24,7 +27,44 @@ const CONNECT = new Set([
   'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 const TIMEOUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
-const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED', 'UND_ERR_CLOSED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED', 'UND_ERR_CLOSED']);
+/**
+ * Answers that arrived but cannot be read as HTTP: undici's body that ends off its Content-Length
+ * (a duplicate, differing or unrepresentable length) and heads over the limit.
+ */
+const INVALID = new Set(['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_HEADERS_OVERFLOW']);
+
+/** Both clients refuse a response head (status line and headers) over this many bytes. */
+export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
+
+/** HTTP status codes are 100–599 (RFC 9110 §15); anything else is not an HTTP answer. */
+export function isHttpStatus(status: number): boolean {
+  return status >= 100 && status <= 599;
+}
+
+/** A response the HTTP/1.1 grammar refuses; classed invalid_response like undici's parser errors. */
+export function protocolError(detail: string, code = 'HPE_INVALID_CONSTANT'): Error {
+  return Object.assign(new Error(`Response does not match the HTTP/1.1 protocol (${detail})`), { name: 'HTTPParserError', code });
+}
+
+/** A Transfer-Encoding whose last coding is not chunked: a body no client here can frame or decode. */
+export function unsupportedCoding(value: string): Error {
+  return protocolError(`unsupported transfer-encoding: ${value.slice(0, 40)}`, 'HPE_INVALID_TRANSFER_ENCODING');
+}
+
+/**
+ * For undici's raw headers: the error a Transfer-Encoding other than chunked gets (undici would read
+ * such a body until the close, and a kept-alive socket hangs to the deadline), else null.
+ */
+export function transferCodingError(rawHeaders: ReadonlyArray<Buffer | string>): Error | null {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const k = rawHeaders[i];
+    if (k.length !== 17 || String(k).toLowerCase() !== 'transfer-encoding') continue;
+    const v = String(rawHeaders[i + 1]);
+    if (!/(^|,)[ \t]*chunked[ \t]*$/i.test(v)) return unsupportedCoding(v);
+  }
+  return null;
+}
 
 /** Set on errors that abort a response grown past target.maxResponseBytes. */
 export const OVER_CAP_MARK = 'servebench-over-cap';
@@ -39,6 +79,9 @@ export function classifyError(err: unknown): ErrorClass {
   const code = e.code ?? '';
   if (TIMEOUT.has(code)) return 'timeout';
   if (CONNECT.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL')) return 'connect';
+  // undici destroys the socket on an answer it will not take (an unsolicited 100 Continue, an upgrade):
+  // the server did answer, so the class is that of an answer that could not be used.
+  if (code === 'UND_ERR_SOCKET' && e.message === 'bad response') return 'invalid_response';
   if (RESET.has(code)) {
     // undici wraps the socket's own error; a refused or TLS-failed connect arrives as UND_ERR_SOCKET too.
     if (e.cause) {
@@ -47,7 +90,7 @@ export function classifyError(err: unknown): ErrorClass {
     }
     return 'reset';
   }
-  if (code.startsWith('HPE_')) return 'invalid_response';
+  if (code.startsWith('HPE_') || INVALID.has(code)) return 'invalid_response';
   if (e.cause) return classifyError(e.cause);
   return 'reset';
 }
@@ -58,6 +101,9 @@ export function describeError(err: unknown): string {
   if (!e) return 'unknown error';
   if (e.message === TIMEOUT_MARK) return 'request timed out';
   if ((e as { name?: string }).name === TIMEOUT_MARK || (e as { name?: string }).name === OVER_CAP_MARK) return e.message ?? 'unknown error';
+  if (e.code === 'UND_ERR_HEADERS_OVERFLOW') return `${e.code}: response head over ${MAX_RESPONSE_HEAD_BYTES} bytes (the limit of both clients)`;
+  if (e.code === 'UND_ERR_SOCKET' && e.message === 'bad response') return `${e.code}: bad response (undici refuses a 1xx or an upgrade it did not ask for, such as an unsolicited 100 Continue)`;
+  if (e.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return `${e.code}: the body does not match its Content-Length (a duplicate, differing or unrepresentable length, or a body longer than announced)`;
   const parts = [e.code, e.message].filter(Boolean).join(': ');
   const inner = e.cause && (e.cause.code || e.cause.message) ? ` (${[e.cause.code, e.cause.message].filter(Boolean).join(': ')})` : '';
   return (parts || String(err)) + inner;

@@ -18,6 +18,8 @@
  */
 import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { MAX_RESPONSE_HEAD_BYTES, protocolError, unsupportedCoding } from './classify.js';
+import { BAD_EOL, hasToken, lineEnd, nameIs, skipOws, trimOws } from './h1-bytes.js';
 
 /** undici's core handler interface, the part servebench's request context implements. */
 export interface CoreHandler {
@@ -51,15 +53,15 @@ function transportError(code: string, message: string, cause?: unknown): Error {
   return Object.assign(new Error(message, cause === undefined ? undefined : { cause }), { code });
 }
 
-/** A response that is not HTTP/1.x: classify.ts counts HTTPParserError as invalid_response. */
-function parseError(message: string): Error {
-  return Object.assign(new Error(message), { name: 'HTTPParserError', code: 'HPE_INVALID_CONSTANT' });
-}
 
 /** head() could not finish: the head continues in the next read. */
 const INCOMPLETE = -2;
-/** A response head larger than this is not a model server's answer (undici's limit is 16 KiB). */
-const MAX_HEAD_BYTES = 64 * 1024;
+/** A response head larger than this is refused (undici is given the same limit). */
+const MAX_HEAD_BYTES = MAX_RESPONSE_HEAD_BYTES;
+/** The head is over MAX_HEAD_BYTES: the code undici gives the same failure. */
+function headOverflow(): Error {
+  return transportError('UND_ERR_HEADERS_OVERFLOW', `response head over ${MAX_HEAD_BYTES} bytes`);
+}
 /**
  * Bodies up to this size are kept serialized together with their head, until the copies add up to
  * MAX_COPIED_BYTES (a dataset of many prompts would otherwise be held twice); past either bound the
@@ -69,8 +71,8 @@ const MAX_CACHED_BODY_BYTES = 64 * 1024;
 const MAX_COPIED_BYTES = 32 * 1024 * 1024;
 /** One read's worth: what libuv asks for by default. */
 const READ_BUFFER_BYTES = 64 * 1024;
-/** undici's margin too: a socket the server will close within this is not worth the race. */
-const KEEP_ALIVE_MARGIN_MS = 1000;
+/** A socket the server will close within this is not worth the race (undici is given the same margin). */
+export const KEEP_ALIVE_MARGIN_MS = 1000;
 
 const enum St {
   Head,
@@ -82,47 +84,7 @@ const enum St {
   UntilClose,
 }
 
-/** A header name at buf[start, end) equals `lower` (lower-case ASCII), ignoring case. */
-function nameIs(buf: Buffer, start: number, end: number, lower: string): boolean {
-  if (end - start !== lower.length) return false;
-  for (let i = 0; i < lower.length; i++) {
-    if ((buf[start + i] | 0x20) !== lower.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
-/** `lower` (lower-case ASCII) occurs in buf[start, end), ignoring case. */
-function hasToken(buf: Buffer, start: number, end: number, lower: string): boolean {
-  const n = lower.length;
-  for (let i = start; i + n <= end; i++) {
-    let j = 0;
-    while (j < n && (buf[i + j] | 0x20) === lower.charCodeAt(j)) j++;
-    if (j === n) return true;
-  }
-  return false;
-}
-
-/**
- * Index of the CR of the first CRLF at or after `from`, or -1. A byte loop: a head is a few hundred
- * bytes, and Buffer.indexOf's call into C++ for each of its lines was a visible share of the worker.
- */
-function lineEnd(buf: Buffer, from: number): number {
-  const last = buf.length - 1;
-  for (let i = from; i < last; i++) if (buf[i] === 0x0d && buf[i + 1] === 0x0a) return i;
-  return -1;
-}
-
-/** Index of the first byte at or after `from` that is not a space or tab, before `end`. */
-function skipOws(buf: Buffer, from: number, end: number): number {
-  while (from < end && (buf[from] === 0x20 || buf[from] === 0x09)) from++;
-  return from;
-}
-
-/** Index after the last byte before `end` that is not a space or tab, not before `from`. */
-function trimOws(buf: Buffer, from: number, end: number): number {
-  while (end > from && (buf[end - 1] === 0x20 || buf[end - 1] === 0x09)) end--;
-  return end;
-}
+const badEol = (): Error => protocolError('a line not ended by CRLF');
 
 class Conn {
   readonly socket: Socket;
@@ -178,8 +140,21 @@ class Conn {
     this.send(req, this.handler!);
   }
 
+  /** Whether a request may still be written here: not ended by either side, not destroyed. */
+  get usable(): boolean {
+    const s = this.socket;
+    return s.writable && !s.readableEnded && !s.destroyed;
+  }
+
   /** Writes a request on this (open, free) socket. */
   send(req: H1Request, h: CoreHandler): void {
+    if (!this.usable) {
+      // Found closed before a byte of the request was written: it never reached the wire, so it
+      // goes out on another socket rather than failing as a reset the server never saw.
+      this.pool.discard(this);
+      this.pool.dispatch(req, h);
+      return;
+    }
     this.handler = h;
     this.st = St.Head;
     this.keepAlive = true;
@@ -237,13 +212,14 @@ class Conn {
         }
         case St.ChunkEnd: {
           if (buf.length - pos < 2) return this.keep(buf, pos, 2, 'chunk');
-          if (buf[pos] !== 0x0d || buf[pos + 1] !== 0x0a) return this.fail(parseError('Response does not match the HTTP/1.1 protocol (chunk not followed by CRLF)'));
+          if (buf[pos] !== 0x0d || buf[pos + 1] !== 0x0a) return this.fail(protocolError('chunk not followed by CRLF'));
           pos += 2;
           this.st = St.ChunkSize;
           break;
         }
         case St.ChunkSize: {
           const eol = lineEnd(buf, pos);
+          if (eol === BAD_EOL) return this.fail(badEol());
           if (eol < 0) return this.keep(buf, pos, 1024, 'chunk size line');
           let size = 0;
           let i = pos;
@@ -253,9 +229,10 @@ class Conn {
             if (d < 0) break;
             size = size * 16 + d;
           }
-          // Chunk extensions (after ';') are allowed and ignored; anything else is not HTTP.
-          if (i === pos || (i < eol && buf[i] !== 0x3b && buf[i] !== 0x20 && buf[i] !== 0x09) || size > Number.MAX_SAFE_INTEGER / 32) {
-            return this.fail(parseError('Response does not match the HTTP/1.1 protocol (invalid chunk size)'));
+          // Chunk extensions (after optional whitespace and ';') are allowed and ignored; anything else is not HTTP.
+          const ext = skipOws(buf, i, eol);
+          if (i === pos || (ext < eol && buf[ext] !== 0x3b) || size > Number.MAX_SAFE_INTEGER / 32) {
+            return this.fail(protocolError('invalid chunk size'));
           }
           pos = eol + 2;
           if (size === 0) this.st = St.Trailers;
@@ -267,6 +244,7 @@ class Conn {
         }
         case St.Trailers: {
           const eol = lineEnd(buf, pos);
+          if (eol === BAD_EOL) return this.fail(badEol());
           if (eol < 0) return this.keep(buf, pos, MAX_HEAD_BYTES, 'trailers');
           const empty = eol === pos;
           pos = eol + 2;
@@ -296,7 +274,7 @@ class Conn {
 
   /** Keeps buf[pos…] for the next read, unless it is already longer than a line may be. */
   private keep(buf: Buffer, pos: number, max: number, what: string): void {
-    if (buf.length - pos > max) return this.fail(parseError(`Response does not match the HTTP/1.1 protocol (${what} over ${max} bytes)`));
+    if (buf.length - pos > max) return this.fail(what === 'response head' ? headOverflow() : protocolError(`${what} over ${max} bytes`));
     this.carry = this.own(buf, pos, buf.length - pos);
   }
 
@@ -307,18 +285,22 @@ class Conn {
    */
   private head(buf: Buffer, start: number, h: CoreHandler): number {
     const statusEnd = lineEnd(buf, start);
+    if (statusEnd === BAD_EOL) return this.failHead(badEol());
     if (statusEnd < 0) return INCOMPLETE;
     // "HTTP/1.x SSS[ reason]"
     const minor = buf[start + 7] - 0x30;
-    const status = (buf[start + 9] - 0x30) * 100 + (buf[start + 10] - 0x30) * 10 + (buf[start + 11] - 0x30);
+    const d0 = buf[start + 9] - 0x30;
+    const d1 = buf[start + 10] - 0x30;
+    const d2 = buf[start + 11] - 0x30;
+    const status = d0 * 100 + d1 * 10 + d2;
     if (
       statusEnd - start < 12 ||
       buf[start] !== 0x48 || buf[start + 1] !== 0x54 || buf[start + 2] !== 0x54 || buf[start + 3] !== 0x50 ||
       buf[start + 4] !== 0x2f || buf[start + 5] !== 0x31 || buf[start + 6] !== 0x2e || buf[start + 8] !== 0x20 ||
-      (minor !== 0 && minor !== 1) || !(status >= 100 && status <= 999) ||
+      (minor !== 0 && minor !== 1) || d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 ||
       (statusEnd - start > 12 && buf[start + 12] !== 0x20)
     ) {
-      this.fail(parseError('Response does not match the HTTP/1.1 protocol (bad status line)'));
+      this.fail(protocolError('bad status line'));
       return -1;
     }
     let length = -1;
@@ -329,12 +311,13 @@ class Conn {
     let ls = statusEnd + 2;
     for (;;) {
       const le = lineEnd(buf, ls);
+      if (le === BAD_EOL) return this.failHead(badEol());
       if (le < 0) return INCOMPLETE;
       if (le === ls) break;
       let colon = ls;
       while (colon < le && buf[colon] !== 0x3a) colon++;
       if (colon === le || colon === ls) {
-        this.fail(parseError('Response does not match the HTTP/1.1 protocol (bad header line)'));
+        this.fail(protocolError('bad header line'));
         return -1;
       }
       const vs = skipOws(buf, colon + 1, le);
@@ -348,14 +331,25 @@ class Conn {
             break;
           }
           n = n * 10 + d;
+          // Past 2^53 the length is no longer exact: refuse it rather than wait for petabytes.
+          if (n > Number.MAX_SAFE_INTEGER) {
+            n = -1;
+            break;
+          }
         }
         if (n < 0 || ve === vs || (length >= 0 && length !== n)) {
-          this.fail(parseError('Response does not match the HTTP/1.1 protocol (invalid content-length)'));
+          this.fail(protocolError('invalid content-length'));
           return -1;
         }
         length = n;
       } else if (nameIs(buf, ls, colon, 'transfer-encoding')) {
-        chunked = ve - vs >= 7 && nameIs(buf, ve - 7, ve, 'chunked');
+        // Only a body whose last coding is chunked can be framed; any other coding is one no client
+        // here decodes (undici's parser would read it until the close, and a kept-alive socket hangs).
+        let cs = ve;
+        while (cs > vs && buf[cs - 1] !== 0x2c) cs--;
+        cs = skipOws(buf, cs, ve);
+        if (!nameIs(buf, cs, ve, 'chunked')) return this.failHead(unsupportedCoding(buf.toString('latin1', vs, ve)));
+        chunked = true;
       } else if (nameIs(buf, ls, colon, 'connection')) {
         if (hasToken(buf, vs, ve, 'close')) keepAlive = false;
         else if (hasToken(buf, vs, ve, 'keep-alive')) keepAlive = true;
@@ -367,6 +361,8 @@ class Conn {
       ls = le + 2;
     }
     const pos = ls + 2;
+    // A whole head in one read is never kept (keep() checks only heads cut by a read).
+    if (pos - start > MAX_HEAD_BYTES) return this.failHead(headOverflow());
     this.keepAlive = keepAlive;
     this.keepAliveMs = keepAliveMs;
     // 1xx (100 Continue, 103 Early Hints) come before the answer and carry no body.
@@ -388,6 +384,11 @@ class Conn {
     return pos;
   }
 
+  private failHead(err: Error): number {
+    this.fail(err);
+    return -1;
+  }
+
   /** The response ended at buf[pos]: the socket goes back to the pool (or away), then the handler hears. */
   private complete(buf: Buffer, pos: number): void {
     const h = this.handler!;
@@ -396,20 +397,23 @@ class Conn {
     // Anything after the answer was not asked for: the socket is not reused.
     if (this.keepAlive && pos === buf.length) this.pool.release(this);
     else this.pool.discard(this);
-    // Released first, so that a request the handler sends from here can take this very socket.
+    // Released first, so that a request the handler sends from here can take this very socket once it settles.
     h.onComplete(null);
   }
 
   private onEnd(): void {
+    const h = this.handler;
     // A body without a length ends with the connection: that is its end, not a failure.
-    if (this.handler !== null && this.st === St.UntilClose) {
-      const h = this.handler;
+    if (h !== null && this.st === St.UntilClose) {
       this.handler = null;
       this.pool.discard(this);
       h.onComplete(null);
       return;
     }
-    this.socket.end();
+    // The server closed: an idle socket leaves the pool now (not at 'close', which may come later),
+    // and a request waiting for its answer fails now, as undici fails it.
+    if (h === null) this.pool.discard(this);
+    else this.fail(this.closedErr ?? transportError('UND_ERR_SOCKET', 'other side closed'));
   }
 
   private onClose(): void {
@@ -477,6 +481,8 @@ export class H1Pool {
     }
     const c = this.takeIdle();
     if (c !== null) c.send(req, h);
+    // A socket released in this loop turn is reused at its end (release()): wait for it rather than open another.
+    else if ((this.queue.length - this.queueHead) / 2 < this.settling.length) this.queue.push(req, h);
     else if (this.conns.size < this.options.connections) this.conns.add(new Conn(this, req, h));
     else this.queue.push(req, h);
     return true;
@@ -486,14 +492,41 @@ export class H1Pool {
     const t = this.clockMs;
     while (this.idle.length > 0) {
       const c = this.idle.pop()!;
-      if (t - c.idleSince < c.keepAliveMs) return c;
+      if (t - c.idleSince < c.keepAliveMs && c.usable) return c;
       this.discard(c);
     }
     return null;
   }
 
-  /** A socket that answered and may be reused: the next queued request, else the idle stack. */
+  /**
+   * A socket that answered and may be reused. It is handed out again only after the event loop has
+   * read whatever else is pending on it (as undici does): a server that closes right after its
+   * answer has its FIN seen first, and the next request goes to a fresh socket instead of one the
+   * server no longer reads. One setImmediate per loop turn serves every socket released in it.
+   */
   release(c: Conn): void {
+    this.settling.push(c);
+    if (this.settleTimer === null) this.settleTimer = setImmediate(this.settle);
+  }
+
+  private readonly settling: Conn[] = [];
+  private settleTimer: NodeJS.Immediate | null = null;
+  private readonly settle = (): void => {
+    this.settleTimer = null;
+    const list = this.settling;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      list[i] = null as never;
+      if (!this.conns.has(c)) continue;
+      // keepAliveMs <= 0: the server's keep-alive hint leaves no time to reuse the socket in.
+      if (c.usable && c.keepAliveMs > 0) this.reuse(c);
+      else this.discard(c);
+    }
+    list.length = 0;
+  };
+
+  /** A settled socket: the next queued request, else the idle stack. */
+  private reuse(c: Conn): void {
     if (this.queueHead < this.queue.length) {
       const req = this.queue[this.queueHead] as H1Request;
       c.send(req, this.dequeue());
@@ -578,6 +611,8 @@ export class H1Pool {
   async destroy(): Promise<void> {
     this.destroyed = true;
     clearInterval(this.clock);
+    if (this.settleTimer !== null) clearImmediate(this.settleTimer);
+    this.settling.length = 0;
     const err = transportError('UND_ERR_DESTROYED', 'The client is destroyed');
     for (let i = this.queueHead; i < this.queue.length; i += 2) (this.queue[i + 1] as CoreHandler).onError(err);
     this.queue.length = this.queueHead = 0;

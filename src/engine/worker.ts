@@ -9,7 +9,7 @@
  * read per event; histograms cross to the coordinator encoded, once per interval.
  */
 import { Pool, type Dispatcher } from 'undici';
-import { H1Pool, type H1Request } from './h1.js';
+import { H1Pool, KEEP_ALIVE_MARGIN_MS, type H1Request } from './h1.js';
 import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import type { ResolvedScenario, ResolvedWorkload } from '../scenario/types.js';
@@ -20,7 +20,7 @@ import { Redactor } from '../util/redact.js';
 import { prepareWorkloads, type PreparedWorkload, type PreparedRequest } from '../workload/prepare.js';
 import { newRecorder, encode, type Histogram } from '../metrics/hdr.js';
 import { ERROR_CLASSES, METRICS, type IntervalRecord, type MetricName, type WorkloadInterval } from '../metrics/records.js';
-import { classifyError, describeError, OVER_CAP_MARK, TIMEOUT_MARK } from './classify.js';
+import { classifyError, describeError, isHttpStatus, MAX_RESPONSE_HEAD_BYTES, OVER_CAP_MARK, TIMEOUT_MARK, transferCodingError } from './classify.js';
 import { RetryPolicy } from './retry.js';
 import { ServebenchError } from '../errors.js';
 import { armWorkerFault } from './faults.js';
@@ -251,6 +251,9 @@ class Worker implements StreamObserver {
       headersTimeout: this.maxTimeoutMs() + 1000,
       bodyTimeout: this.maxTimeoutMs() + 1000,
       keepAliveTimeout: 30_000,
+      // The lean client's limit and keep-alive margin too (h1.ts), so both refuse and retire alike.
+      maxHeaderSize: MAX_RESPONSE_HEAD_BYTES,
+      keepAliveTimeoutThreshold: KEEP_ALIVE_MARGIN_MS,
       // TLS SNI names the gateway, not the Host header of host routing (undici would use the latter).
       connect: { timeout: this.s.target.connectTimeoutMs, ...tls },
     });
@@ -489,8 +492,13 @@ class Worker implements StreamObserver {
         if (meets) c[C.sloMet]++;
       } else {
         if (errClass === 'timeout' && wl.tokens !== null) wl.tokens.timeout(message === wl.firstTokenTimeoutError.message);
-        const idx = errClass.startsWith('http_') ? N_FIXED_ERR + (Number(errClass.slice(5)) - 100) : ERR_INDEX[errClass];
-        wl.errors[idx >= 0 && idx < ERR_SLOTS ? idx : ERR_INDEX.invalid_response]++;
+        let idx = errClass.startsWith('http_') ? N_FIXED_ERR + (Number(errClass.slice(5)) - 100) : ERR_INDEX[errClass];
+        // The sample goes under the class counted, so every sampled class is one of `errors`.
+        if (!(idx >= 0 && idx < ERR_SLOTS)) {
+          idx = ERR_INDEX.invalid_response;
+          errClass = 'invalid_response';
+        }
+        wl.errors[idx]++;
         if (message !== null && this.samples[errClass] === undefined) this.samples[errClass] = this.redactor.redact(message).slice(0, 300);
       }
     }
@@ -913,6 +921,12 @@ class Ctx {
 
   onHeaders(statusCode: number, rawHeaders?: Buffer[] | string[] | null): boolean {
     this.status = statusCode;
+    // undici reads a body of an unknown transfer coding until the close (the lean client refuses it).
+    const bad = rawHeaders ? transferCodingError(rawHeaders) : null;
+    if (bad !== null) {
+      this.abort(bad);
+      return false;
+    }
     if (this.wl!.prep.stream && statusCode >= 200 && statusCode < 300) {
       this.streamStarted = true;
       // A gateway's HTML page or a JSON answer is not a stream: parse it as a body, not as SSE.
@@ -955,7 +969,7 @@ class Ctx {
     this.ended = true;
     const st = this.status;
     // An oversized error body is still the HTTP error it announced.
-    if (err === overCapError && st !== 0 && (st < 200 || st >= 300)) this.w.complete(this, `http_${st}`, `HTTP ${st} (body over target.maxResponseBytes)`);
+    if (err === overCapError && isHttpStatus(st) && (st < 200 || st >= 300)) this.w.complete(this, `http_${st}`, `HTTP ${st} (body over target.maxResponseBytes)`);
     else this.w.complete(this, classifyError(err), describeError(err));
   }
 
@@ -963,6 +977,10 @@ class Ctx {
     if (this.ended) return;
     this.ended = true;
     const st = this.status;
+    if (!isHttpStatus(st)) {
+      this.w.complete(this, 'invalid_response', `HTTP status ${st} is outside 100–599`);
+      return;
+    }
     if (st < 200 || st >= 300) {
       const msg = errorMessageOf(this.body.json()) ?? (this.body.json() === undefined ? this.body.textSnippet(200) : '');
       this.w.complete(this, `http_${st}`, msg ? `HTTP ${st}: ${msg}` : `HTTP ${st}`);

@@ -38,6 +38,27 @@ export async function startFaultServer(handler: FaultHandler): Promise<FaultServ
 }
 
 /**
+ * Calls `onHead` with the head of each request that arrived whole (head and content-length body) on
+ * `socket`, in order; keep-alive connections carry several.
+ */
+export function onRequestHeads(socket: Socket, onHead: (head: string) => void, onChunk?: () => void): void {
+  let buf = '';
+  socket.on('data', (d) => {
+    onChunk?.();
+    buf += d.toString('latin1');
+    for (;;) {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buf.slice(0, end);
+      const len = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+      if (buf.length < end + 4 + len) return;
+      buf = buf.slice(end + 4 + len);
+      onHead(head);
+    }
+  });
+}
+
+/**
  * A raw TCP server for answers no HTTP server would give. `onRequest(socket, n, isPost)` is called
  * once per request head received (keep-alive connections may carry several).
  */
@@ -45,23 +66,12 @@ export async function startRawServer(onRequest: (socket: Socket, n: number, isPo
   let count = 0;
   const server: NetServer = createNetServer((socket) => {
     socket.on('error', () => undefined);
-    let buf = '';
-    socket.on('data', (d) => {
-      buf += d.toString('latin1');
-      for (;;) {
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const head = buf.slice(0, end);
-        const len = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-        if (buf.length < end + 4 + len) return;
-        buf = buf.slice(end + 4 + len);
-        const isPost = head.startsWith('POST');
-        if (!isPost) {
-          socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}');
-          continue;
-        }
-        onRequest(socket, count++, true);
+    onRequestHeads(socket, (head) => {
+      if (!head.startsWith('POST')) {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}');
+        return;
       }
+      onRequest(socket, count++, true);
     });
   });
   const { url, close } = await listenLocal(server);
