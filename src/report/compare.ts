@@ -16,6 +16,7 @@ import { metricScale, type MetricName, type RunRecord } from '../metrics/records
 import type { Summary, WorkloadSummary } from '../metrics/summary.js';
 import { RESULTS_FILE, readRecords } from './ndjson.js';
 import { writeFileAtomic } from './writer.js';
+import { requirePercent } from '../util/percent.js';
 
 export type Verdict = 'regression' | 'improvement' | 'same';
 
@@ -139,21 +140,17 @@ export function runDataOf(label: string, path: string, summary: Summary, records
 // ---------------------------------------------------------------------------------------------
 // Tolerances
 
-/** '10%' → 0.1, '0.1' → 0.1. */
-export function parseTolerance(s: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(s);
-  if (!m) throw new ServebenchError('E_USAGE', `tolerance '${s}' is not a percentage like 10% or a fraction like 0.1`);
-  const v = Number(m[1]) / (m[2] ? 100 : 1);
-  if (!(v >= 0) || !Number.isFinite(v)) throw new ServebenchError('E_USAGE', `tolerance '${s}' must be >= 0`);
-  return v;
+/** '10%' → 0.1. A bare number is refused (E_USAGE, with the hint 'write 10%'): see util/percent.ts. */
+export function parseTolerance(s: string, flag = '--tolerance'): number {
+  return requirePercent(s, flag);
 }
 
-/** 'latency.p99=5%' → ['latency.p99', 0.05]. */
+/** 'latency.p99=5%' → ['latency.p99', 0.05]; 'errors.rate=1%' → ['errors.rate', 0.01] (absolute points). */
 export function parseToleranceFor(s: string): [string, number] {
   const eq = s.indexOf('=');
   const key = eq < 0 ? '' : s.slice(0, eq).trim();
   if (!/^[A-Za-z]+\.[A-Za-z0-9]+$/.test(key)) throw new ServebenchError('E_USAGE', `--tolerance-for '${s}' is not metric.stat=value (e.g. latency.p99=5%)`);
-  return [key, parseTolerance(s.slice(eq + 1))];
+  return [key, parseTolerance(s.slice(eq + 1), `--tolerance-for ${key}`)];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -125,10 +125,28 @@ describe('the verdict rule', () => {
     expect(judge({ ...base, better: 'higher', change: -3, relativeChange: -0.3, ci: ci(-0.4, -0.2) }).verdict).toBe('regression');
   });
 
-  it('parses tolerances as percentages or fractions', () => {
+  it('parses tolerances as percentages and refuses a bare number, naming the flag and the fix', () => {
     expect(parseTolerance('10%')).toBeCloseTo(0.1);
-    expect(parseTolerance('0.05')).toBeCloseTo(0.05);
+    expect(parseTolerance('2.5 %')).toBeCloseTo(0.025);
+    expect(parseTolerance('0')).toBe(0);
     expect(parseToleranceFor('latency.p99=5%')).toEqual(['latency.p99', 0.05]);
+    expect(parseToleranceFor('errors.rate=1%')).toEqual(['errors.rate', 0.01]);
+    const refused = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e as ServebenchError;
+      }
+      throw new Error('not refused');
+    };
+    const ten = refused(() => parseTolerance('10'));
+    expect(ten.exitCode).toBe(2);
+    expect(ten.message).toMatch(/^--tolerance '10': 10 has no '%'/);
+    expect(ten.hint).toBe('write 10%');
+    expect(refused(() => parseTolerance('0.05')).hint).toBe('write 0.05% (or 5% if 0.05 was a fraction)');
+    const per = refused(() => parseToleranceFor('latency.p99=20'));
+    expect(per.message).toMatch(/^--tolerance-for latency\.p99 '20'/);
+    expect(per.hint).toBe('write 20%');
     expect(() => parseTolerance('ten')).toThrow(ServebenchError);
     expect(() => parseToleranceFor('latency=5%')).toThrow(/metric\.stat=value/);
   });

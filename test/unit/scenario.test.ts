@@ -236,9 +236,9 @@ describe('problems are all listed, located and worded', () => {
       `s.yaml:8:41  load.warmup  expected a duration like 250ms, 30s or 2m, got '1d'`,
       `s.yaml:8:54  load.workers  expected an integer from 1 to 64, got 0.5`,
       `s.yaml:8:72  load.connections  expected an integer >= 1, got 0`,
+      `s.yaml:9:14  slo.ttft  expected a duration like 250ms, 30s or 2m, got 10: a bare number has no unit; write 10ms or 10s`,
     ]);
-    // A bare number is milliseconds.
-    expect(parse(yaml({ top: 'slo: { ttft: 10, latency: 1.5s }' })).scenario.slo).toEqual({ ttftMs: 10, latencyMs: 1500 });
+    expect(parse(yaml({ top: 'slo: { ttft: 10ms, latency: 1.5s }' })).scenario.slo).toEqual({ ttftMs: 10, latencyMs: 1500 });
   });
 
   test('urls: origins only, trailing slash stripped', () => {
