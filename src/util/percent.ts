@@ -29,6 +29,7 @@ export function readPercent(v: unknown): PercentRead {
     if (m) return { ok: true, fraction: Number(m[1]) / 100 };
     if (BARE.test(v)) v = Number(v);
   }
+  if (typeof v === 'number' && v < 0) return { ok: false, why: `${short(v)} is negative`, hint: 'write a percentage like 10%' };
   if (typeof v === 'number' && Number.isFinite(v)) return { ok: false, why: `${short(v)} has no '%': a bare number is ambiguous (10 could be 10% or 1000%)`, hint: bareHint(v) };
   return { ok: false, why: `${JSON.stringify(v)} is not a percentage`, hint: 'write a percentage like 10% or 2.5%' };
 }

@@ -165,6 +165,8 @@ describe('the verdict rule', () => {
     const per = refused(() => parseToleranceFor('latency.p99=20'));
     expect(per.message).toMatch(/^--tolerance-for latency\.p99 '20'/);
     expect(per.hint).toBe('write 20%');
+    expect(refused(() => parseTolerance('-5')).message).toMatch(/-5 is negative/);
+    expect(refused(() => parseTolerance('ten')).hint).toBe('write a percentage like 10% or 2.5%');
     expect(() => parseTolerance('ten')).toThrow(ServebenchError);
     expect(() => parseToleranceFor('latency=5%')).toThrow(/metric\.stat=value/);
   });
