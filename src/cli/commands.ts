@@ -2,7 +2,7 @@
  * The commands behind the CLI. Each returns its exit code; printing goes through `Out` so tests
  * can capture it. Only cli/ prints or decides exit codes.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve, dirname, basename } from 'node:path';
 import { ExitCode, ServebenchError, formatProblem } from '../errors.js';
 import { loadScenario, variantScenarios } from '../scenario/index.js';
@@ -108,6 +108,7 @@ export async function cmdRun(file: string, opts: RunCmdOptions, o: Out): Promise
 export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOptions, o: Out): Promise<number> {
   const redactor = new Redactor([scenario.target.apiKey]);
   const dir = resolve(opts.out ?? defaultOutDir(scenario.name) + shardDirSuffix(opts.shard));
+  const created = !existsSync(dir);
   mkdirSync(dir, { recursive: true });
   const sink = new NdjsonSink(join(dir, RESULTS_FILE));
   const progress = progressPrinter(o, opts.quiet);
@@ -133,6 +134,9 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
   let interrupted: boolean;
   try {
     ({ records, interrupted } = await handle.done);
+  } catch (err) {
+    discardIfNeverStarted(dir, created, sink);
+    throw err;
   } finally {
     sink.close();
     progress.end();
@@ -144,6 +148,15 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
   if (abortedBy) return ExitCode.failed;
   if (interrupted) return ExitCode.interrupted;
   return exitForSummary(summary);
+}
+
+/**
+ * A run that failed before its first record (the check request, the workers' start) leaves no
+ * folder behind that `servebench report` would then refuse: removed if this run created it.
+ */
+export function discardIfNeverStarted(dir: string, created: boolean, sink: NdjsonSink): void {
+  sink.close();
+  if (created && sink.written === 0) rmSync(dir, { recursive: true, force: true });
 }
 
 export function exitForSummary(s: Summary): number {

@@ -23,6 +23,8 @@ function parseStartAt(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (!Number.isFinite(n)) throw new ServebenchError('E_USAGE', `--start-at '${v}' is neither epoch ms nor an ISO time`);
+  // Epoch seconds read as ms land in 1970: every shard would start at once instead of together.
+  if (/^\d+$/.test(v) && n < 1e12) throw new ServebenchError('E_USAGE', `--start-at '${v}' is before 2001 in epoch ms; epoch seconds?`, { hint: `write ${v}000 (epoch ms) or an ISO time` });
   return n;
 }
 
@@ -84,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
             .option('out', { type: 'string', describe: 'report folder (default reports/<name>-sweep-<timestamp>/)' })
             .option('set', { type: 'string', array: true, describe: 'override a scenario field: --set sweep.to=2000' })
             .option('peak', { type: 'number', describe: 'peak rate to plan replicas for (rps)' })
-            .option('headroom', { type: 'string', describe: 'share of each replica kept spare (default 30%)' })
+            .option('headroom', { type: 'string', describe: 'share of each replica kept spare, with % (default 30%)' })
             .option('quiet', { type: 'boolean', describe: 'no per-step progress lines' }),
         async (a) => {
           trapSignals();
@@ -148,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
             .positional('baseline', { type: 'string', demandOption: true, describe: 'run folder or its summary.json' })
             .positional('candidate', { type: 'string', demandOption: true, describe: 'run folder or its summary.json' })
             .option('out', { type: 'string', describe: 'folder for compare.json/.csv/.html (default reports/compare-<timestamp>/)' })
-            .option('tolerance', { type: 'string', describe: 'change that counts, relative to the baseline (default 10%)' })
+            .option('tolerance', { type: 'string', describe: "change that counts, relative to the baseline, with '%' (default 10%; a bare number is refused)" })
             .option('tolerance-for', { type: 'string', array: true, describe: 'per metric.stat: --tolerance-for latency.p99=5%' })
             .option('seed', { type: 'number', describe: 'seed of the bootstrap (default 1)' })
             .option('resamples', { type: 'number', describe: 'bootstrap replicates (default 1000)' })

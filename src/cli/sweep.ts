@@ -10,6 +10,7 @@ import { startSweep, type SweepHandle } from '../sweep/run.js';
 import { writeSweepReports } from '../sweep/report.js';
 import type { SweepStep } from '../sweep/core.js';
 import { Redactor } from '../util/redact.js';
+import { requirePercent } from '../util/percent.js';
 import { defaultOutDir, type Out } from './commands.js';
 
 export interface SweepCmdOptions {
@@ -17,16 +18,17 @@ export interface SweepCmdOptions {
   sets?: readonly string[];
   /** Target peak rate for the planning note (rps). */
   peak?: number;
-  /** `30%` or 0.3. */
+  /** `30%`. */
   headroom?: string | number;
   quiet?: boolean;
   onHandle?: (h: SweepHandle) => void;
 }
 
+/** `30%` → 0.3; a bare number is refused like every share on the command line (util/percent.ts). */
 export function parseHeadroom(v: string | number | undefined): number {
   if (v === undefined) return 0.3;
-  const n = typeof v === 'number' ? v : /^\s*\d+(\.\d+)?\s*%\s*$/.test(v) ? Number(v.trim().slice(0, -1)) / 100 : Number(v);
-  if (!(n >= 0 && n < 1)) throw new ServebenchError('E_USAGE', `--headroom '${v}' is not a percentage from 0% to 99%`, { hint: 'e.g. --headroom 30%' });
+  const n = requirePercent(String(v), '--headroom');
+  if (!(n < 1)) throw new ServebenchError('E_USAGE', `--headroom '${v}' is not a percentage from 0% to 99%`, { hint: 'e.g. --headroom 30%' });
   return n;
 }
 

@@ -14,7 +14,7 @@ import { summaryText } from '../report/console.js';
 import { compareRuns, compareText, runDataOf, writeCompareReports, type Comparison, type CompareWriter } from '../report/compare.js';
 import { Redactor } from '../util/redact.js';
 import { COMPARE_WRITERS, writeCiOutputs } from './compare.js';
-import { defaultOutDir, exitForSummary, finishReport, progressPrinter, type Out, type RunCmdOptions } from './commands.js';
+import { defaultOutDir, discardIfNeverStarted, exitForSummary, finishReport, progressPrinter, type Out, type RunCmdOptions } from './commands.js';
 
 function writeRecords(path: string, records: readonly RunRecord[]): void {
   const sink = new NdjsonSink(path);
@@ -35,6 +35,7 @@ export async function runVariants(base: ResolvedScenario, variants: readonly Res
   if (base.abortOnFail.length > 0) o.err('warning: abortOnFail does not stop a compare run (rounds alternate variants); the thresholds are still evaluated at the end');
   const redactor = new Redactor(variants.map((v) => v.target.apiKey));
   const dir = resolve(opts.out ?? defaultOutDir(base.name));
+  const created = !existsSync(dir);
   mkdirSync(dir, { recursive: true });
   const sink = new NdjsonSink(join(dir, RESULTS_FILE));
   const progress = progressPrinter(o, opts.quiet);
@@ -53,6 +54,9 @@ export async function runVariants(base: ResolvedScenario, variants: readonly Res
   let outcome;
   try {
     outcome = await handle.done;
+  } catch (err) {
+    discardIfNeverStarted(dir, created, sink);
+    throw err;
   } finally {
     sink.close();
     endProgressLine();

@@ -36,8 +36,9 @@ export interface Progress {
   dropped: number;
   inFlight: number;
   rps: number;
-  latencyP50Ms: number;
-  latencyP99Ms: number;
+  /** null in a second without completions (nothing to take a percentile of). */
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
   outputTokensPerS: number;
 }
 
@@ -152,8 +153,8 @@ async function preflight(s: ResolvedScenario, warn: (m: string) => void, redacto
       bodyTimeout: s.target.timeoutMs,
     });
     await res.body.dump();
-    if (res.statusCode === 401) warn(`the target answered 401 Unauthorized to a check request: is target.apiKey set?`);
-    else if (res.statusCode === 403) warn(`the target answered 403 Forbidden to a check request: the API key was refused`);
+    const problem = checkAnswerProblem(res.statusCode, s, displayUrl(rt.origin) + path, rt.headers.host);
+    if (problem) warn(problem);
   } catch (err) {
     const cls = classifyError(err);
     const msg = redactor.redact(describeError(err));
@@ -169,6 +170,25 @@ async function preflight(s: ResolvedScenario, warn: (m: string) => void, redacto
   } finally {
     await agent.close().catch(() => undefined);
   }
+}
+
+/** What a check request's status says is wrong, naming the URL tried; null when nothing is. */
+export function checkAnswerProblem(status: number, s: ResolvedScenario, url: string, host: string | undefined): string | null {
+  const tried = `GET ${url}${host ? ` (Host: ${host})` : ''}`;
+  const where = `${s.target.project}/${s.target.deployment}`;
+  const keyFrom = s.target.embedded ? 'the key' : 'the key in target.apiKey';
+  if (status === 404) return `no route for ${where}: the check request ${tried} answered 404 Not Found; check target.project, target.deployment, target.routing and the model name`;
+  if (status === 401) {
+    return s.target.apiKey
+      ? `${keyFrom} was refused: the check request ${tried} answered 401 Unauthorized; is it the right key for this gateway, and still valid?`
+      : `the check request ${tried} answered 401 Unauthorized and no API key is set: set target.apiKey or target.apiKeyFile`;
+  }
+  if (status === 403) {
+    return s.target.apiKey
+      ? `${keyFrom} was refused for ${where}: the check request ${tried} answered 403 Forbidden; does the key have access to project ${s.target.project}?`
+      : `the check request ${tried} answered 403 Forbidden and no API key is set: set target.apiKey or target.apiKeyFile`;
+  }
+  return null;
 }
 
 /**
@@ -229,16 +249,21 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
         opts.onRecord?.(r);
       };
       const progress = new Map<number, { n: number; recs: IntervalRecord[] }>();
+      // The record after the window holds only late completions: a progress line for it reads as
+      // a second of load that sent nothing. A run of `requests` has no fixed window (see below).
+      const windowIntervals = s.load.requests > 0 ? Infinity : Math.ceil(s.load.durationMs / (opts.intervalMs ?? 1000));
       const onInterval = (r: IntervalRecord) => {
         emit(r);
-        if (!opts.onProgress) return;
+        if (!opts.onProgress || r.index >= windowIntervals) return;
         const e = progress.get(r.index) ?? { n: 0, recs: [] };
         e.n++;
         e.recs.push(r);
         progress.set(r.index, e);
         if (e.n === workers) {
           progress.delete(r.index);
-          opts.onProgress(progressOf(r.index, e.recs));
+          const p = progressOf(r.index, e.recs);
+          if (s.load.requests > 0 && p.sent === 0 && p.inFlight === 0) return; // after the last request
+          opts.onProgress(p);
         }
       };
 
@@ -391,7 +416,7 @@ function progressOf(second: number, recs: IntervalRecord[]): Progress {
   }
   const st = statsOf(lat, 1e-3);
   p.rps = p.sent;
-  p.latencyP50Ms = st.p50;
-  p.latencyP99Ms = st.p99;
+  p.latencyP50Ms = st.count > 0 ? st.p50 : null;
+  p.latencyP99Ms = st.count > 0 ? st.p99 : null;
   return p;
 }

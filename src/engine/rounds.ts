@@ -64,6 +64,13 @@ function startOf(first: StartRecord, durationMs: number, variant: ResolvedScenar
   return { type: 'start', run };
 }
 
+/** The whole run's start: it says what the rounds alternated, not the first variant's routing alone. */
+function wholeStartOf(first: StartRecord, durationMs: number, variant0: ResolvedScenario, c: ResolvedCompare, plan: RoundPlan): StartRecord {
+  const { run } = startOf(first, durationMs, variant0);
+  const routing = c.key === 'target.routing' ? (`alternated ${c.values.join('/')}` as const) : run.target.routing;
+  return { type: 'start', run: { ...run, target: { ...run.target, routing }, variants: { key: c.key, labels: [...c.labels], rounds: c.rounds, roundS: plan.roundMs / 1000 } } };
+}
+
 function endOf(ends: EndRecord[], interrupted: boolean): EndRecord {
   return {
     type: 'end',
@@ -127,7 +134,7 @@ export function startRounds(base: ResolvedScenario, variants: readonly ResolvedS
             if (r.type === 'start') {
               if (!firstStart) {
                 firstStart = r;
-                emit(startOf(r, plan.roundMs * plan.order.length, variants[0]));
+                emit(wholeStartOf(r, plan.roundMs * plan.order.length, variants[0], c, plan));
               }
               if (variantRounds[v] === 0) perVariant[v].push(startOf(r, plan.roundMs * (plan.order.length / variants.length), vs));
             } else if (r.type === 'interval') {

@@ -71,7 +71,8 @@ export interface RunInfo {
   servebenchVersion: string;
   scenario: { name: string; file: string };
   /** `client` is absent in summaries written before target.client existed (they used undici). */
-  target: { url: string; routing: Routing; client?: HttpClient; project: string; deployment: string; embedded: boolean };
+  /** `alternated path/host` in the whole run of a `compare: {routing}` scenario (each variant's own records name its mode). */
+  target: { url: string; routing: Routing | `alternated ${string}`; client?: HttpClient; project: string; deployment: string; embedded: boolean };
   load: {
     type: LoadType;
     targetRps: number;
@@ -95,6 +96,8 @@ export interface RunInfo {
   scenarioFingerprint?: string;
   /** CPU cores this process could run on (os.availableParallelism(), which honours taskset). */
   cores?: number;
+  /** A `compare:` run: the key its rounds alternated, the variants' labels and the rounds. */
+  variants?: { key: string; labels: string[]; rounds: number; roundS: number };
   /** Whether V8 ran with --single-threaded-gc, as the servebench command starts it (absent in older files). */
   singleThreadedGc?: boolean;
 }

@@ -85,6 +85,8 @@ export interface Summary {
   servebenchVersion: string;
   scenario: { name: string; file: string };
   target: RunInfo['target'];
+  /** A `compare:` run: what its rounds alternated (absent otherwise). */
+  variants?: RunInfo['variants'];
   startedAt: string;
   durationS: number;
   interrupted: boolean;
@@ -377,6 +379,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     servebenchVersion: run.servebenchVersion,
     scenario: run.scenario,
     target: run.target,
+    ...(run.variants ? { variants: run.variants } : {}),
     startedAt: run.startedAt,
     durationS: round(durationS),
     interrupted,

@@ -8,7 +8,8 @@
  *   side takes us/ms/s/m/h or a bare number of ms. Stats: count, mean, min, max, p50 … p999, or any
  *   pNN / pNN.N read from the encoded histogram.
  * - counts (outputTokens, inputTokens) take the same stats, no unit.
- * - rates (errors.rate, dropped.rate, goodput.rate) are fractions: `1%` and `0.01` are the same.
+ * - rates (errors.rate, dropped.rate, goodput.rate) are fractions: `1%` and `0.01` are the same; a
+ *   bare number >= 1 is refused (`errors.rate < 1` would be 100 %, a gate that never fails).
  * - `target` on the right side is the planned rate of the run or of the workload.
  *
  * The same parser serves scenario validation (a malformed expression is a scenario error that
@@ -118,6 +119,8 @@ export function parseThreshold(raw: string): ParsedThreshold {
     if (!time) fail(expr, `'${n[2]}' is a time unit but ${metric}.${stat} is not a time`);
     value *= unit === 's' ? 1000 : unit === 'm' ? 60_000 : unit === 'h' ? 3_600_000 : unit === 'ms' ? 1 : 1e-3;
   }
+  // A bare 1 is 100 % to the parser and 1 % to whoever meant `errors.rate < 1`: a gate that never fails.
+  if (isRate(metric, stat) && unit !== '%' && value >= 1) fail(expr, `a bare ${n[1]} for a rate is ambiguous (1 would be 100%)`, `write the rate with '%', e.g. ${n[1]}% or 100%; a bare number must be a fraction below 1`);
   if (isRate(metric, stat) && (value < 0 || value > 1)) fail(expr, `a rate is a fraction from 0 to 1 (or 0% to 100%), got ${rhs}`);
   return { expr, ...(workload ? { workload } : {}), metric, stat, op: op as ThresholdOp, value, ofTarget: false };
 }

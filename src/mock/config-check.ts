@@ -66,7 +66,9 @@ export class Checker {
             ? ` > ${opts.min}`
             : ` >= ${opts.min}`
           : '';
-    const bad = (): undefined => this.fail(path, `expected ${kind}${range}, got ${describe(v)}`);
+    // A share is a fraction: say so, or `errorRate: 5` (meant as 5 %) reads as merely out of range.
+    const share = opts.min === 0 && opts.max === 1 ? ' (a fraction: 0.05 is 5%)' : '';
+    const bad = (): undefined => this.fail(path, `expected ${kind}${range}${share}, got ${describe(v)}`);
     if (typeof v !== 'number' || !Number.isFinite(v)) return bad();
     if (opts.integer && !Number.isInteger(v)) return bad();
     if (opts.min !== undefined && (opts.exclusiveMin ? v <= opts.min : v < opts.min)) return bad();

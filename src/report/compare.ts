@@ -16,6 +16,7 @@ import { metricScale, type MetricName, type RunRecord } from '../metrics/records
 import type { Summary, WorkloadSummary } from '../metrics/summary.js';
 import { RESULTS_FILE, readRecords } from './ndjson.js';
 import { writeFileAtomic } from './writer.js';
+import { requirePercent } from '../util/percent.js';
 
 export type Verdict = 'regression' | 'improvement' | 'same';
 
@@ -50,9 +51,12 @@ export interface RunRef {
   path: string;
   scenario: string;
   startedAt: string;
+  /** Measured seconds of the run: the seconds of data it really has. */
   durationS: number;
-  /** Seconds of per-interval data found (0: summary.json only). */
+  /** One-second records found (0: summary.json only); the last may hold only late completions. */
   intervals: number;
+  /** The run's only workload, when it has one ('all' rows are that workload). */
+  workload?: string;
 }
 
 export interface Comparison {
@@ -139,21 +143,17 @@ export function runDataOf(label: string, path: string, summary: Summary, records
 // ---------------------------------------------------------------------------------------------
 // Tolerances
 
-/** '10%' → 0.1, '0.1' → 0.1. */
-export function parseTolerance(s: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(s);
-  if (!m) throw new ServebenchError('E_USAGE', `tolerance '${s}' is not a percentage like 10% or a fraction like 0.1`);
-  const v = Number(m[1]) / (m[2] ? 100 : 1);
-  if (!(v >= 0) || !Number.isFinite(v)) throw new ServebenchError('E_USAGE', `tolerance '${s}' must be >= 0`);
-  return v;
+/** '10%' → 0.1. A bare number is refused (E_USAGE, with the hint 'write 10%'): see util/percent.ts. */
+export function parseTolerance(s: string, flag = '--tolerance'): number {
+  return requirePercent(s, flag);
 }
 
-/** 'latency.p99=5%' → ['latency.p99', 0.05]. */
+/** 'latency.p99=5%' → ['latency.p99', 0.05]; 'errors.rate=1%' → ['errors.rate', 0.01] (absolute points). */
 export function parseToleranceFor(s: string): [string, number] {
   const eq = s.indexOf('=');
   const key = eq < 0 ? '' : s.slice(0, eq).trim();
   if (!/^[A-Za-z]+\.[A-Za-z0-9]+$/.test(key)) throw new ServebenchError('E_USAGE', `--tolerance-for '${s}' is not metric.stat=value (e.g. latency.p99=5%)`);
-  return [key, parseTolerance(s.slice(eq + 1))];
+  return [key, parseTolerance(s.slice(eq + 1), `--tolerance-for ${key}`)];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -294,6 +294,7 @@ function ref(r: RunData): RunRef {
     startedAt: r.summary.startedAt ?? '',
     durationS: r.summary.durationS ?? 0,
     intervals: r.intervals?.get(ALL)?.length ?? 0,
+    ...(r.summary.workloads?.length === 1 ? { workload: r.summary.workloads[0].name } : {}),
   };
 }
 
@@ -316,7 +317,10 @@ export function compareRuns(base: RunData, cand: RunData, opts: CompareOptions =
   if (sa.generator?.saturated) warnings.push(`the baseline's generator was saturated: its latency includes the generator's own delay`);
   if (sb.generator?.saturated) warnings.push(`the candidate's generator was saturated: its latency includes the generator's own delay`);
 
-  const names = [ALL, ...sa.workloads.map((w) => w.name).filter((n) => sb.workloads.some((w) => w.name === n))];
+  // With one workload in each run (the same one), 'all' is that workload: list each metric once, so
+  // a regression is counted (and fails a JUnit case) once.
+  const single = sa.workloads.length === 1 && sb.workloads.length === 1 && sa.workloads[0].name === sb.workloads[0].name;
+  const names = single ? [ALL] : [ALL, ...sa.workloads.map((w) => w.name).filter((n) => sb.workloads.some((w) => w.name === n))];
   for (const w of sa.workloads) if (!sb.workloads.some((x) => x.name === w.name)) warnings.push(`workload '${w.name}' is only in the baseline`);
   for (const w of sb.workloads) if (!sa.workloads.some((x) => x.name === w.name)) warnings.push(`workload '${w.name}' is only in the candidate`);
 
@@ -482,6 +486,22 @@ function ciText(m: CompareEntry): string {
   return `[${(m.ci.relative[0] * 100).toFixed(1)}%, ${(m.ci.relative[1] * 100).toFixed(1)}%]`;
 }
 
+/** The seconds of data a run really has: its measured duration and its one-second records. */
+export function dataText(r: RunRef): string {
+  const recs = r.intervals > 0 ? `${r.intervals} one-second record${r.intervals === 1 ? '' : 's'}` : 'summary only, no per-second records';
+  return `${r.label} ${Math.round(r.durationS * 10) / 10} s measured (${recs})`;
+}
+
+/** `tolerance ±10% (latency.p99 ±5%, errors.rate ±0.5 pt)`: the overrides too, in their own units. */
+export function toleranceText(t: Comparison['tolerance']): string {
+  const over = Object.entries(t.overrides).map(([k, v]) => (k === 'errors.rate' ? `${k} ±${pctShort(v * 100)} pt` : `${k} ±${pctShort(v * 100)}%`));
+  return `tolerance ±${pctShort(t.default * 100)}%${over.length ? ` (${over.join(', ')})` : ''}`;
+}
+
+function pctShort(x: number): string {
+  return String(Math.round(x * 100) / 100);
+}
+
 /** A plain-text table for the terminal: the whole run's key rows, and every non-`same` row. */
 export function compareText(c: Comparison): string {
   const shown = c.metrics.filter((m) => m.verdict !== 'same' || (m.workload === ALL && (m.stat === 'p50' || m.stat === 'p99' || m.metric !== 'serviceTime')));
@@ -491,7 +511,8 @@ export function compareText(c: Comparison): string {
   const line = (r: string[]) => r.map((x, i) => (i >= 2 && i <= 4 ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join('  ').trimEnd();
   const lines = [
     `${c.baseline.label} (${c.baseline.scenario}, ${c.baseline.startedAt}) vs ${c.candidate.label} (${c.candidate.scenario}, ${c.candidate.startedAt})`,
-    `method: ${c.method.name}${c.method.name === 'block-bootstrap' ? ` (${c.method.resamples} resamples of 1 s intervals, ${c.baseline.intervals} and ${c.candidate.intervals} s)` : ''}; tolerance ±${(c.tolerance.default * 100).toFixed(0)}%`,
+    `data: ${dataText(c.baseline)}; ${dataText(c.candidate)}${c.baseline.workload && c.baseline.workload === c.candidate.workload ? `; one workload (${c.baseline.workload}): 'all' is it` : ''}`,
+    `method: ${c.method.name}${c.method.name === 'block-bootstrap' ? ` (${c.method.resamples} resamples of 1 s intervals)` : ''}; ${toleranceText(c.tolerance)}`,
     '',
     line(head),
     ...rows.map(line),

@@ -11,7 +11,12 @@ const paint = (on: boolean, code: number, s: string) => (on ? `\x1b[${code}m${s}
 
 export function progressLine(p: Progress): string {
   const tok = p.outputTokensPerS > 0 ? `  tok/s ${p.outputTokensPerS}` : '';
-  return `[${String(p.second + 1).padStart(4)}s] sent ${p.sent}  rps ${p.rps}  in-flight ${p.inFlight}  p50 ${fmt(p.latencyP50Ms)} ms  p99 ${fmt(p.latencyP99Ms)} ms  errors ${p.errors}${p.dropped ? `  dropped ${p.dropped}` : ''}${tok}`;
+  return `[${String(p.second + 1).padStart(4)}s] sent ${p.sent}  rps ${p.rps}  in-flight ${p.inFlight}  p50 ${ms(p.latencyP50Ms)}  p99 ${ms(p.latencyP99Ms)}  errors ${p.errors}${p.dropped ? `  dropped ${p.dropped}` : ''}${tok}`;
+}
+
+/** A second without completions has no percentile: `-`, not `0.00 ms`. */
+function ms(x: number | null): string {
+  return x === null ? '-' : `${fmt(x)} ms`;
 }
 
 function fmt(x: number): string {
@@ -49,7 +54,8 @@ function workloadTable(w: WorkloadSummary, color: boolean): string {
   ];
   if (t.outputTokens > 0) lines.push(`  tokens ${t.outputTokens} out, ${t.inputTokens} in, ${w.outputTokensPerS} out/s${w.shortOutputs ? `, ${w.shortOutputs} shorter than asked` : ''}`);
   if (w.tokenCounts) lines.push(...tokenCountLines(w.tokenCounts));
-  if (w.goodput) lines.push(`  goodput ${w.goodput.ratePerS} rps, SLO attainment ${(w.goodput.attainment * 100).toFixed(1)} %`);
+  if (w.goodput && t.completed > 0) lines.push(`  goodput ${w.goodput.ratePerS} rps, SLO attainment ${(w.goodput.attainment * 100).toFixed(1)} %`);
+  else if (w.goodput) lines.push('  goodput: no completed requests to judge against the SLO');
   const rows = [['  metric (ms)', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean']];
   for (const m of SHOWN) {
     const x = w.metrics[m];
@@ -60,12 +66,17 @@ function workloadTable(w: WorkloadSummary, color: boolean): string {
   return lines.join('\n');
 }
 
+/** `for 10 s`; a run stopped before its first request measured nothing, not "0.001 s". */
+function lengthText(s: Summary): string {
+  return s.interrupted && s.totals.sent === 0 && s.totals.dropped === 0 ? 'stopped before the first request' : `for ${s.durationS} s`;
+}
+
 export function summaryText(s: Summary, color: boolean): string {
   const out: string[] = [];
   const t = s.totals;
   out.push(
     paint(color, 1, `servebench ${s.servebenchVersion} — ${s.scenario.name}`) +
-      `  ${s.target.url} (${s.target.routing} routing${s.target.client === 'lean' ? ', lean HTTP client' : ''})  ${s.load.type} ${s.load.targetRps ? `${s.load.targetRps} rps` : ''} for ${s.durationS} s${s.interrupted ? paint(color, 33, '  [interrupted]') : ''}`,
+      `  ${s.target.url} (${s.target.routing} routing${s.target.client === 'lean' ? ', lean HTTP client' : ''})  ${s.load.type} ${s.load.targetRps ? `${s.load.targetRps} rps` : ''} ${lengthText(s)}${s.interrupted ? paint(color, 33, '  [interrupted]') : ''}`,
   );
   out.push(`total: ${t.scheduled} scheduled, ${t.sent} sent, ${t.ok} ok, ${t.errors} errors, ${t.dropped} dropped; achieved ${s.load.achievedRps} rps`);
   if (s.stopReason) out.push(paint(color, 31, `stopped early: ${s.stopReason}`));

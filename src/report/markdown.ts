@@ -3,7 +3,7 @@
  * GitLab-flavoured tables). Pure functions of a Summary or a Comparison.
  */
 import type { Summary } from '../metrics/summary.js';
-import type { CompareEntry, Comparison } from './compare.js';
+import { dataText, toleranceText, type CompareEntry, type Comparison } from './compare.js';
 
 /** Table cells: pipes and line breaks would break the row. */
 export function mdCell(s: unknown): string {
@@ -89,7 +89,9 @@ export function markdownComparison(c: Comparison, opts: { all?: boolean } = {}):
   const lines = [`### servebench compare: ${mdCell(c.baseline.label)} → ${mdCell(c.candidate.label)} — ${head}`, ''];
   lines.push(
     `Method: ${c.method.name === 'block-bootstrap' ? `block bootstrap over 1 s intervals (${c.method.resamples} resamples, ${Math.round(c.method.confidence * 100)}% interval)` : 'tolerance only (no per-interval data)'}; ` +
-      `tolerance ±${(c.tolerance.default * 100).toFixed(0)}%${Object.keys(c.tolerance.overrides).length ? ` (${Object.entries(c.tolerance.overrides).map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`).join(', ')})` : ''}.`,
+      `${toleranceText(c.tolerance)}.`,
+    '',
+    `Data: ${mdCell(dataText(c.baseline))}; ${mdCell(dataText(c.candidate))}.`,
     '',
   );
   for (const w of c.warnings) lines.push(`> :warning: ${mdCell(w)}`);

@@ -10,12 +10,15 @@ export const RESULTS_FILE = 'results.ndjson';
 
 export class NdjsonSink {
   private fd: number;
+  /** Records written so far (0: the run never started). */
+  written = 0;
   constructor(readonly path: string) {
     this.fd = openSync(path, 'w');
   }
   write(r: RunRecord): void {
     if (this.fd < 0) return;
     writeSync(this.fd, JSON.stringify(r) + '\n');
+    this.written++;
   }
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);

@@ -9,7 +9,8 @@
  */
 import * as z from 'zod';
 import { show, showTyped, typeName } from './messages.js';
-import { parseDurationMs } from './units.js';
+import { bareDuration, parseDurationMs } from './units.js';
+import { readPercent } from '../util/percent.js';
 import type { HttpClient, LoadType, OnSaturation, Routing, WorkloadKind } from './types.js';
 
 export const ROUTINGS = ['path', 'host'] as const satisfies readonly Routing[];
@@ -103,8 +104,14 @@ const apiKey = () =>
 
 const DURATION_PHRASE = 'a duration like 250ms, 30s or 2m';
 
+/** A duration needs its unit (units.ts): `duration: 60` would pass a CI gate on a 60 ms run. */
 function duration(opts: { positive?: boolean } = {}) {
   return z.unknown().transform((v, ctx) => {
+    const bare = bareDuration(v);
+    if (bare !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `${expected(DURATION_PHRASE, v)}: a bare number has no unit; write ${bare}ms or ${bare}s` });
+      return z.NEVER;
+    }
     const ms = typeof v === 'string' || typeof v === 'number' ? parseDurationMs(v) : undefined;
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: expected(DURATION_PHRASE, v) });
@@ -267,17 +274,21 @@ export const SWEEP_OVER = ['rate', 'concurrency'] as const;
 export const SWEEP_SPACINGS = ['linear', 'geometric'] as const;
 export const SWEEP_DEFAULTS = { stepDurationMs: 10_000, warmupMs: 2_000, precision: 0.05, stability: 0.1, maxRepeats: 2, maxSteps: 20 } as const;
 
-const FRACTION_PHRASE = 'a percentage like 5% (or a fraction between 0 and 1)';
+const FRACTION_PHRASE = 'a percentage like 5%';
 
-/** `5%` or 0.05: a share in (0, 1). */
+/** `5%` → 0.05, a share in (0, 1). A bare number is refused (util/percent.ts): 5 is not 5 %. */
 function fraction() {
   return z.unknown().transform((v, ctx) => {
-    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*%\s*$/.test(v) ? Number(v.trim().slice(0, -1).trim()) / 100 : NaN;
-    if (!(n > 0 && n < 1)) {
-      ctx.addIssue({ code: 'custom', message: expected(FRACTION_PHRASE, v) });
+    const r = readPercent(v);
+    if (!r.ok) {
+      ctx.addIssue({ code: 'custom', message: `${expected(FRACTION_PHRASE, v)}${typeof v === 'number' ? `: ${r.hint}` : ''}` });
       return z.NEVER;
     }
-    return n;
+    if (!(r.fraction > 0 && r.fraction < 1)) {
+      ctx.addIssue({ code: 'custom', message: expected('a percentage between 0% and 100%', v) });
+      return z.NEVER;
+    }
+    return r.fraction;
   });
 }
 

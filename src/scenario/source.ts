@@ -9,6 +9,7 @@
  */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { Problem } from '../errors.js';
+import { jsonError } from './json-syntax.js';
 import { closest, formatPath, missingKeyMessage, unknownKeyMessage, type Path, type Seg } from './messages.js';
 
 export interface Pos {
@@ -185,8 +186,9 @@ export function parseSource(text: string, file: string): ParsedSource {
       return { file, line: p.line, col: p.col, path: '', message: e.message };
     })
     .sort((a, b) => a.line - b.line || a.col - b.col);
-  if (syntax.length > 0 && /\.json$/i.test(file)) {
-    // YAML's account of broken JSON is in YAML's terms; JSON.parse says what a JSON user expects.
+  if (/\.json$/i.test(file)) {
+    // A .json file is strict JSON: YAML would take a trailing comma, a comment or a bare word, and
+    // the file would then fail in every other JSON tool. JSON.parse says what a JSON user expects.
     const j = jsonError(text);
     if (j) {
       const p = at(j.offset);
@@ -278,19 +280,6 @@ export function parseSource(text: string, file: string): ParsedSource {
     syntax.push({ file, line: 1, col: 1, path: '', message: `more than ${MAX_ALIAS_EXPANSIONS} alias expansions; is this an alias bomb?` });
   }
   return { root, locator, syntax, warnings };
-}
-
-function jsonError(text: string): { message: string; offset: number } | undefined {
-  try {
-    JSON.parse(text);
-    return undefined;
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    const m = /^(.*?) in JSON at position (\d+)/.exec(message);
-    if (m) return { message: m[1], offset: Number(m[2]) };
-    if (/^Unexpected end of JSON input/.test(message)) return { message: 'unexpected end of input', offset: text.length };
-    return undefined;
-  }
 }
 
 class TooManyAliases extends Error {}

@@ -1,8 +1,18 @@
 import { ServebenchError } from '../errors.js';
 
-/** Parses `250ms`, `1.5s`, `2m`, `1h` or a bare number of ms. Returns undefined when malformed. */
+/**
+ * A bare number other than 0 where a duration goes, or undefined. It has no unit and is refused:
+ * `timeout: 30` read as ms is a thousandth of what was meant.
+ */
+export function bareDuration(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : undefined;
+  return n !== undefined && n > 0 && Number.isFinite(n) ? n : undefined;
+}
+
+/** Parses `250ms`, `1.5s`, `2m`, `1h` or a bare 0. Returns undefined when malformed or unit-less. */
 export function parseDurationMs(v: string | number): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : undefined;
+  if (bareDuration(v) !== undefined) return undefined;
+  if (typeof v === 'number') return v === 0 ? 0 : undefined; // negative, NaN or infinite
   const m = /^\s*(\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|h)?\s*$/.exec(v);
   if (!m) return undefined;
   const n = Number(m[1]);
@@ -26,7 +36,7 @@ export function parseDurationMs(v: string | number): number | undefined {
 export function requireDurationMs(v: string | number, what: string): number {
   const ms = parseDurationMs(v);
   if (ms === undefined) {
-    throw new ServebenchError('E_USAGE', `${what}: '${v}' is not a duration`, { hint: 'use a number with ms, s, m or h, e.g. 250ms or 30s' });
+    throw new ServebenchError('E_USAGE', `${what}: '${v}' is not a duration`, { hint: bareDuration(v) !== undefined ? `write ${v}ms or ${v}s` : 'use a number with ms, s, m or h, e.g. 250ms or 30s' });
   }
   return ms;
 }

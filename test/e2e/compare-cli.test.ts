@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { syntheticRecords } from '../helpers/synthetic-run.js';
 import { descendants, parseXml } from '../helpers/xml.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,42 @@ describe('servebench compare, the built CLI', () => {
     expect(r.stderr).toBe(`markdown: ${join(out, 'cmp.md')}\n`);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/0 regression\(s\), 0 improvement\(s\)/);
+  });
+});
+
+describe('a gate never widens silently', () => {
+  it('refuses --tolerance 10 with the fix, and 10% catches a +70% slower candidate', () => {
+    // Synthetic run folders (results.ndjson, summary rebuilt by `servebench report`): a live pair of
+    // runs on a shared machine is noisier than the 70 % this checks.
+    const out = mkdtempSync(join(tmpdir(), 'sb-e2e-tol-'));
+    for (const [name, medianMs, seed] of [['a', 20, 1], ['b', 34, 2]] as const) {
+      mkdirSync(join(out, name));
+      writeFileSync(join(out, name, 'results.ndjson'), syntheticRecords({ seconds: 10, medianMs, seed }).map((r) => JSON.stringify(r)).join('\n') + '\n');
+      expect(servebench(['report', join(out, name)]).status).toBe(0);
+    }
+    for (const args of [['--tolerance', '10'], ['--tolerance-for', 'latency.p50=10']]) {
+      const bare = servebench(['compare', join(out, 'a'), join(out, 'b'), '--out', join(out, 'cmp-bare'), ...args]);
+      expect(bare.status).toBe(2);
+      expect(bare.stderr).toMatch(/'10': 10 has no '%'/);
+      expect(bare.stderr).toMatch(/^hint: write 10%$/m);
+      expect(bare.stdout).toBe('');
+      expect(existsSync(join(out, 'cmp-bare'))).toBe(false);
+    }
+    const ok = servebench(['compare', join(out, 'a'), join(out, 'b'), '--out', join(out, 'cmp'), '--tolerance', '10%']);
+    expect(ok.status).toBe(1);
+    expect(ok.stdout).toMatch(/tolerance ±10%/);
+    expect(ok.stdout).toMatch(/latency\.p50 .* REGRESSION/);
+    const c = JSON.parse(readFileSync(join(out, 'cmp', 'compare.json'), 'utf8'));
+    expect(c.tolerance.default).toBe(0.1);
+    const p50 = c.metrics.find((m: { metric: string; stat: string }) => m.metric === 'latency' && m.stat === 'p50');
+    expect(p50.relativeChange).toBeGreaterThan(0.6);
+    expect(p50.verdict).toBe('regression');
+  });
+
+  it('refuses --start-at in epoch seconds', () => {
+    const r = servebench(['run', 'scenarios/quickstart.yaml', '--start-at', '1700000000', '--shard', '0/2']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/hint: write 1700000000000/);
   });
 });
 

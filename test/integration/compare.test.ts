@@ -125,6 +125,11 @@ describe('routing comparison in one run', () => {
     const path = JSON.parse(readFileSync(join(out, 'variants', 'path', 'summary.json'), 'utf8'));
     const host = JSON.parse(readFileSync(join(out, 'variants', 'host', 'summary.json'), 'utf8'));
     expect([path.target.routing, host.target.routing]).toEqual(['path', 'host']);
+    // …and the whole run's says it alternated them, in its header too.
+    expect(whole.target.routing).toBe('alternated path/host');
+    expect(whole.variants).toEqual({ key: 'target.routing', labels: ['path', 'host'], rounds: 6, roundS: 2 });
+    expect(path.variants).toBeUndefined();
+    expect(o.text.join('\n')).toMatch(/^servebench .* \(alternated path\/host routing\)/m);
     expect(path.totals.sent + host.totals.sent).toBe(whole.totals.sent);
     expect(whole.totals.sent).toBe(1200);
     expect(existsSync(join(out, 'compare.html'))).toBe(true);

@@ -45,6 +45,10 @@ describe('JUnit XML', () => {
     const failing = cases.filter((x) => x.children.some((y) => y.name === 'failure')).map((x) => x.attrs.name);
     expect(failing).toEqual(c.metrics.filter((m) => m.verdict === 'regression').map((m) => `${m.workload} ${m.metric}.${m.stat}`));
     expect(failing.length).toBeGreaterThan(0);
+    // One workload: each regression is one failing case, not one for 'all' and one for the workload.
+    expect(new Set(failing).size).toBe(failing.length);
+    expect(failing.length).toBe(c.regressions);
+    expect(failing.filter((n) => n.endsWith(' latency.p50'))).toHaveLength(1);
     expect(doc.attrs.failures).toBe(String(2 + failing.length));
   });
 
@@ -72,5 +76,6 @@ describe('Markdown', () => {
     expect(md).toContain('feature\\|x');
     expect(md.match(/:x: regression \|/g)!.length).toBe(c.regressions);
     expect(md).toMatch(/block bootstrap over 1 s intervals/);
+    expect(md).toMatch(/^Data: main 10 s measured \(\d+ one-second records\); feature\\\|x 10 s measured/m);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALL, bootstrapChange, intervalsOf, statsOver } from '../../src/metrics/bootstrap.js';
-import { compareRuns, judge, parseTolerance, parseToleranceFor, runDataOf, compareCsv, CSV_COLUMNS, type RunData } from '../../src/report/compare.js';
+import { compareRuns, compareText, dataText, toleranceText, judge, parseTolerance, parseToleranceFor, runDataOf, compareCsv, CSV_COLUMNS, type RunData } from '../../src/report/compare.js';
 import { renderCompareHtml } from '../../src/report/compare-html.js';
 import { ServebenchError } from '../../src/errors.js';
 import { syntheticRun, type SyntheticOptions } from '../helpers/synthetic-run.js';
@@ -57,10 +57,28 @@ describe('compareRuns', () => {
     expect(p50.ci!.relative![0]).toBeGreaterThan(0.1);
     expect(p50.ci!.ratio![0]).toBeCloseTo(1 + p50.ci!.relative![0], 6);
     expect(c.verdict).toBe('regression');
-    expect(entry(c, 'fraud-predict', 'serviceTime.p50').verdict).toBe('regression');
     const back = compareRuns(data('b', { seed: 2, medianMs: 24 }), data('a', { seed: 1, medianMs: 20 }));
     expect(entry(back, ALL, 'serviceTime.p50').verdict).toBe('improvement');
     expect(back.regressions).toBe(0);
+  });
+
+  it('lists each metric once when both runs have the same one workload, and states each run\'s seconds of data', () => {
+    const c = compareRuns(data('a', { seed: 1, medianMs: 20, seconds: 6 }), data('b', { seed: 2, medianMs: 24, seconds: 9 }));
+    const keys = c.metrics.map((m) => `${m.workload} ${m.metric}.${m.stat}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(c.metrics.every((m) => m.workload === ALL)).toBe(true);
+    expect(c.metrics.filter((m) => m.metric === 'serviceTime' && m.stat === 'p50')).toHaveLength(1);
+    expect(c.regressions).toBe(c.metrics.filter((m) => m.verdict === 'regression').length);
+    expect([c.baseline.durationS, c.candidate.durationS]).toEqual([6, 9]);
+    expect(c.baseline.workload).toBe('fraud-predict');
+    const text = compareText(c);
+    expect(text).toMatch(/^data: a 6 s measured \(\d+ one-second records\); b 9 s measured \(\d+ one-second records\); one workload \(fraud-predict\): 'all' is it$/m);
+    expect(dataText({ ...c.baseline, intervals: 0 })).toBe('a 6 s measured (summary only, no per-second records)');
+  });
+
+  it('shows the per-metric tolerances beside the default, in their units', () => {
+    expect(toleranceText({ default: 0.1, overrides: {} })).toBe('tolerance ±10%');
+    expect(toleranceText({ default: 0.025, overrides: { 'latency.p99': 0.05, 'errors.rate': 0.005 } })).toBe('tolerance ±2.5% (latency.p99 ±5%, errors.rate ±0.5 pt)');
   });
 
   it('judges the error rate in absolute points', () => {
@@ -125,10 +143,30 @@ describe('the verdict rule', () => {
     expect(judge({ ...base, better: 'higher', change: -3, relativeChange: -0.3, ci: ci(-0.4, -0.2) }).verdict).toBe('regression');
   });
 
-  it('parses tolerances as percentages or fractions', () => {
+  it('parses tolerances as percentages and refuses a bare number, naming the flag and the fix', () => {
     expect(parseTolerance('10%')).toBeCloseTo(0.1);
-    expect(parseTolerance('0.05')).toBeCloseTo(0.05);
+    expect(parseTolerance('2.5 %')).toBeCloseTo(0.025);
+    expect(parseTolerance('0')).toBe(0);
     expect(parseToleranceFor('latency.p99=5%')).toEqual(['latency.p99', 0.05]);
+    expect(parseToleranceFor('errors.rate=1%')).toEqual(['errors.rate', 0.01]);
+    const refused = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e as ServebenchError;
+      }
+      throw new Error('not refused');
+    };
+    const ten = refused(() => parseTolerance('10'));
+    expect(ten.exitCode).toBe(2);
+    expect(ten.message).toMatch(/^--tolerance '10': 10 has no '%'/);
+    expect(ten.hint).toBe('write 10%');
+    expect(refused(() => parseTolerance('0.05')).hint).toBe('write 0.05% (or 5% if 0.05 was a fraction)');
+    const per = refused(() => parseToleranceFor('latency.p99=20'));
+    expect(per.message).toMatch(/^--tolerance-for latency\.p99 '20'/);
+    expect(per.hint).toBe('write 20%');
+    expect(refused(() => parseTolerance('-5')).message).toMatch(/-5 is negative/);
+    expect(refused(() => parseTolerance('ten')).hint).toBe('write a percentage like 10% or 2.5%');
     expect(() => parseTolerance('ten')).toThrow(ServebenchError);
     expect(() => parseToleranceFor('latency=5%')).toThrow(/metric\.stat=value/);
   });

@@ -71,7 +71,7 @@ describe('mockConfigFrom', () => {
       'invalid mock config: llm.decodeMsPerToken: expected a number >= 0, got "fast"',
     );
     expect(() => mockConfigFrom({ slots: 0 })).toThrow('invalid mock config: slots: expected an integer >= 1, got 0');
-    expect(() => mockConfigFrom({ faults: { errorRate: 2 } })).toThrow('faults.errorRate: expected a number in 0..1, got 2');
+    expect(() => mockConfigFrom({ faults: { errorRate: 2 } })).toThrow('faults.errorRate: expected a number in 0..1 (a fraction: 0.05 is 5%), got 2');
     expect(() => mockConfigFrom({ deployments: [{ project: 'p' }] })).toThrow('deployments[0].deployment: expected a non-empty string, got nothing');
     expect(() => mockConfigFrom({ serviceTime: { type: 'gamma' } })).toThrow('serviceTime.type: expected one of "fixed", "uniform", "lognormal", got "gamma"');
     expect(() => mockConfigFrom({ serviceTime: { type: 'uniform', minMs: 5, maxMs: 1 } })).toThrow('serviceTime.maxMs: must be >= minMs (5), got 1');

@@ -184,6 +184,39 @@ describe('problems are all listed, located and worded', () => {
     ]);
   });
 
+  test('a .json scenario is strict JSON: a trailing comma or a comment is an error at file:line:col', () => {
+    const json = (t: string) => {
+      try {
+        parseScenarioText(t, 's.json', { env: {} });
+        return [];
+      } catch (e) {
+        return problemsOf(() => {
+          throw e;
+        });
+      }
+    };
+    const good = [
+      '{',
+      '  "name": "s",',
+      '  "target": { "url": "embedded", "deployment": "fraud" },',
+      '  "workloads": [',
+      '    { "name": "w", "kind": "predict", "model": "m", "body": { "instances": [[1]] } }',
+      '  ],',
+      '  "load": { "rps": 1, "duration": "1s" }',
+      '}',
+    ].join('\n');
+    expect(json(good)).toEqual([]);
+    // The same text as YAML is fine: only the .json name makes it strict.
+    const comma = good.replace('"fraud"', '"fraud",');
+    expect(parseScenarioText(comma, 's.yaml', { env: {} }).scenario.target.deployment).toBe('fraud');
+    expect(json(comma)).toEqual([`s.json:3:55  (root)  invalid JSON: trailing comma before '}'`]);
+    expect(json(good.replace('} }\n  ]', '} },\n  ]'))).toEqual([`s.json:5:85  (root)  invalid JSON: trailing comma before ']'`]);
+    expect(json(good.replace('{\n  "name"', '{\n  // a comment\n  "name"'))).toEqual([`s.json:2:3  (root)  invalid JSON: Expected property name or '}'`]);
+    // A comma inside a string is no trailing comma.
+    expect(json(good.replace('"w"', '"w,]"'))).toEqual([]);
+    expect(json(good.replace('[[1]]', '[[1, ""], ["a\\",]"]]'))).toEqual([]);
+  });
+
   test('a YAML syntax error is located by line and column', () => {
     expect(problems('name: s\ntarget: {url: embedded\nload: 1\n')).toEqual([
       `s.yaml:3:1  (root)  Flow map in block collection must be sufficiently indented and end with a }`,
@@ -236,9 +269,9 @@ describe('problems are all listed, located and worded', () => {
       `s.yaml:8:41  load.warmup  expected a duration like 250ms, 30s or 2m, got '1d'`,
       `s.yaml:8:54  load.workers  expected an integer from 1 to 64, got 0.5`,
       `s.yaml:8:72  load.connections  expected an integer >= 1, got 0`,
+      `s.yaml:9:14  slo.ttft  expected a duration like 250ms, 30s or 2m, got 10: a bare number has no unit; write 10ms or 10s`,
     ]);
-    // A bare number is milliseconds.
-    expect(parse(yaml({ top: 'slo: { ttft: 10, latency: 1.5s }' })).scenario.slo).toEqual({ ttftMs: 10, latencyMs: 1500 });
+    expect(parse(yaml({ top: 'slo: { ttft: 10ms, latency: 1.5s }' })).scenario.slo).toEqual({ ttftMs: 10, latencyMs: 1500 });
   });
 
   test('urls: origins only, trailing slash stripped', () => {

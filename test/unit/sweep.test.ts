@@ -19,6 +19,8 @@ import { renderSweepHtml, sweepCharts, sweepCsv } from '../../src/sweep/report.j
 import { sampleSummary } from '../helpers/sample-summary.js';
 import { scenario } from '../helpers/scenario.js';
 import { parse, problems, yaml } from './scenario-helpers.js';
+import { parseHeadroom } from '../../src/cli/sweep.js';
+import { ServebenchError } from '../../src/errors.js';
 
 function sweep(over: Partial<ResolvedSweep> = {}): ResolvedSweep {
   return {
@@ -121,7 +123,7 @@ describe('the sweep: scenario key', () => {
     expect(p).toEqual([
       "s.yaml:14:3  sweep.rates  'rates' applies to ladder sweeps",
       's.yaml:16:7  sweep.to  expected a number > from (100), got 50',
-      "s.yaml:17:14  sweep.precision  expected a percentage like 5% (or a fraction between 0 and 1), got 5",
+      "s.yaml:17:14  sweep.precision  expected a percentage like 5%, got 5: write 5%",
       "s.yaml:18:11  sweep.until[0]  threshold 'latency.p99 < fast': 'fast' is not a number, a duration, a percentage or <factor>*target (write it as <metric>.<stat> <op> <value>, e.g. 'latency.p99 < 250ms' or 'errors.rate < 1%')",
       "s.yaml:18:33  sweep.until[1]  threshold 'nobody.ttft.p95 < 1s': no workload named 'nobody' (workloads: w)",
       "s.yaml:19:3  sweep.stepDuraton  unknown key 'stepDuraton'; did you mean 'stepDuration'?",
@@ -273,6 +275,14 @@ describe('knee, saturation and stability', () => {
 });
 
 describe('planning note', () => {
+  it('reads --headroom as a percentage and refuses a bare number', () => {
+    expect(parseHeadroom('30%')).toBeCloseTo(0.3);
+    expect(parseHeadroom(undefined)).toBeCloseTo(0.3);
+    expect(() => parseHeadroom('0.3')).toThrow(/--headroom '0.3'.*no '%'/);
+    expect(() => parseHeadroom('30')).toThrow(ServebenchError);
+    expect(() => parseHeadroom('100%')).toThrow(/0% to 99%/);
+  });
+
   it('asks for ceil(peak / (max × (1 − headroom))) replicas and states the assumption', () => {
     const p = planReplicas(200, 2000, 0.3);
     expect(p.replicas).toBe(15); // 2000 / 140 = 14.3

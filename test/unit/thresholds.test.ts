@@ -30,6 +30,14 @@ describe('parsing', () => {
     expect(parseThreshold('outputTokens.mean >= 100').value).toBe(100);
   });
 
+  test('a bare number >= 1 for a rate is refused: errors.rate < 1 would be a gate that never fails', () => {
+    expect(parseError('errors.rate < 1')).toMatch(/a bare 1 for a rate is ambiguous/);
+    expect(parseError('goodput.rate >= 1.0')).toMatch(/ambiguous/);
+    expect(parseError('errors.rate < 5')).toMatch(/ambiguous/);
+    expect(parseThreshold('goodput.rate >= 100%').value).toBe(1);
+    expect(parseThreshold('errors.rate == 0').value).toBe(0);
+  });
+
   test('per workload, percentiles with a dot, and the planned rate', () => {
     expect(parseThreshold('assistant.ttft.p99 < 800ms')).toMatchObject({ workload: 'assistant', metric: 'ttft', stat: 'p99', value: 800 });
     expect(parseThreshold('latency.p99.9 < 1s')).toMatchObject({ metric: 'latency', stat: 'p99.9', value: 1000 });
