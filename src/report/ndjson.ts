@@ -5,21 +5,48 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { ServebenchError } from '../errors.js';
 import type { RunRecord } from '../metrics/records.js';
+import { writeError } from './write-error.js';
 
 export const RESULTS_FILE = 'results.ndjson';
 
 export class NdjsonSink {
   private fd: number;
+  /** The write that failed (a full disk): the file ends there, the run goes on in memory. */
+  failure: ServebenchError | null = null;
+  failureCause: unknown = null;
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (e) {
+      throw writeError([path], e);
+    }
   }
-  write(r: RunRecord): void {
-    if (this.fd < 0) return;
-    writeSync(this.fd, JSON.stringify(r) + '\n');
+  /** False once a write has failed (the first such call is the moment to warn). */
+  write(r: RunRecord): boolean {
+    if (this.fd < 0) return this.failure === null;
+    try {
+      writeSync(this.fd, JSON.stringify(r) + '\n');
+      return true;
+    } catch (e) {
+      // What fitted stays: a torn last line is skipped by readRecords.
+      this.failure = writeError([this.path], e);
+      this.failureCause = e;
+      this.close();
+      return false;
+    }
   }
   close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
+    const fd = this.fd;
     this.fd = -1;
+    if (fd < 0) return;
+    try {
+      closeSync(fd);
+    } catch (e) {
+      if (!this.failure) {
+        this.failure = writeError([this.path], e);
+        this.failureCause = e;
+      }
+    }
   }
 }
 
