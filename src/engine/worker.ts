@@ -231,6 +231,8 @@ class Worker implements StreamObserver {
   }
 
   readonly maxInFlight: number;
+  /** Bound once: error snippets are redacted before they are cut (error path only). */
+  readonly redact = (text: string): string => this.redactor.redact(text);
   /**
    * Only called with the free list empty (lowFree is then 0), so checkDeadlines' invariant holds:
    * `all` grows to the peak number in flight and never past maxInFlight.
@@ -505,7 +507,7 @@ class Worker implements StreamObserver {
         if (errClass === 'timeout' && wl.tokens !== null) wl.tokens.timeout(message === wl.firstTokenTimeoutError.message);
         const idx = errClass.startsWith('http_') ? N_FIXED_ERR + (Number(errClass.slice(5)) - 100) : ERR_INDEX[errClass];
         wl.errors[idx >= 0 && idx < ERR_SLOTS ? idx : ERR_INDEX.invalid_response]++;
-        if (message !== null && this.samples[errClass] === undefined) this.samples[errClass] = this.redactor.redact(message).slice(0, 300);
+        if (message !== null && this.samples[errClass] === undefined) this.samples[errClass] = this.redactor.snippet(message, 300);
       }
     }
     // Cut off by an abort (second signal, end of the grace period): no outcome, so the request
@@ -982,13 +984,13 @@ class Ctx {
     this.ended = true;
     const st = this.status;
     if (st < 200 || st >= 300) {
-      const msg = errorMessageOf(this.body.json()) ?? (this.body.json() === undefined ? this.body.textSnippet(200) : '');
+      const msg = errorMessageOf(this.body.json()) ?? (this.body.json() === undefined ? this.body.textSnippet(200, this.w.redact) : '');
       this.w.complete(this, `http_${st}`, msg ? `HTTP ${st}: ${msg}` : `HTTP ${st}`);
       return;
     }
     const prep = this.wl!.prep;
     if (this.badType !== null) {
-      const msg = errorMessageOf(this.body.json()) ?? this.body.textSnippet(120);
+      const msg = errorMessageOf(this.body.json()) ?? this.body.textSnippet(120, this.w.redact);
       this.w.complete(this, 'invalid_response', `expected text/event-stream, got ${this.badType}${msg ? `: ${msg}` : ''}`);
       return;
     }
