@@ -6,6 +6,7 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { ServebenchError } from '../errors.js';
 import type { RunRecord } from '../metrics/records.js';
 import { writeError } from './write-error.js';
+import { recordProblem } from '../metrics/records-schema.js';
 
 export const RESULTS_FILE = 'results.ndjson';
 
@@ -63,13 +64,17 @@ export function readRecords(path: string): RunRecord[] {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (!line) continue;
+    let rec: unknown;
     try {
-      out.push(JSON.parse(line) as RunRecord);
+      rec = JSON.parse(line);
     } catch {
       const isLast = lines.slice(i + 1).every((l) => !l.trim());
       if (isLast) break;
       throw new ServebenchError('E_RESULTS', `${path}:${i + 1}: not a valid record`);
     }
+    const problem = recordProblem(rec);
+    if (problem) throw new ServebenchError('E_RESULTS', `${path}:${i + 1}: ${problem}`, { hint: 'this line was not written by servebench as it is now; restore the file or remove the line' });
+    out.push(rec as RunRecord);
   }
   return out;
 }
