@@ -19,6 +19,7 @@ import { compiledSibling } from './paths.js';
 import type { ControlMessage, WorkerResult, WorkerTask } from './worker.js';
 import { startMockInThread, mockConfigFrom, type MockServer } from '../mock/index.js';
 import { Redactor } from '../util/redact.js';
+import { packBodies } from '../workload/shared-bodies.js';
 import { globalWorkerIndex, parseShardId } from '../schedule/shard.js';
 import { scenarioFingerprint } from '../scenario/fingerprint.js';
 import { workerErrorWarning } from '../metrics/summary.js';
@@ -234,6 +235,9 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB },
       });
 
+      // One serialized copy of the predict bodies for all workers, not a clone and a copy in each.
+      const sharedBodies = s.workloads.map((w) => (w.bodies.length > 0 ? packBodies(w.bodies) : null));
+      const workerScenario: ResolvedScenario = { ...s, workloads: s.workloads.map((w, i) => (sharedBodies[i] ? { ...w, bodies: [] } : w)) };
       const records: RunRecord[] = [];
       const emit = (r: RunRecord) => {
         records.push(r);
@@ -274,7 +278,8 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
           else onInterval(m);
         });
         const task: WorkerTask = {
-          scenario: s,
+          scenario: workerScenario,
+          sharedBodies,
           // Worker k of this shard is worker shardIndex + k*shardCount of the whole plan: every
           // shard and worker strides through one sequence, so merged arrivals are the plan itself.
           worker: globalWorkerIndex({ index: shardIndex, count: shardCount }, k),

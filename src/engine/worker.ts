@@ -18,6 +18,7 @@ import { closedLoopShare, type ClosedLoopShare } from '../schedule/closed.js';
 import { hashUnit } from '../util/random.js';
 import { Redactor } from '../util/redact.js';
 import { prepareWorkloads, type PreparedWorkload, type PreparedRequest } from '../workload/prepare.js';
+import type { SharedBodies } from '../workload/shared-bodies.js';
 import { newRecorder, encode, type Histogram } from '../metrics/hdr.js';
 import { ERROR_CLASSES, METRICS, type IntervalRecord, type MetricName, type WorkloadInterval } from '../metrics/records.js';
 import { classifyError, describeError, OVER_CAP_MARK, TIMEOUT_MARK } from './classify.js';
@@ -39,6 +40,8 @@ export interface WorkerTask {
   intervalMs: number;
   /** Cap on a response body we keep for parsing. */
   maxBodyBytes: number;
+  /** Per workload: its bodies packed once for every worker (the scenario's `bodies` are then empty). */
+  sharedBodies?: ReadonlyArray<SharedBodies | null>;
 }
 
 export interface WorkerResult {
@@ -186,7 +189,7 @@ class Worker implements StreamObserver {
 
   constructor(private readonly task: WorkerTask) {
     this.s = task.scenario;
-    const preps = prepareWorkloads(this.s, task.worker);
+    const preps = prepareWorkloads(this.s, task.worker, task.sharedBodies);
     this.wls = preps.map((p, i) => new WlState(p, this.s.workloads[i], this.s));
     let acc = 0;
     this.cumWeights = new Float64Array(this.s.workloads.length);
