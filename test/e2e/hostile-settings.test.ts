@@ -139,6 +139,24 @@ describe('signals', () => {
     }
   }, 30_000);
 
+  it('a plan far past what the worker sends (1,000,000 rps, all but 10 dropped) still stops on Ctrl-C', async () => {
+    const dir = tmp();
+    const out = join(dir, 'out');
+    const f = scenario(dir, '{url: embedded, deployment: d}', 'load: {rps: 1000000, duration: 60s, maxInFlight: 10}');
+    let stoppedAt = 0;
+    const run = servebenchAsync(['run', f, '--out', out], (err, kill) => {
+      if (!stoppedAt && err.includes('[   2s]')) {
+        stoppedAt = Date.now();
+        kill('SIGINT');
+      }
+    });
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.totals.dropped).toBeGreaterThan(s.totals.sent);
+  }, 90_000);
+
   it('an interrupted run is measured to the stop, not to the end of the grace period', async () => {
     // Every answer takes 3 s: after the stop the in-flight requests finish during the grace period.
     server = await startFaultServer((_req, res) => {
