@@ -12,6 +12,9 @@ export const ExitCode = {
   usage: 2,
   /** The target could not be reached or the run could not start. */
   unreachable: 3,
+  /** The run finished but its files could not all be written (disk full, folder not writable). */
+  writeFailed: 4,
+  /** Stopped by a signal (SIGINT, SIGTERM). */
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -26,6 +29,8 @@ export type ErrorCode =
   | 'E_TLS'
   | 'E_RESULTS'
   | 'E_WORKER'
+  | 'E_WRITE'
+  | 'E_INTERRUPTED'
   | 'E_INTERNAL';
 
 const exitFor: Record<ErrorCode, ExitCodeValue> = {
@@ -38,6 +43,8 @@ const exitFor: Record<ErrorCode, ExitCodeValue> = {
   E_TLS: ExitCode.unreachable,
   E_RESULTS: ExitCode.usage,
   E_WORKER: ExitCode.unreachable,
+  E_WRITE: ExitCode.writeFailed,
+  E_INTERRUPTED: ExitCode.interrupted,
   E_INTERNAL: ExitCode.unreachable,
 };
 

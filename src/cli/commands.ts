@@ -2,7 +2,7 @@
  * The commands behind the CLI. Each returns its exit code; printing goes through `Out` so tests
  * can capture it. Only cli/ prints or decides exit codes.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve, dirname, basename } from 'node:path';
 import { ExitCode, ServebenchError, formatProblem } from '../errors.js';
 import { loadScenario, variantScenarios } from '../scenario/index.js';
@@ -12,7 +12,9 @@ import { buildSummary, type Summary } from '../metrics/summary.js';
 import { AbortWatch } from '../metrics/thresholds.js';
 import type { RunRecord } from '../metrics/records.js';
 import { NdjsonSink, RESULTS_FILE, readRecords } from '../report/ndjson.js';
-import { writeReports } from '../report/writer.js';
+import { tryWriteReports, writeReports } from '../report/writer.js';
+import { writeError } from '../report/write-error.js';
+import { prepareOutDir } from '../report/out-dir.js';
 import { progressLine, summaryText } from '../report/console.js';
 import { registerDefaultWriters } from '../report/index.js';
 import { Redactor } from '../util/redact.js';
@@ -92,6 +94,8 @@ export interface RunCmdOptions {
   quiet?: boolean;
   /** Receives the handle so the caller (signal handlers, tests) can stop the run. */
   onHandle?: (h: RunHandle) => void;
+  /** Use a --out folder that already holds files: the earlier run's files are removed first. */
+  force?: boolean;
   /** CI outputs: JUnit XML and Markdown summary files. */
   junit?: string;
   markdown?: string;
@@ -109,7 +113,15 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
   const redactor = new Redactor([scenario.target.apiKey]);
   const dir = resolve(opts.out ?? defaultOutDir(scenario.name) + shardDirSuffix(opts.shard));
   const created = !existsSync(dir);
-  mkdirSync(dir, { recursive: true });
+  const outLock = prepareOutDir(dir, { force: opts.force });
+  try {
+    return await runInto(dir, created, scenario, redactor, opts, o);
+  } finally {
+    outLock.release();
+  }
+}
+
+async function runInto(dir: string, created: boolean, scenario: ResolvedScenario, redactor: Redactor, opts: RunCmdOptions, o: Out): Promise<number> {
   const sink = new NdjsonSink(join(dir, RESULTS_FILE));
   const progress = progressPrinter(o, opts.quiet);
   const watch = new AbortWatch(scenario.abortOnFail, (rs) => buildSummary(rs));
@@ -118,7 +130,7 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
     shard: opts.shard,
     startAtEpochMs: opts.startAtEpochMs,
     onRecord: (r) => {
-      sink.write(r);
+      if (!sink.write(r) && sink.failure) o.err(`\nwarning: ${sink.failure.message}; the run goes on and its summary is printed at the end`);
       const failed = abortedBy === undefined ? watch.observe(r) : null;
       if (failed) {
         abortedBy = `threshold '${failed.expr}' failed (${failed.message}); abortOnFail stopped the run`;
@@ -141,10 +153,12 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
     sink.close();
     progress.end();
   }
-  const summary = finishReport(records, dir);
+  const { summary, writeFailure } = finishReportKeepingSummary(records, dir, sink);
   writeCiOutputs(opts, summary, null, o);
   o.out(summaryText(summary, o.tty));
   o.out(`\nreports: ${dir}${existsSync(join(dir, 'report.html')) ? `\nopen ${join(dir, 'report.html')}` : ''}`);
+  // After the summary: a full disk costs files, never the figures the run measured.
+  if (writeFailure) return printError(writeFailure, false, o);
   if (abortedBy) return ExitCode.failed;
   if (interrupted) return ExitCode.interrupted;
   return exitForSummary(summary);
@@ -170,6 +184,15 @@ export function finishReport(records: readonly RunRecord[], dir: string): Summar
   const summary = buildSummary(records);
   writeReports(summary, dir);
   return summary;
+}
+
+/** finishReport for a run: a failed write (a full disk) is returned, not thrown, so the summary is still printed. */
+export function finishReportKeepingSummary(records: readonly RunRecord[], dir: string, sink: NdjsonSink): { summary: Summary; writeFailure: ServebenchError | null } {
+  registerDefaultWriters();
+  const summary = buildSummary(records);
+  const r = tryWriteReports(summary, dir);
+  const failed = [...(sink.failure ? [sink.path] : []), ...r.failed];
+  return { summary, writeFailure: failed.length ? writeError(failed, sink.failure ? sink.failureCause : r.cause) : null };
 }
 
 /** `servebench report <results-dir>`: rebuilds the report set from results.ndjson alone. */

@@ -2,7 +2,8 @@
  * `servebench compare <baseline> <candidate>` and the CI outputs (--junit, --markdown) that run
  * and compare share. Returns exit codes; printing goes through `Out`.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
+import { makeDirs } from '../report/out-dir.js';
 import { join, resolve } from 'node:path';
 import { ExitCode } from '../errors.js';
 import type { Summary } from '../metrics/summary.js';
@@ -70,7 +71,7 @@ export function cmdCompare(baseline: string, candidate: string, opts: CompareCmd
     bootstrap: { ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.resamples !== undefined ? { resamples: opts.resamples } : {}) },
   });
   const dir = resolve(opts.out ?? join('reports', `compare-${stamp()}`));
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const report: CompareReport = { comparison, baseline: a.summary, candidate: b.summary };
   writeCompareReports(report, dir, COMPARE_WRITERS);
   writeCiOutputs(opts, null, comparison, o);

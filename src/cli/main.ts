@@ -28,6 +28,14 @@ function parseStartAt(v: string | undefined): number | undefined {
   return n;
 }
 
+/** yargs makes an array of a repeated string option: one value is all a path option can take. */
+function once(flag: string) {
+  return (v: unknown): string | undefined => {
+    if (Array.isArray(v)) throw new ServebenchError('E_USAGE', `--${flag} was given ${v.length} times (${v.map((x) => `'${x}'`).join(', ')})`, { hint: `give --${flag} once` });
+    return v === undefined ? undefined : String(v);
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
   let verbose = argv.includes('--verbose');
   let code: number = ExitCode.ok;
@@ -61,18 +69,19 @@ async function main(argv: string[]): Promise<number> {
         (y) =>
           y
             .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' })
-            .option('out', { type: 'string', describe: 'report folder (default reports/<name>-<timestamp>/)' })
+            .option('out', { type: 'string', coerce: once('out'), describe: 'report folder (default reports/<name>-<timestamp>/)' })
             .option('set', { type: 'string', array: true, describe: 'override a scenario field: --set load.rps=500' })
-            .option('shard', { type: 'string', describe: 'run shard i of n of the plan: --shard 0/3' })
-            .option('start-at', { type: 'string', describe: 'start at this instant (ISO time or epoch ms), for shards' })
+            .option('shard', { type: 'string', coerce: once('shard'), describe: 'run shard i of n of the plan: --shard 0/3' })
+            .option('start-at', { type: 'string', coerce: once('start-at'), describe: 'start at this instant (ISO time or epoch ms), for shards' })
             .option('quiet', { type: 'boolean', describe: 'no progress lines' })
-            .option('junit', { type: 'string', describe: 'write JUnit XML (one test case per threshold and compared metric)' })
-            .option('markdown', { type: 'string', describe: 'write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)' }),
+            .option('force', { type: 'boolean', describe: 'write into a --out folder that already holds a run (its files are removed first)' })
+            .option('junit', { type: 'string', coerce: once('junit'), describe: 'write JUnit XML (one test case per threshold and compared metric)' })
+            .option('markdown', { type: 'string', coerce: once('markdown'), describe: 'write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)' }),
         async (a) => {
           trapSignals();
           code = await cmdRun(
             a.scenario,
-            { out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (handle = h), junit: a.junit, markdown: a.markdown },
+            { out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (handle = h), force: a.force, junit: a.junit, markdown: a.markdown },
             stdio,
           );
         },
@@ -83,10 +92,10 @@ async function main(argv: string[]): Promise<number> {
         (y) =>
           y
             .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file with a sweep: section' })
-            .option('out', { type: 'string', describe: 'report folder (default reports/<name>-sweep-<timestamp>/)' })
+            .option('out', { type: 'string', coerce: once('out'), describe: 'report folder (default reports/<name>-sweep-<timestamp>/)' })
             .option('set', { type: 'string', array: true, describe: 'override a scenario field: --set sweep.to=2000' })
             .option('peak', { type: 'number', describe: 'peak rate to plan replicas for (rps)' })
-            .option('headroom', { type: 'string', describe: 'share of each replica kept spare, with % (default 30%)' })
+            .option('headroom', { type: 'string', coerce: once('headroom'), describe: 'share of each replica kept spare, with % (default 30%)' })
             .option('quiet', { type: 'boolean', describe: 'no per-step progress lines' }),
         async (a) => {
           trapSignals();
@@ -108,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
           y
             .option('port', { type: 'number', default: 8080 })
             .option('host', { type: 'string', default: '127.0.0.1' })
-            .option('config', { type: 'string', describe: 'JSON file with mock options' }),
+            .option('config', { type: 'string', coerce: once('config'), describe: 'JSON file with mock options' }),
         async (a) => {
           const m = await cmdMock({ port: a.port, host: a.host, config: a.config }, stdio);
           await new Promise<void>((res) => {
@@ -134,10 +143,10 @@ async function main(argv: string[]): Promise<number> {
         (y) =>
           y
             .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard results folders (or their results.ndjson)' })
-            .option('out', { type: 'string', describe: 'folder for the merged run (default reports/<name>-<timestamp>-merged/)' })
+            .option('out', { type: 'string', coerce: once('out'), describe: 'folder for the merged run (default reports/<name>-<timestamp>-merged/)' })
             .option('allow-partial', { type: 'boolean', describe: 'merge even if some shards are missing (the report says so)' })
-            .option('junit', { type: 'string', describe: 'write JUnit XML (one test case per threshold)' })
-            .option('markdown', { type: 'string', describe: 'write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)' }),
+            .option('junit', { type: 'string', coerce: once('junit'), describe: 'write JUnit XML (one test case per threshold)' })
+            .option('markdown', { type: 'string', coerce: once('markdown'), describe: 'write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)' }),
         (a) => {
           code = cmdMerge(a.dirs as string[], { out: a.out, allowPartial: a['allow-partial'], junit: a.junit, markdown: a.markdown }, stdio);
         },
@@ -149,13 +158,13 @@ async function main(argv: string[]): Promise<number> {
           y
             .positional('baseline', { type: 'string', demandOption: true, describe: 'run folder or its summary.json' })
             .positional('candidate', { type: 'string', demandOption: true, describe: 'run folder or its summary.json' })
-            .option('out', { type: 'string', describe: 'folder for compare.json/.csv/.html (default reports/compare-<timestamp>/)' })
-            .option('tolerance', { type: 'string', describe: "change that counts, relative to the baseline, with '%' (default 10%; a bare number is refused)" })
+            .option('out', { type: 'string', coerce: once('out'), describe: 'folder for compare.json/.csv/.html (default reports/compare-<timestamp>/)' })
+            .option('tolerance', { type: 'string', coerce: once('tolerance'), describe: "change that counts, relative to the baseline, with '%' (default 10%; a bare number is refused)" })
             .option('tolerance-for', { type: 'string', array: true, describe: 'per metric.stat: --tolerance-for latency.p99=5%' })
             .option('seed', { type: 'number', describe: 'seed of the bootstrap (default 1)' })
             .option('resamples', { type: 'number', describe: 'bootstrap replicates (default 1000)' })
-            .option('junit', { type: 'string', describe: 'write JUnit XML (one test case per compared metric)' })
-            .option('markdown', { type: 'string', describe: 'write a Markdown table (e.g. $GITHUB_STEP_SUMMARY)' }),
+            .option('junit', { type: 'string', coerce: once('junit'), describe: 'write JUnit XML (one test case per compared metric)' })
+            .option('markdown', { type: 'string', coerce: once('markdown'), describe: 'write a Markdown table (e.g. $GITHUB_STEP_SUMMARY)' }),
         (a) => {
           code = cmdCompare(
             a.baseline,
@@ -167,6 +176,8 @@ async function main(argv: string[]): Promise<number> {
       )
       .demandCommand(1, 'name a command: run, sweep, validate, mock, report, merge or compare')
       .fail((msg, err) => {
+        // yargs rethrows an option's coerce error as its own YError: that is bad usage too.
+        if (err?.name === 'YError') throw new ServebenchError('E_USAGE', err.message, { hint: 'servebench --help lists the options' });
         if (err) throw err;
         throw new ServebenchError('E_USAGE', msg, { hint: 'servebench --help lists the commands' });
       })

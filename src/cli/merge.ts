@@ -3,7 +3,8 @@
  * The merged results.ndjson goes to --out beside the report set, so `servebench report` rebuilds
  * the merged run as it does any other.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { makeDirs } from '../report/out-dir.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ServebenchError } from '../errors.js';
 import { mergeShardRecords } from '../metrics/merge.js';
@@ -31,7 +32,7 @@ export function cmdMerge(dirs: readonly string[], opts: MergeCmdOptions, o: Out)
   const first = records.find((r) => r.type === 'merge')!.run;
   const dir = resolve(opts.out ?? `${defaultOutDir(first.scenario.name)}-merged`);
   if (inputs.some((i) => i.dir === dir)) throw new ServebenchError('E_USAGE', `--out ${dir} is one of the shard folders`, { hint: 'write the merged run to a new folder' });
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   writeFileAtomic(join(dir, RESULTS_FILE), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const summary = finishReport(records, dir);
   o.out(summaryText(summary, o.tty));

@@ -4,6 +4,7 @@
  * variants (the first is the baseline) as compare.json/.csv/.html beside them.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { prepareOutDir } from '../report/out-dir.js';
 import { join, resolve } from 'node:path';
 import { ExitCode } from '../errors.js';
 import type { ResolvedScenario } from '../scenario/types.js';
@@ -31,12 +32,20 @@ function suffixed(ws: readonly CompareWriter[], label: string): CompareWriter[] 
 }
 
 export async function runVariants(base: ResolvedScenario, variants: readonly ResolvedScenario[], opts: RunCmdOptions, o: Out): Promise<number> {
-  const c = base.compare!;
   if (base.abortOnFail.length > 0) o.err('warning: abortOnFail does not stop a compare run (rounds alternate variants); the thresholds are still evaluated at the end');
   const redactor = new Redactor(variants.map((v) => v.target.apiKey));
   const dir = resolve(opts.out ?? defaultOutDir(base.name));
   const created = !existsSync(dir);
-  mkdirSync(dir, { recursive: true });
+  const outLock = prepareOutDir(dir, { force: opts.force });
+  try {
+    return await runVariantsInto(dir, created, base, variants, redactor, opts, o);
+  } finally {
+    outLock.release();
+  }
+}
+
+async function runVariantsInto(dir: string, created: boolean, base: ResolvedScenario, variants: readonly ResolvedScenario[], redactor: Redactor, opts: RunCmdOptions, o: Out): Promise<number> {
+  const c = base.compare!;
   const sink = new NdjsonSink(join(dir, RESULTS_FILE));
   const progress = progressPrinter(o, opts.quiet);
   const endProgressLine = () => progress.end();

@@ -19,6 +19,7 @@ import { compiledSibling } from './paths.js';
 import type { ControlMessage, WorkerResult, WorkerTask } from './worker.js';
 import { startMockInThread, mockConfigFrom, type MockServer } from '../mock/index.js';
 import { Redactor } from '../util/redact.js';
+import { packBodies } from '../workload/shared-bodies.js';
 import { globalWorkerIndex, parseShardId } from '../schedule/shard.js';
 import { scenarioFingerprint } from '../scenario/fingerprint.js';
 import { workerErrorWarning } from '../metrics/summary.js';
@@ -131,7 +132,7 @@ export async function withEmbeddedMock(s: ResolvedScenario): Promise<{ scenario:
 }
 
 /** One request before the run: any HTTP answer means the target is reachable. */
-async function preflight(s: ResolvedScenario, warn: (m: string) => void, redactor: Redactor): Promise<void> {
+async function preflight(s: ResolvedScenario, warn: (m: string) => void, redactor: Redactor, signal: AbortSignal): Promise<void> {
   const w = s.workloads[0];
   const rt = requestTarget(s.target, w.kind, w.model);
   const path = w.kind === 'chat' || w.kind === 'completion' ? rt.path.replace(/\/(chat\/)?completions$/, '/models') : rt.path.replace(/:(predict|classify|regress)$/, '').replace(/\/infer$/, '');
@@ -151,11 +152,13 @@ async function preflight(s: ResolvedScenario, warn: (m: string) => void, redacto
       dispatcher: agent,
       headersTimeout: s.target.timeoutMs,
       bodyTimeout: s.target.timeoutMs,
+      signal,
     });
     await res.body.dump();
     const problem = checkAnswerProblem(res.statusCode, s, displayUrl(rt.origin) + path, rt.headers.host);
     if (problem) warn(problem);
   } catch (err) {
+    if (signal.aborted) throw interruptedBeforeStart(displayUrl(rt.origin));
     const cls = classifyError(err);
     const msg = redactor.redact(describeError(err));
     const tlsLike = /CERT|TLS|SSL|self[- ]signed/i.test(msg);
@@ -191,6 +194,10 @@ export function checkAnswerProblem(status: number, s: ResolvedScenario, url: str
   return null;
 }
 
+function interruptedBeforeStart(origin: string): ServebenchError {
+  return new ServebenchError('E_INTERRUPTED', `interrupted during the check request to ${origin}; nothing was sent`);
+}
+
 /**
  * Whether this process runs V8's GC on the collecting thread alone. The servebench command starts
  * node with --single-threaded-gc (its shebang, `npm start`, the container's entrypoint): V8's GC
@@ -213,6 +220,10 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
   const control = new Set<MessageChannel['port1']>();
   let stopRequested: 'stop' | 'abort' | null = null;
   let stopReason: string | undefined;
+  /** Wall-clock instant of the first stop: an interrupted run is measured to here, not to the end of the grace period. */
+  let stoppedAtEpochMs: number | undefined;
+  /** Aborts the check request when a stop comes before the run has started. */
+  const checkAbort = new AbortController();
   const graceMs = opts.graceMs ?? Math.min(scenarioIn.target.timeoutMs, 10_000);
   const send = (m: ControlMessage) => {
     for (const p of control) p.postMessage(m);
@@ -226,7 +237,8 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
     const { scenario: s, mock } = await withEmbeddedMock(scenarioIn);
     let piscina: Piscina | null = null;
     try {
-      await preflight(s, warn, redactor);
+      await preflight(s, warn, redactor, checkAbort.signal);
+      if (checkAbort.signal.aborted) throw interruptedBeforeStart(s.target.embedded ? 'the embedded mock' : displayUrl(s.target.url));
       const shardIndex = opts.shard?.index ?? 0;
       const shardCount = opts.shard?.count ?? 1;
       const shard = `${shardIndex}/${shardCount}`;
@@ -243,6 +255,9 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB },
       });
 
+      // One serialized copy of the predict bodies for all workers, not a clone and a copy in each.
+      const sharedBodies = s.workloads.map((w) => (w.bodies.length > 0 ? packBodies(w.bodies) : null));
+      const workerScenario: ResolvedScenario = { ...s, workloads: s.workloads.map((w, i) => (sharedBodies[i] ? { ...w, bodies: [] } : w)) };
       const records: RunRecord[] = [];
       const emit = (r: RunRecord) => {
         records.push(r);
@@ -288,7 +303,8 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
           else onInterval(m);
         });
         const task: WorkerTask = {
-          scenario: s,
+          scenario: workerScenario,
+          sharedBodies,
           // Worker k of this shard is worker shardIndex + k*shardCount of the whole plan: every
           // shard and worker strides through one sequence, so merged arrivals are the plan itself.
           worker: globalWorkerIndex({ index: shardIndex, count: shardCount }, k),
@@ -349,13 +365,13 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
       const interrupted = stopRequested !== null || results.some((r) => 'interrupted' in r && r.interrupted);
       if (workerErrors.length === workers) {
         // Close results.ndjson properly first, so `servebench report` can still read what was measured.
-        emit({ type: 'end', shard, measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, true), interrupted: true, cpuPercent: 0, workerErrors, endedAt: new Date().toISOString() });
+        emit({ type: 'end', shard, measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, true, stoppedAtEpochMs), interrupted: true, cpuPercent: 0, workerErrors, endedAt: new Date().toISOString() });
         throw new ServebenchError('E_WORKER', `every worker failed: ${workerErrors[0].message}`, { hint: 'results.ndjson holds the intervals measured before; --verbose shows more' });
       }
       const end: EndRecord = {
         type: 'end',
         shard,
-        measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, interrupted),
+        measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, interrupted, stoppedAtEpochMs),
         sendOverrunMs: Math.max(0, ...results.map((r) => ('sendOverrunMs' in r ? r.sendOverrunMs : 0))),
         interrupted,
         cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
@@ -376,10 +392,14 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
     stop(reason?: string) {
       stopReason ??= reason;
       stopRequested ??= 'stop';
+      stoppedAtEpochMs ??= Date.now();
+      checkAbort.abort();
       send({ type: 'stop', graceMs });
     },
     abort() {
       stopRequested = 'abort';
+      stoppedAtEpochMs ??= Date.now();
+      checkAbort.abort();
       send({ type: 'abort' });
     },
     done,
@@ -387,10 +407,11 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
 }
 
 /** The measured window: the plan's duration, or as far as the run got when it stopped early. */
-function measuredDurationMs(s: ResolvedScenario, results: Array<WorkerResult | { worker: number }>, measureStartEpochMs: number, interrupted: boolean): number {
+function measuredDurationMs(s: ResolvedScenario, results: Array<WorkerResult | { worker: number }>, measureStartEpochMs: number, interrupted: boolean, stoppedAtEpochMs?: number): number {
   const l = s.load;
   const planned = l.type === 'ramp' ? l.stages.reduce((x, st) => x + st.durationMs, 0) : l.durationMs;
-  if (interrupted) return Math.max(0, Math.min(planned, Date.now() - measureStartEpochMs));
+  // To the stop: the grace period after it sends nothing, and counting it would lower the rate.
+  if (interrupted) return Math.max(0, Math.min(planned, (stoppedAtEpochMs ?? Date.now()) - measureStartEpochMs));
   if (l.requests > 0) {
     // Count mode: up to one slot gap after the last measured slot.
     const last = Math.max(-1, ...results.map((r) => ('lastMeasuredSlotMs' in r ? r.lastMeasuredSlotMs : -1)));

@@ -5,7 +5,7 @@
  * coordinator once a second.
  *
  * Hot-path rules kept here: request bodies and headers are prepared before the start; handler
- * objects (Ctx) come from a preallocated free list; counters live in flat typed arrays; one clock
+ * objects (Ctx) come from a free list that grows to the peak in flight; counters live in flat typed arrays; one clock
  * read per event; histograms cross to the coordinator encoded, once per interval.
  */
 import { Pool, type Dispatcher } from 'undici';
@@ -18,6 +18,7 @@ import { closedLoopShare, type ClosedLoopShare } from '../schedule/closed.js';
 import { hashUnit } from '../util/random.js';
 import { Redactor } from '../util/redact.js';
 import { prepareWorkloads, type PreparedWorkload, type PreparedRequest } from '../workload/prepare.js';
+import type { SharedBodies } from '../workload/shared-bodies.js';
 import { newRecorder, encode, type Histogram } from '../metrics/hdr.js';
 import { ERROR_CLASSES, METRICS, type IntervalRecord, type MetricName, type WorkloadInterval } from '../metrics/records.js';
 import { classifyError, describeError, isHttpStatus, MAX_RESPONSE_HEAD_BYTES, OVER_CAP_MARK, TIMEOUT_MARK, transferCodingError } from './classify.js';
@@ -40,6 +41,8 @@ export interface WorkerTask {
   intervalMs: number;
   /** Cap on a response body we keep for parsing. */
   maxBodyBytes: number;
+  /** Per workload: its bodies packed once for every worker (the scenario's `bodies` are then empty). */
+  sharedBodies?: ReadonlyArray<SharedBodies | null>;
 }
 
 export interface WorkerResult {
@@ -69,6 +72,11 @@ const N_FIXED_ERR = ERROR_CLASSES.length;
 /** Counter slots per workload: fixed classes then one per HTTP status 100..599. */
 const ERR_SLOTS = N_FIXED_ERR + 500;
 const ERR_INDEX: Record<string, number> = Object.fromEntries(ERROR_CLASSES.map((c, i) => [c, i]));
+
+/** Request contexts made before the start; more are made on demand up to maxInFlight. */
+const PREALLOCATED_CTX = 256;
+/** Due slots the pump handles before yielding to the event loop (control messages, I/O). */
+const MAX_SLOTS_PER_TURN = 4096;
 
 const enum C {
   sent,
@@ -182,7 +190,7 @@ class Worker implements StreamObserver {
 
   constructor(private readonly task: WorkerTask) {
     this.s = task.scenario;
-    const preps = prepareWorkloads(this.s, task.worker);
+    const preps = prepareWorkloads(this.s, task.worker, task.sharedBodies);
     this.wls = preps.map((p, i) => new WlState(p, this.s.workloads[i], this.s));
     let acc = 0;
     this.cumWeights = new Float64Array(this.s.workloads.length);
@@ -216,11 +224,9 @@ class Worker implements StreamObserver {
     this.redactor = new Redactor([t.apiKey]);
     const max = Math.max(1, Math.ceil(this.s.load.maxInFlight / task.workers), this.closed ? this.closed.users : 0);
     this.maxInFlight = max;
-    for (let i = 0; i < max; i++) {
-      const c = new Ctx(this, i);
-      this.free.push(c);
-      this.all.push(c);
-    }
+    // A few contexts up front; the rest are made when first needed (newCtx), so a large maxInFlight
+    // costs memory only if that many requests are really in flight.
+    for (let i = 0; i < Math.min(max, PREALLOCATED_CTX); i++) this.free.push(this.newCtx());
     this.retry = t.retry ? new RetryPolicy(t.retry) : null;
     this.firstByteMs = t.firstByteTimeoutMs ?? Infinity;
     this.nextOffsetMs = this.slots.next();
@@ -229,6 +235,17 @@ class Worker implements StreamObserver {
   }
 
   readonly maxInFlight: number;
+  /** Bound once: error snippets are redacted before they are cut (error path only). */
+  readonly redact = (text: string): string => this.redactor.redact(text);
+  /**
+   * Only called with the free list empty (lowFree is then 0), so checkDeadlines' invariant holds:
+   * `all` grows to the peak number in flight and never past maxInFlight.
+   */
+  private newCtx(): Ctx {
+    const c = new Ctx(this, this.all.length);
+    this.all.push(c);
+    return c;
+  }
   readonly servername: string | undefined;
   /** performance.now() of the latest wire send of a measured request (-1: none yet). */
   lastSentAt = -1;
@@ -350,10 +367,13 @@ class Worker implements StreamObserver {
     this.pumpImmediate = null;
     const s = this.s;
     let t = 0;
+    let turn = 0;
     while (this.nextOffsetMs >= 0) {
       const intended = this.t0 + this.nextOffsetMs;
       t = now();
       if (intended > t) break;
+      // A long catch-up yields now and then, so a stop message is still read.
+      if (++turn > MAX_SLOTS_PER_TURN) break;
       const measured = !this.slots.warmup;
       if (this.inFlight >= this.maxInFlight) {
         if (s.load.onSaturation === 'queue') {
@@ -450,7 +470,7 @@ class Worker implements StreamObserver {
     const reqs = wl.prep.requests;
     const req = reqs[wl.bodyIndex];
     wl.bodyIndex = wl.bodyIndex + 1 === reqs.length ? 0 : wl.bodyIndex + 1;
-    const ctx = this.free.pop()!;
+    const ctx = this.free.pop() ?? this.newCtx();
     if (this.free.length < this.lowFree) this.lowFree = this.free.length;
     this.inFlight++;
     if (measured) {
@@ -499,7 +519,7 @@ class Worker implements StreamObserver {
           errClass = 'invalid_response';
         }
         wl.errors[idx]++;
-        if (message !== null && this.samples[errClass] === undefined) this.samples[errClass] = this.redactor.redact(message).slice(0, 300);
+        if (message !== null && this.samples[errClass] === undefined) this.samples[errClass] = this.redactor.snippet(message, 300);
       }
     }
     // Cut off by an abort (second signal, end of the grace period): no outcome, so the request
@@ -982,13 +1002,13 @@ class Ctx {
       return;
     }
     if (st < 200 || st >= 300) {
-      const msg = errorMessageOf(this.body.json()) ?? (this.body.json() === undefined ? this.body.textSnippet(200) : '');
+      const msg = errorMessageOf(this.body.json()) ?? (this.body.json() === undefined ? this.body.textSnippet(200, this.w.redact) : '');
       this.w.complete(this, `http_${st}`, msg ? `HTTP ${st}: ${msg}` : `HTTP ${st}`);
       return;
     }
     const prep = this.wl!.prep;
     if (this.badType !== null) {
-      const msg = errorMessageOf(this.body.json()) ?? this.body.textSnippet(120);
+      const msg = errorMessageOf(this.body.json()) ?? this.body.textSnippet(120, this.w.redact);
       this.w.complete(this, 'invalid_response', `expected text/event-stream, got ${this.badType}${msg ? `: ${msg}` : ''}`);
       return;
     }

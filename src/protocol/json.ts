@@ -19,6 +19,12 @@ function asBuffer(chunk: Uint8Array): Buffer {
  * are several. Past `capBytes` nothing more is stored (what was stored is released) but bytes are
  * still counted, so the caller can report the size of an oversized body.
  */
+/**
+ * Text read past an error snippet's length, so that redaction (which runs before the cut) sees a
+ * secret that straddles the cut whole. Longer than any key.
+ */
+export const SNIPPET_MARGIN_CHARS = 512;
+
 export class JsonBodyCollector {
   private readonly chunks: Buffer[] = [];
   private storedBytes = 0;
@@ -67,10 +73,11 @@ export class JsonBodyCollector {
    * plain text (Envoy's "upstream connect error or disconnect/reset before headers…") or HTML.
    * Empty when nothing was stored. Error path only: it allocates.
    */
-  textSnippet(maxChars: number): string {
+  textSnippet(maxChars: number, redact: (text: string) => string = (t) => t): string {
     if (this.over || this.chunks.length === 0) return '';
-    const head = Buffer.concat(this.chunks, this.storedBytes).subarray(0, maxChars * 4).toString('utf8');
-    const folded = head.replace(/\s+/g, ' ').trim();
+    // Redacted before the cut, with room past it: a secret straddling the cut is still whole here.
+    const head = Buffer.concat(this.chunks, this.storedBytes).subarray(0, (maxChars + SNIPPET_MARGIN_CHARS) * 4).toString('utf8');
+    const folded = redact(head.replace(/\s+/g, ' ').trim());
     return folded.length > maxChars ? folded.slice(0, maxChars - 1) + '…' : folded;
   }
 

@@ -1,4 +1,4 @@
-import { errorMessageOf } from './json.js';
+import { SNIPPET_MARGIN_CHARS, errorMessageOf } from './json.js';
 
 /** Implemented by the caller; called synchronously from push(). */
 export interface StreamObserver {
@@ -382,7 +382,8 @@ export class SseTokenParser {
     try {
       event = JSON.parse(buf.toString('utf8', s, e));
     } catch {
-      const snippet = buf.toString('utf8', s, Math.min(e, s + 80));
+      // Cut by the worker after redaction (Redactor.snippet), so a secret is never split here.
+      const snippet = buf.toString('utf8', s, Math.min(e, s + 80 + SNIPPET_MARGIN_CHARS));
       this.fail('invalid_response', `event data is not valid JSON: ${snippet}`);
       return;
     }

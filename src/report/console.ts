@@ -6,6 +6,7 @@ import type { Progress } from '../engine/coordinator.js';
 import type { MetricName } from '../metrics/records.js';
 import type { Summary, WorkloadSummary } from '../metrics/summary.js';
 import { describeOverMax, describeTokenCounts, type TokenCountsSummary } from '../metrics/tokens.js';
+import { escapeForTerminal } from '../util/escape.js';
 
 const paint = (on: boolean, code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
@@ -86,7 +87,8 @@ export function summaryText(s: Summary, color: boolean): string {
   const samples = Object.entries(s.errorSamples);
   if (samples.length) {
     out.push('', 'first error of each class:');
-    for (const [k, v] of samples) out.push(`  ${k}: ${v}`);
+    // Server text: escaped so it cannot move the cursor, clear the screen or fake lines.
+    for (const [k, v] of samples) out.push(`  ${escapeForTerminal(k)}: ${escapeForTerminal(v)}`);
   }
   if (s.thresholds.length) {
     out.push('', 'thresholds:');
@@ -96,7 +98,7 @@ export function summaryText(s: Summary, color: boolean): string {
   }
   const g = s.generator;
   out.push('', `generator: event-loop lag p99 ${fmt(g.eventLoopLagMs.p99)} ms, dispatch lag p99 ${fmt(g.dispatchLagMs.p99)} ms, CPU ${g.cpuPercent} %${g.saturated ? paint(color, 31, '  SATURATED') : ''}`);
-  for (const w of g.warnings) out.push(paint(color, 33, `warning: ${w}`));
+  for (const w of g.warnings) out.push(paint(color, 33, `warning: ${escapeForTerminal(w)}`));
   for (const n of g.notes ?? []) out.push(`note: ${n}`);
   return out.join('\n');
 }

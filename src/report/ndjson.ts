@@ -5,6 +5,8 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { ServebenchError } from '../errors.js';
 import type { RunRecord } from '../metrics/records.js';
+import { writeError } from './write-error.js';
+import { recordProblem } from '../metrics/records-schema.js';
 
 export const RESULTS_FILE = 'results.ndjson';
 
@@ -12,17 +14,43 @@ export class NdjsonSink {
   private fd: number;
   /** Records written so far (0: the run never started). */
   written = 0;
+  /** The write that failed (a full disk): the file ends there, the run goes on in memory. */
+  failure: ServebenchError | null = null;
+  failureCause: unknown = null;
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (e) {
+      throw writeError([path], e);
+    }
   }
-  write(r: RunRecord): void {
-    if (this.fd < 0) return;
-    writeSync(this.fd, JSON.stringify(r) + '\n');
-    this.written++;
+  /** False once a write has failed (the first such call is the moment to warn). */
+  write(r: RunRecord): boolean {
+    if (this.fd < 0) return this.failure === null;
+    try {
+      writeSync(this.fd, JSON.stringify(r) + '\n');
+      this.written++;
+      return true;
+    } catch (e) {
+      // What fitted stays: a torn last line is skipped by readRecords.
+      this.failure = writeError([this.path], e);
+      this.failureCause = e;
+      this.close();
+      return false;
+    }
   }
   close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
+    const fd = this.fd;
     this.fd = -1;
+    if (fd < 0) return;
+    try {
+      closeSync(fd);
+    } catch (e) {
+      if (!this.failure) {
+        this.failure = writeError([this.path], e);
+        this.failureCause = e;
+      }
+    }
   }
 }
 
@@ -39,13 +67,17 @@ export function readRecords(path: string): RunRecord[] {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (!line) continue;
+    let rec: unknown;
     try {
-      out.push(JSON.parse(line) as RunRecord);
+      rec = JSON.parse(line);
     } catch {
       const isLast = lines.slice(i + 1).every((l) => !l.trim());
       if (isLast) break;
       throw new ServebenchError('E_RESULTS', `${path}:${i + 1}: not a valid record`);
     }
+    const problem = recordProblem(rec);
+    if (problem) throw new ServebenchError('E_RESULTS', `${path}:${i + 1}: ${problem}`, { hint: 'this line was not written by servebench as it is now; restore the file or remove the line' });
+    out.push(rec as RunRecord);
   }
   return out;
 }

@@ -61,7 +61,14 @@ export function applySets(root: unknown, sets: readonly string[], loc: Locator, 
       problems.atPos(pos, shownPath, `the value is not valid YAML: ${doc.errors[0].message}`);
       return;
     }
-    const value: unknown = doc.toJS() ?? null;
+    let value: unknown;
+    try {
+      value = doc.toJS() ?? null;
+    } catch (e) {
+      // An alias (`*x`) with no anchor in the value parses, then fails to resolve.
+      problems.atPos(pos, shownPath, `the value is not valid YAML: ${(e as Error).message}`);
+      return;
+    }
 
     if (root === undefined || root === null) root = {};
     if (typeof root !== 'object') {

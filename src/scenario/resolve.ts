@@ -10,6 +10,8 @@
  * `buildScenario` runs only when there is no problem at all, on zod's output (defaults applied,
  * durations in ms) plus what `checkScenario` read.
  */
+import { apiKeyProblem } from './api-key.js';
+import { checkBounds } from './bounds.js';
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type {
@@ -199,7 +201,9 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
       const f = readFile([...t, 'apiKeyFile'], target.apiKeyFile);
       if (f) {
         const key = f.text.trim();
+        const bad = key === '' ? undefined : apiKeyProblem(key);
         if (key === '') problems.add([...t, 'apiKeyFile'], 'value', `${f.shown} is empty`);
+        else if (bad) problems.add([...t, 'apiKeyFile'], 'value', `${f.shown}: ${bad}`);
         else data.apiKey = key;
       }
     }
@@ -395,6 +399,7 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
 
   checkCompare(raw, problems);
   checkTokenRules(raw, problems);
+  checkBounds(raw, problems);
   return data;
 }
 

@@ -11,6 +11,7 @@ import * as z from 'zod';
 import { show, showTyped, typeName } from './messages.js';
 import { bareDuration, parseDurationMs } from './units.js';
 import { readPercent } from '../util/percent.js';
+import { apiKeyProblem } from './api-key.js';
 import type { HttpClient, LoadType, OnSaturation, Routing, WorkloadKind } from './types.js';
 
 export const ROUTINGS = ['path', 'host'] as const satisfies readonly Routing[];
@@ -100,6 +101,8 @@ const apiKey = () =>
     .string({ error: (iss) => `expected a string, got ${typeName(iss.input)}` })
     .superRefine((s, ctx) => {
       if (s.length === 0) ctx.addIssue({ code: 'custom', message: 'expected a non-empty string' });
+      const bad = apiKeyProblem(s);
+      if (bad) ctx.addIssue({ code: 'custom', message: bad });
     });
 
 const DURATION_PHRASE = 'a duration like 250ms, 30s or 2m';

@@ -89,6 +89,8 @@ export class SlotIterator {
   private readonly stride: number;
   private poissonIndex = -1;
   private poissonMs = 0;
+  /** Poisson: the first global index at or after the warm-up, seen while walking the gaps. */
+  private poissonFirstMeasured = -1;
   private firstMeasured = -1;
 
   constructor(
@@ -139,6 +141,7 @@ export class SlotIterator {
           this.poissonIndex++;
           // Slot 0 is at t=0 as in the constant plan; each later slot adds one gap.
           if (this.poissonIndex > 0) this.poissonMs += this.rng.gamma(this.gapShape, this.gapScaleMs);
+          if (this.poissonFirstMeasured < 0 && this.poissonMs >= this.load.warmupMs) this.poissonFirstMeasured = this.poissonIndex;
         }
         return this.poissonMs;
       default:
@@ -155,17 +158,10 @@ export class SlotIterator {
         return Math.ceil((w * this.load.rps) / 1000 - 1e-9);
       case 'ramp':
         return Math.floor((w / 1000) * this.load.rps);
-      default: {
-        // poisson: replay the seeded gaps from the start (once per run) to find the boundary. Not
-        // with a probe SlotIterator: its own first measured slot would call this again, forever.
-        const rng = new Rng(this.load.seed);
-        let tMs = 0;
-        for (let k = 0; k <= atOrBefore; k++) {
-          if (k > 0) tMs += rng.gamma(this.gapShape, this.gapScaleMs);
-          if (tMs >= w) return k;
-        }
-        return atOrBefore;
-      }
+      default:
+        // poisson: slotMs walks every global index up to this one, and noted the first measured
+        // there. (A replay from slot 0 here held the worker for as long as the warm-up had slots.)
+        return this.poissonFirstMeasured >= 0 ? this.poissonFirstMeasured : atOrBefore;
     }
   }
 }

@@ -3,7 +3,8 @@
  * scenario with load.rps (or load.concurrency), duration and warm-up set for the step. Each finished
  * step is appended to steps.ndjson at once, so an interrupted sweep keeps what it finished.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { makeDirs } from '../report/out-dir.js';
 import { join } from 'node:path';
 import { ServebenchError } from '../errors.js';
 import { startRun, type RunHandle } from '../engine/coordinator.js';
@@ -84,7 +85,7 @@ export function startSweep(scenario: ResolvedScenario, opts: SweepOptions): Swee
   const unit: SweepUnit = sweep.over === 'concurrency' ? 'concurrency' : 'rps';
   const windowMs = windowMsFor(sweep.stepDurationMs);
   const measuredWindows = Math.round(sweep.stepDurationMs / windowMs);
-  mkdirSync(opts.dir, { recursive: true });
+  makeDirs(opts.dir);
   const stepsPath = join(opts.dir, STEPS_FILE);
   writeFileSync(stepsPath, '');
 

@@ -6,6 +6,7 @@ import type { ResolvedScenario, ResolvedWorkload, WorkloadKind } from '../scenar
 import { requestTarget } from '../target/url.js';
 import { samplePromptItems, type PromptItem } from './prompts.js';
 import { dirname } from 'node:path';
+import { unpackBodies, type SharedBodies } from './shared-bodies.js';
 
 export interface PreparedRequest {
   readonly body: Buffer;
@@ -36,8 +37,10 @@ export function isGenerative(kind: WorkloadKind): boolean {
   return kind === 'chat' || kind === 'completion';
 }
 
-export function prepareWorkloads(s: ResolvedScenario, worker: number): PreparedWorkload[] {
+/** `shared[i]`: workload i's bodies, packed once by the coordinator (then `w.bodies` is empty). */
+export function prepareWorkloads(s: ResolvedScenario, worker: number, shared: ReadonlyArray<SharedBodies | null> = []): PreparedWorkload[] {
   return s.workloads.map((w, index) => {
+    const sharedBodies = shared[index];
     const t = requestTarget(s.target, w.kind, w.model);
     const headers: string[] = [];
     for (const [k, v] of Object.entries(t.headers)) headers.push(k, v);
@@ -46,7 +49,9 @@ export function prepareWorkloads(s: ResolvedScenario, worker: number): PreparedW
       ? samplePromptItems(w, PROMPTS_PER_WORKER, (s.load.seed * 1_000_003 + worker * 7919 + index) >>> 0, s.file ? dirname(s.file) : process.cwd()).map(
           (p) => ({ body: Buffer.from(JSON.stringify(generativeBody(w, p))), inputTokens: p.inputTokens, outputTokens: p.outputTokens }),
         )
-      : w.bodies.map((b) => ({ body: Buffer.from(JSON.stringify(b)), inputTokens: 0, outputTokens: 0 }));
+      : sharedBodies
+        ? unpackBodies(sharedBodies).map((body) => ({ body, inputTokens: 0, outputTokens: 0 }))
+        : w.bodies.map((b) => ({ body: Buffer.from(JSON.stringify(b)), inputTokens: 0, outputTokens: 0 }));
     return { index, name: w.name, kind: w.kind, stream: generative && w.stream, generative, origin: t.origin, path: t.path, headers, requests };
   });
 }
