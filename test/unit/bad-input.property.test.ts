@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ServebenchError } from '../../src/errors.js';
 import { loadScenario, parseScenarioText } from '../../src/scenario/index.js';
 import { parseDurationMs } from '../../src/scenario/units.js';
+import { MAX_RPS_PER_WORKER } from '../../src/scenario/bounds.js';
 import { cmdValidate, printError, type Out } from '../../src/cli/commands.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sb-prop-'));
@@ -186,13 +187,13 @@ describe('units and durations (generated)', () => {
     });
   }
 
-  it('rates: anything but a number > 0 at load.rps is refused at load.rps', () => {
+  it('rates: anything but a number > 0 and within one worker\'s bound at load.rps is refused at load.rps', () => {
     fc.assert(
       fc.property(fc.oneof(fc.double(), fc.integer(), fc.string({ maxLength: 8 }), fc.constant(null), fc.boolean()), (v) => {
         const root = base();
         setAt(root, ['load', 'rps'], v);
         const e = outcome(JSON.stringify(root), 'prop.json');
-        const valid = typeof v === 'number' && Number.isFinite(v) && v > 0;
+        const valid = typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= MAX_RPS_PER_WORKER;
         if (valid) expect(e).toBeNull();
         else {
           expect(e).not.toBeNull();
