@@ -38,10 +38,15 @@ export type GeneratorCause = 'generatorBusy' | 'machineBusy' | 'lateUnexplained'
 interface IntervalFacts {
   lateDispatch: number;
   lateSchedule: number;
+  /** Requests and queued slots that waited over the bound, and the p99 of those waits, ms. */
+  lateWait: number;
+  waitP99Ms: number;
   wallMs: number;
   threadCpuMs?: number;
   runQueueMs?: number;
   elu: number;
+  /** The record carries the wait histograms (older files do not). */
+  measured: boolean;
 }
 
 /** Number of recorded values above `us` (0 when the histogram's max is within it, the usual case). */
@@ -82,11 +87,20 @@ export class HealthFacts {
       lateDispatch = countAbove(h, BOUND_US);
       h.destroy();
     }
-    if (hl.connWaitUs) addEncoded(this.connWait, hl.connWaitUs);
-    if (hl.queueWaitUs) addEncoded(this.queueWait, hl.queueWaitUs);
+    const f: IntervalFacts = { lateDispatch, lateSchedule: 0, lateWait: 0, waitP99Ms: 0, wallMs: hl.wallMs ?? 1000, threadCpuMs: hl.threadCpuMs, runQueueMs: hl.runQueueMs, elu: hl.elu, measured: hl.wallMs !== undefined };
+    for (const [b64, into] of [[hl.connWaitUs, this.connWait], [hl.queueWaitUs, this.queueWait]] as const) {
+      if (!b64) continue;
+      const h = decode(b64);
+      into.add(h);
+      const late = countAbove(h, BOUND_US);
+      if (late > 0) {
+        f.lateWait += late;
+        f.waitP99Ms = Math.max(f.waitP99Ms, h.getValueAtPercentile(99) / 1000);
+      }
+      h.destroy();
+    }
     if (hl.wallMs !== undefined) this.measuresWaits = true;
     this.maxElu = Math.max(this.maxElu, hl.elu);
-    const f: IntervalFacts = { lateDispatch, lateSchedule: 0, wallMs: hl.wallMs ?? 1000, threadCpuMs: hl.threadCpuMs, runQueueMs: hl.runQueueMs, elu: hl.elu };
     this.intervals.push(f);
     return f;
   }
@@ -146,21 +160,31 @@ const emptyBin = (): Bin => ({ late: 0, wallMs: 0, cpuMs: 0, runQueueMs: 0, eluM
 const pct = (x: number) => Math.round(x * 1000) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** Sorts each interval's late sends by what its worker thread was doing then. */
-function binLateSends(intervals: readonly IntervalFacts[], closedLoop: boolean): Record<'busy' | 'machine' | 'unexplained', Bin> {
-  const bins = { busy: emptyBin(), machine: emptyBin(), unexplained: emptyBin() };
+type BinName = 'busy' | 'machine' | 'waits' | 'unexplained';
+
+/**
+ * Sorts each interval's late sends by what its worker thread was doing then: on a CPU nearly all
+ * the second (busy); ready to run but kept off a CPU at least as long as the requests' p99 wait for
+ * a connection or maxInFlight (machine: a starved thread frees its connections late too); requests
+ * waiting for a connection or maxInFlight (waits: the server held them); none of these (unexplained).
+ */
+function binLateSends(intervals: readonly IntervalFacts[]): Record<BinName, Bin> {
+  const bins = { busy: emptyBin(), machine: emptyBin(), waits: emptyBin(), unexplained: emptyBin() };
   for (const f of intervals) {
-    const late = closedLoop ? f.lateSchedule : f.lateDispatch;
+    const late = Math.max(f.lateDispatch, f.lateSchedule);
     if (late === 0) continue;
     const wall = Math.max(f.wallMs, 1);
     const known = f.threadCpuMs !== undefined;
+    const rq = f.runQueueMs ?? 0;
     const busy = known ? f.threadCpuMs! / wall >= BUSY_CPU_SHARE : f.elu >= BUSY_ELU;
-    const waited = known && (f.runQueueMs ?? 0) / wall >= RUN_QUEUE_SHARE;
-    const b = busy ? bins.busy : waited ? bins.machine : bins.unexplained;
+    const starved = known && rq / wall >= RUN_QUEUE_SHARE;
+    // Older files measured no waits: sends late on the wire but dispatched on time waited for one.
+    const waited = f.lateWait > 0 || (!f.measured && f.lateDispatch === 0);
+    const b = busy ? bins.busy : starved && rq >= f.waitP99Ms ? bins.machine : waited ? bins.waits : starved ? bins.machine : bins.unexplained;
     b.late += late;
     b.wallMs += wall;
     b.cpuMs += f.threadCpuMs ?? 0;
-    b.runQueueMs += f.runQueueMs ?? 0;
+    b.runQueueMs += rq;
     b.eluMs += f.elu * wall;
     b.cpuKnown ||= known;
   }
@@ -198,69 +222,65 @@ export function diagnose(d: DiagnosisInput): Diagnosis {
   const startUp = lateEnough(lateSchedule, schedule.count) && schedule.p99 > B && laterP99 <= B && statsOf(facts.dispatchAfterFirst, 1e-3).p99 <= B;
 
   const hints = `${run.singleThreadedGc === false ? `; ${PARALLEL_GC_HINT}` : ''}${run.target.client === 'undici' ? `; ${LEAN_CLIENT_HINT}` : ''}`;
-  const sendLate = closedLoop ? lateSchedule : lateDispatch;
-  const sendTotal = closedLoop ? schedule.count : dispatch.count;
-  const lagName = closedLoop ? `schedule lag p99 ${schedule.p99} ms` : `dispatch lag p99 ${dispatch.p99} ms`;
+  const sendTotal = Math.max(schedule.count, dispatch.count);
+  const bins = binLateSends(facts.all);
+  const sendLate = bins.busy.late + bins.machine.late + bins.waits.late + bins.unexplained.late;
+  const lagName = `${closedLoop ? '' : `dispatch lag p99 ${dispatch.p99} ms, `}schedule lag p99 ${schedule.p99} ms`;
   if (startUp) {
     saturated = true;
     causes.push('startUp');
     warnings.push(startUpLagWarning(schedule.p99, laterP99, run.load.warmupMs));
   } else if (lateEnough(sendLate, sendTotal)) {
-    const bins = binLateSends(facts.all, closedLoop);
-    const named = (b: Bin) => b.late >= Math.min(MIN_LATE, sendLate) && b.late >= CAUSE_SHARE * sendLate;
-    const largest = Math.max(bins.busy.late, bins.machine.late, bins.unexplained.late);
-    const pick = (b: Bin) => named(b) || b.late === largest;
+    const largest = Math.max(bins.busy.late, bins.machine.late, bins.waits.late, bins.unexplained.late);
+    // A cause is named when it holds a quarter of the late sends (and enough of them), or the most.
+    const pick = (b: Bin) => b.late > 0 && ((b.late >= Math.min(MIN_LATE, sendLate) && b.late >= CAUSE_SHARE * sendLate) || b.late === largest);
     const late = (b: Bin) => `${b.late} of ${sendTotal} sends went out over ${B} ms late (${lagName})`;
+    const cpuShare = (b: Bin) => pct(b.cpuMs / b.wallMs);
+    const waitPerS = (b: Bin) => r3((b.runQueueMs / b.wallMs) * 1000);
     if (pick(bins.busy)) {
       saturated = true;
       causes.push('generatorBusy');
-      const figure = bins.busy.cpuKnown
-        ? `its worker thread was on a CPU ${pct(bins.busy.cpuMs / bins.busy.wallMs)} % of the seconds they fell in`
-        : `its event loop was busy ${pct(bins.busy.eluMs / bins.busy.wallMs)} % of the seconds they fell in (no per-thread CPU figures on this platform)`;
-      warnings.push(`generator busy: ${late(bins.busy)}; ${figure}, so it had no time to spare for its slots; latency figures include the generator's own delay (event-loop lag p99 ${statsOf(facts.loopLag, 1e-3).p99} ms)${hints}`);
+      const b = bins.busy;
+      const figure = b.cpuKnown
+        ? `its worker thread was on a CPU ${cpuShare(b)} % of the seconds they fell in`
+        : `its event loop was busy ${pct(b.eluMs / b.wallMs)} % of the seconds they fell in (no per-thread CPU figures on this platform)`;
+      warnings.push(`generator busy: ${late(b)}; ${figure}, so it had no time to spare for its slots; latency figures include the generator's own delay (event-loop lag p99 ${statsOf(facts.loopLag, 1e-3).p99} ms)${hints}`);
     }
     if (pick(bins.machine)) {
       causes.push('machineBusy');
       const b = bins.machine;
+      warnings.push(`machine busy: ${late(b)} while the worker thread used ${cpuShare(b)} % of a core and waited ${waitPerS(b)} ms per second for one: other processes took its core; ${tail}`);
+    }
+    if (pick(bins.waits) && !facts.measuresWaits) {
+      causes.push('connectionWait');
       warnings.push(
-        `machine busy: ${late(b)} while the worker thread used ${pct(b.cpuMs / b.wallMs)} % of a core and waited ${r3((b.runQueueMs / b.wallMs) * 1000)} ms per second for one: other processes took its core; ${tail}`,
+        `schedule lag p99 ${schedule.p99} ms is over the ${B} ms bound while dispatch kept up: requests waited for a free connection (load.connections ${run.load.connections}) or for maxInFlight (onSaturation: ${run.load.onSaturation}) (inferred: this file has no measured waits); latency still counts the wait, serviceTime does not`,
       );
+    } else if (pick(bins.waits)) {
+      const b = bins.waits;
+      if (lateConn >= lateQueue || lateConn >= MIN_LATE) {
+        causes.push('connectionWait');
+        warnings.push(
+          `requests waited for a free connection: ${late(b)}; ${lateConn} of ${conn?.count ?? 0} requests waited over ${B} ms for one (connection wait p99 ${conn?.p99 ?? 0} ms, load.connections ${run.load.connections}) while the worker thread used ${cpuShare(b)} % of a core: the server held every connection, so latency counts the wait and serviceTime does not`,
+        );
+      }
+      if (lateQueue > lateConn || lateQueue >= MIN_LATE) {
+        causes.push('queueWait');
+        warnings.push(
+          `slots waited for maxInFlight (${run.load.maxInFlight}, onSaturation: ${run.load.onSaturation}): ${late(b)}; ${lateQueue} waited over ${B} ms (queue wait p99 ${queue?.p99 ?? 0} ms): the server did not answer fast enough to free a place, so latency counts the wait`,
+        );
+      }
     }
     if (pick(bins.unexplained)) {
       causes.push('lateUnexplained');
       const b = bins.unexplained;
       const figure = b.cpuKnown
-        ? `the worker thread was neither busy (${pct(b.cpuMs / b.wallMs)} % of a core) nor waiting for a CPU (${r3((b.runQueueMs / b.wallMs) * 1000)} ms per second)`
+        ? `the worker thread was neither busy (${cpuShare(b)} % of a core) nor waiting for a CPU (${waitPerS(b)} ms per second)`
         : `its event loop was busy only ${pct(b.eluMs / b.wallMs)} % of the time; without per-thread CPU figures (not Linux) a busy machine cannot be told apart`;
       warnings.push(`late sends: ${late(b)} while ${figure}; ${tail}`);
     }
-  } else if (sendLate > 0 && (closedLoop ? schedule.p99 : dispatch.p99) > B) {
+  } else if (sendLate > 0 && Math.max(dispatch.p99, schedule.p99) > B) {
     notes.push(tooFew(lagName, sendLate, sendTotal));
-  }
-
-  // Waits the server caused: measured, each a warning of its own.
-  if (!startUp && conn && lateEnough(lateConn, conn.count)) {
-    causes.push('connectionWait');
-    warnings.push(
-      `requests waited for a free connection: ${lateConn} of ${conn.count} waited over ${B} ms (connection wait p99 ${conn.p99} ms, load.connections ${run.load.connections}); the server held every connection, so latency counts the wait and serviceTime does not`,
-    );
-  }
-  if (!startUp && queue && lateEnough(lateQueue, queue.count)) {
-    causes.push('queueWait');
-    warnings.push(
-      `slots waited for maxInFlight (${run.load.maxInFlight}, onSaturation: ${run.load.onSaturation}): ${lateQueue} waited over ${B} ms (queue wait p99 ${queue.p99} ms); the server did not answer fast enough to free a place, so latency counts the wait`,
-    );
-  }
-  const scheduleLate = lateEnough(lateSchedule, schedule.count) && schedule.p99 > B;
-  if (!startUp && causes.length === 0 && scheduleLate) {
-    warnings.push(
-      facts.measuresWaits
-        ? `schedule lag p99 ${schedule.p99} ms is over the ${B} ms bound, though no single wait was (dispatch lag p99 ${dispatch.p99} ms, connection wait p99 ${conn?.p99 ?? 0} ms, queue wait p99 ${queue?.p99 ?? 0} ms): latency counts the sum`
-        : // Older files have no measured connection wait: the cause is inferred.
-          `schedule lag p99 ${schedule.p99} ms is over the ${B} ms bound while dispatch kept up: requests waited for a free connection (load.connections ${run.load.connections}) or for maxInFlight (onSaturation: ${run.load.onSaturation}) (inferred: this file has no measured waits); latency still counts the wait, serviceTime does not`,
-    );
-  } else if (!startUp && !scheduleLate && lateSchedule > 0 && schedule.p99 > B && sendLate === 0) {
-    notes.push(tooFew(`schedule lag p99 ${schedule.p99} ms`, lateSchedule, schedule.count));
   }
 
   warnings.push(...rateWarnings(d));

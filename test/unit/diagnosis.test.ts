@@ -58,7 +58,7 @@ describe('the cause of late sends', () => {
     expect(s.generator.saturated).toBe(true);
     expect(s.generator.causes).toEqual(['generatorBusy']);
     const w = s.generator.warnings.join('\n');
-    expect(w).toMatch(/generator busy: 80 of 1000 sends went out over 5 ms late \(dispatch lag p99 20[.\d]* ms\); its worker thread was on a CPU 96 % of the seconds they fell in/);
+    expect(w).toMatch(/generator busy: 80 of 1000 sends went out over 5 ms late \(dispatch lag p99 20[.\d]* ms, schedule lag p99 20[.\d]* ms\); its worker thread was on a CPU 96 % of the seconds they fell in/);
     expect(w).not.toMatch(/machine busy|connection/);
     expect(summaryText(s, false)).toContain('SATURATED (generator busy)');
     expect(s.generator.threadCpuPercent).toBeGreaterThan(45);
@@ -69,7 +69,7 @@ describe('the cause of late sends', () => {
     expect(s.generator.saturated).toBe(false);
     expect(s.generator.causes).toEqual(['machineBusy']);
     const w = s.generator.warnings.join('\n');
-    expect(w).toMatch(/machine busy: 80 of 1000 sends went out over 5 ms late \(dispatch lag p99 20[.\d]* ms\) while the worker thread used 18 % of a core and waited 240 ms per second for one: other processes took its core/);
+    expect(w).toMatch(/machine busy: 80 of 1000 sends went out over 5 ms late \(dispatch lag p99 20[.\d]* ms, schedule lag p99 20[.\d]* ms\) while the worker thread used 18 % of a core and waited 240 ms per second for one: other processes took its core/);
     const m = /explain at most (\d+) % of latency p99 \(([\d.]+) ms\)/.exec(w);
     expect(m).not.toBeNull();
     expect(Number(m![1])).toBe(Math.round((s.generator.scheduleLagP99Ms / Number(m![2])) * 100));
@@ -84,15 +84,25 @@ describe('the cause of late sends', () => {
     const s = lateRun({}, {}, 'conn');
     expect(s.generator.saturated).toBe(false);
     expect(s.generator.causes).toEqual(['connectionWait']);
-    expect(s.generator.warnings.join('\n')).toMatch(/requests waited for a free connection: 80 of 1000 waited over 5 ms \(connection wait p99 20[.\d]* ms, load.connections 16\)/);
+    expect(s.generator.warnings.join('\n')).toMatch(/requests waited for a free connection: 80 of 1000 sends went out over 5 ms late .*; 80 of 1000 requests waited over 5 ms for one \(connection wait p99 20[.\d]* ms, load.connections 16\) while the worker thread used 15 % of a core/);
     expect(s.generator.connectionWaitMs!.p99).toBeCloseTo(20, 0);
+  });
+
+  it('a connection wait is the machine\'s when the thread waited for a CPU at least as long, else the server\'s', () => {
+    // The starved thread reads its responses late, so its connections look busy: 240 ms of run-queue wait covers 20 ms waits.
+    const starved = lateRun({ threadCpuMs: 150, runQueueMs: 240 }, {}, 'conn');
+    expect(starved.generator.causes).toEqual(['machineBusy']);
+    // 12 ms a second off the CPU (over the 2 % mark) cannot make a 20 ms wait: the server held the connections.
+    const held = lateRun({ threadCpuMs: 150, runQueueMs: 12 }, {}, 'conn');
+    expect(held.generator.causes).toEqual(['connectionWait']);
+    expect(held.generator.saturated).toBe(false);
   });
 
   it('slots that waited for maxInFlight: the queue wait is named', () => {
     const s = lateRun({}, { load: { onSaturation: 'queue', maxInFlight: 8 } }, 'queue');
     expect(s.generator.saturated).toBe(false);
     expect(s.generator.causes).toEqual(['queueWait']);
-    expect(s.generator.warnings.join('\n')).toMatch(/slots waited for maxInFlight \(8, onSaturation: queue\): 80 waited over 5 ms \(queue wait p99 20[.\d]* ms\)/);
+    expect(s.generator.warnings.join('\n')).toMatch(/slots waited for maxInFlight \(8, onSaturation: queue\): 80 of 1000 sends went out over 5 ms late .*; 80 waited over 5 ms \(queue wait p99 20[.\d]* ms\)/);
   });
 
   it('late sends with neither a busy thread nor a run queue are a warning that says so', () => {
@@ -127,7 +137,7 @@ describe('too few samples', () => {
     expect(s.generator.saturated).toBe(false);
     expect(s.generator.warnings).toEqual([]);
     expect(s.generator.causes).toEqual([]);
-    expect(s.generator.notes!.join('\n')).toMatch(/dispatch lag p99 [\d.]+ ms rests on 1 late send of 80: too few for a verdict/);
+    expect(s.generator.notes!.join('\n')).toMatch(/dispatch lag p99 [\d.]+ ms, schedule lag p99 [\d.]+ ms rests on 1 late send of 80: too few for a verdict/);
   });
 
   it(`needs ${MIN_LATE} late sends even when they are more than 1 %`, () => {
