@@ -164,14 +164,17 @@ type BinName = 'busy' | 'machine' | 'waits' | 'unexplained';
 
 /**
  * Sorts each interval's late sends by what its worker thread was doing then: on a CPU nearly all
- * the second (busy); ready to run but kept off a CPU at least as long as the requests' p99 wait for
- * a connection or maxInFlight (machine: a starved thread frees its connections late too); requests
- * waiting for a connection or maxInFlight (waits: the server held them); none of these (unexplained).
+ * the second (busy); kept off a CPU while its event loop never idled, or for at least as long as
+ * the requests' p99 wait for a connection or maxInFlight (machine: a starved thread reads its
+ * responses late, so its connections look held); requests waiting for a connection or maxInFlight
+ * while the loop had time to spare (waits: the server held them); none of these (unexplained).
+ * A request counts once, by its schedule lag (recorded when it completes); dispatch lag stands in
+ * for a worker whose requests did not complete.
  */
 function binLateSends(intervals: readonly IntervalFacts[]): Record<BinName, Bin> {
   const bins = { busy: emptyBin(), machine: emptyBin(), waits: emptyBin(), unexplained: emptyBin() };
   for (const f of intervals) {
-    const late = Math.max(f.lateDispatch, f.lateSchedule);
+    const late = f.lateSchedule > 0 ? f.lateSchedule : f.lateDispatch;
     if (late === 0) continue;
     const wall = Math.max(f.wallMs, 1);
     const known = f.threadCpuMs !== undefined;
@@ -180,7 +183,7 @@ function binLateSends(intervals: readonly IntervalFacts[]): Record<BinName, Bin>
     const starved = known && rq / wall >= RUN_QUEUE_SHARE;
     // Older files measured no waits: sends late on the wire but dispatched on time waited for one.
     const waited = f.lateWait > 0 || (!f.measured && f.lateDispatch === 0);
-    const b = busy ? bins.busy : starved && rq >= f.waitP99Ms ? bins.machine : waited ? bins.waits : starved ? bins.machine : bins.unexplained;
+    const b = busy ? bins.busy : starved && (f.elu >= BUSY_ELU || rq >= f.waitP99Ms) ? bins.machine : waited ? bins.waits : starved ? bins.machine : bins.unexplained;
     b.late += late;
     b.wallMs += wall;
     b.cpuMs += f.threadCpuMs ?? 0;
@@ -224,7 +227,7 @@ export function diagnose(d: DiagnosisInput): Diagnosis {
   const hints = `${run.singleThreadedGc === false ? `; ${PARALLEL_GC_HINT}` : ''}${run.target.client === 'undici' ? `; ${LEAN_CLIENT_HINT}` : ''}`;
   const sendTotal = Math.max(schedule.count, dispatch.count);
   const bins = binLateSends(facts.all);
-  const sendLate = bins.busy.late + bins.machine.late + bins.waits.late + bins.unexplained.late;
+  const sendLate = Math.min(sendTotal, bins.busy.late + bins.machine.late + bins.waits.late + bins.unexplained.late);
   const lagName = `${closedLoop ? '' : `dispatch lag p99 ${dispatch.p99} ms, `}schedule lag p99 ${schedule.p99} ms`;
   if (startUp) {
     saturated = true;
