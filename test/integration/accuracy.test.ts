@@ -145,7 +145,8 @@ describe('open plans deliver their planned count', () => {
     expect(Math.abs(planned - 600)).toBeLessThan(600 * 0.1);
     // Judged against its own count, not rate × duration: the seed's count is not "behind".
     expect(s.generator.plannedSlots).toBe(planned);
-    expect(s.generator.warnings.join('\n')).not.toMatch(/under target|planned slots|of the plan's/);
+    // (A loaded machine may still send them late: that is judged against the plan's own rate.)
+    expect(s.generator.warnings.join('\n')).not.toMatch(/of 300 (planned slots|rps)|reached \d+ of the plan's/);
     expect(s.generator.workers).toHaveLength(2);
     for (const w of s.generator.workers!) expect(w.eventLoopLagMs.count).toBeGreaterThan(0);
     expectNoNegative(s);
