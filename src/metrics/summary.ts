@@ -177,6 +177,18 @@ function histFor(map: Map<MetricName, Histogram>, m: MetricName): Histogram {
   return h;
 }
 
+/** One second × workload while the summary is built. */
+interface SecondRow {
+  sent: number;
+  ok: number;
+  errors: number;
+  dropped: number;
+  inFlight: number;
+  tokens: number;
+  lat: Histogram;
+  ttft: Histogram;
+}
+
 export interface BuildOptions {
   /** Accept records from shards of which some are missing (merge --allow-partial). */
   allowPartial?: boolean;
@@ -200,7 +212,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   // Per second × workload rows: counters summed over workers, histograms merged.
   /** inFlight per workload of each worker's latest interval, keyed by shard and worker. */
   const lastInFlight = new Map<string, { index: number; inFlight: number[] }>();
-  const perSecond = new Map<number, Array<{ sent: number; ok: number; errors: number; dropped: number; inFlight: number; tokens: number; lat: Histogram; ttft: Histogram }>>();
+  const perSecond = new Map<number, SecondRow[]>();
   let lastIndex = -1;
 
   for (const rec of intervals) {
@@ -299,28 +311,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     };
   });
 
-  const timeseries: TimeseriesRow[] = [];
-  for (const sec of [...perSecond.keys()].sort((x, y) => x - y)) {
-    perSecond.get(sec)!.forEach((r, i) => {
-      const w = run.workloads[i];
-      timeseries.push({
-        second: sec,
-        workload: w.name,
-        sent: r.sent,
-        ok: r.ok,
-        errors: r.errors,
-        dropped: r.dropped,
-        inFlight: r.inFlight,
-        rps: r.sent,
-        targetRps: round(run.load.targetRps * (w.weight / weightSum)),
-        // Percentiles only: statsOf's mean walks the whole histogram, once per row adds up.
-        latencyP50Ms: pct(r.lat, 50),
-        latencyP99Ms: pct(r.lat, 99),
-        ttftP50Ms: pct(r.ttft, 50),
-        tokensPerS: r.tokens,
-      });
-    });
-  }
+  const timeseries = timeseriesRows(perSecond, run, weightSum);
 
   const achievedRps = round(all.totals.sent / sendSpanS);
   const plans = ends.map((e) => e.plannedSlots);
@@ -391,6 +382,33 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   };
   summary.thresholds = evaluateThresholds(summary, run.thresholds);
   return summary;
+}
+
+/** One row per second × workload: counters summed over workers, percentiles of the merged histograms. */
+function timeseriesRows(perSecond: Map<number, SecondRow[]>, run: RunInfo, weightSum: number): TimeseriesRow[] {
+  const timeseries: TimeseriesRow[] = [];
+  for (const sec of [...perSecond.keys()].sort((x, y) => x - y)) {
+    perSecond.get(sec)!.forEach((r, i) => {
+      const w = run.workloads[i];
+      timeseries.push({
+        second: sec,
+        workload: w.name,
+        sent: r.sent,
+        ok: r.ok,
+        errors: r.errors,
+        dropped: r.dropped,
+        inFlight: r.inFlight,
+        rps: r.sent,
+        targetRps: round(run.load.targetRps * (w.weight / weightSum)),
+        // Percentiles only: statsOf's mean walks the whole histogram, once per row adds up.
+        latencyP50Ms: pct(r.lat, 50),
+        latencyP99Ms: pct(r.lat, 99),
+        ttftP50Ms: pct(r.ttft, 50),
+        tokensPerS: r.tokens,
+      });
+    });
+  }
+  return timeseries;
 }
 
 /** Says what a dead worker cost: the run went on without it, or (every worker gone) it stopped. */
