@@ -28,6 +28,11 @@ export const BUSY_ELU = 0.9;
  * its core with other work. An idle machine shows well under 1 %: each wake-up waits microseconds.
  */
 export const RUN_QUEUE_SHARE = 0.02;
+/**
+ * A thread that waited for a CPU half of its second or more: whatever else it measured then (its
+ * connections' waits included) the machine set, since a server on the same host starves as well.
+ */
+export const HEAVY_RUN_QUEUE_SHARE = 0.5;
 /** A cause must account for at least this share of the late sends to be named beside a larger one. */
 const CAUSE_SHARE = 0.25;
 const BOUND_US = SCHEDULE_LAG_BOUND_MS * 1000;
@@ -164,9 +169,9 @@ type BinName = 'busy' | 'machine' | 'waits' | 'unexplained';
 
 /**
  * Sorts each interval's late sends by what its worker thread was doing then: on a CPU nearly all
- * the second (busy); kept off a CPU while its event loop never idled, or for at least as long as
- * the requests' p99 wait for a connection or maxInFlight (machine: a starved thread reads its
- * responses late, so its connections look held); requests waiting for a connection or maxInFlight
+ * the second (busy); kept off a CPU while its event loop never idled, for half the second, or for
+ * at least as long as the requests' p99 wait for a connection or maxInFlight (machine: a starved
+ * thread reads its responses late, so its connections look held); requests waiting for a connection or maxInFlight
  * while the loop had time to spare (waits: the server held them); none of these (unexplained).
  * A request counts once, by its schedule lag (recorded when it completes); dispatch lag stands in
  * for a worker whose requests did not complete.
@@ -183,7 +188,7 @@ function binLateSends(intervals: readonly IntervalFacts[]): Record<BinName, Bin>
     const starved = known && rq / wall >= RUN_QUEUE_SHARE;
     // Older files measured no waits: sends late on the wire but dispatched on time waited for one.
     const waited = f.lateWait > 0 || (!f.measured && f.lateDispatch === 0);
-    const b = busy ? bins.busy : starved && (f.elu >= BUSY_ELU || rq >= f.waitP99Ms) ? bins.machine : waited ? bins.waits : starved ? bins.machine : bins.unexplained;
+    const b = busy ? bins.busy : starved && (f.elu >= BUSY_ELU || rq >= f.waitP99Ms || rq / wall >= HEAVY_RUN_QUEUE_SHARE) ? bins.machine : waited ? bins.waits : starved ? bins.machine : bins.unexplained;
     b.late += late;
     b.wallMs += wall;
     b.cpuMs += f.threadCpuMs ?? 0;

@@ -96,6 +96,17 @@ describe('the cause of late sends', () => {
     const held = lateRun({ threadCpuMs: 150, runQueueMs: 12 }, {}, 'conn');
     expect(held.generator.causes).toEqual(['connectionWait']);
     expect(held.generator.saturated).toBe(false);
+    // Kept off its CPU over half the second: the machine, whatever the waits (a server on this host starves too).
+    const heavy = syntheticRun({
+      seconds: 10,
+      rps: 100,
+      tweak: (rec) => {
+        const busy = rec.index >= 3 && rec.index <= 6;
+        rec.health = { elu: 0.5, wallMs: 1000, threadCpuMs: 50, runQueueMs: busy ? 600 : 1, connWaitUs: lags(100, busy ? 20 : 0, 900_000) };
+        rec.workloads[0].hist.scheduleLag = lags(100, busy ? 20 : 0, 900_300);
+      },
+    }).summary;
+    expect(heavy.generator.causes).toEqual(['machineBusy']);
   });
 
   it('slots that waited for maxInFlight: the queue wait is named', () => {
