@@ -54,6 +54,20 @@ interface IntervalFacts {
   measured: boolean;
 }
 
+/** An interval shorter than this (a worker's last, cut at the end of the run) is judged with the one before it. */
+const SHORT_INTERVAL_MS = 250;
+
+function joinInto(into: IntervalFacts, f: IntervalFacts): IntervalFacts {
+  into.elu = (into.elu * into.wallMs + f.elu * f.wallMs) / Math.max(1, into.wallMs + f.wallMs);
+  into.lateDispatch += f.lateDispatch;
+  into.lateWait += f.lateWait;
+  into.waitP99Ms = Math.max(into.waitP99Ms, f.waitP99Ms);
+  into.wallMs += f.wallMs;
+  if (into.threadCpuMs !== undefined && f.threadCpuMs !== undefined) into.threadCpuMs += f.threadCpuMs;
+  if (into.runQueueMs !== undefined && f.runQueueMs !== undefined) into.runQueueMs += f.runQueueMs;
+  return into;
+}
+
 /** Number of recorded values above `us` (0 when the histogram's max is within it, the usual case). */
 export function countAbove(h: Histogram, us: number): number {
   if (h.totalCount === 0 || h.maxValue <= us) return 0;
@@ -79,6 +93,8 @@ export class HealthFacts {
   maxElu = 0;
   measuresWaits = false;
   private readonly intervals: IntervalFacts[] = [];
+  /** Each worker's latest interval: a short last one (the drain after the final slot) joins it. */
+  private readonly latest = new Map<string, IntervalFacts>();
 
   /** Takes an interval's health; returns its facts, to which the interval's schedule lag is added. */
   add(rec: IntervalRecord): IntervalFacts {
@@ -106,6 +122,11 @@ export class HealthFacts {
     }
     if (hl.wallMs !== undefined) this.measuresWaits = true;
     this.maxElu = Math.max(this.maxElu, hl.elu);
+    const key = `${rec.shard}#${rec.worker}`;
+    const prev = this.latest.get(key);
+    // A few ms of CPU over a few ms of wall is no "busy second": judge a short interval with the one before.
+    if (prev && f.wallMs < SHORT_INTERVAL_MS) return joinInto(prev, f);
+    this.latest.set(key, f);
     this.intervals.push(f);
     return f;
   }

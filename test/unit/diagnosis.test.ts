@@ -133,6 +133,23 @@ describe('the cause of late sends', () => {
   });
 });
 
+describe('a run\'s short last interval', () => {
+  it('is judged with the second before it: a few ms of CPU over a few ms is not a busy generator', () => {
+    const s = syntheticRun({
+      seconds: 6,
+      rps: 100,
+      tweak: (rec) => {
+        const last = rec.index === 5;
+        rec.health = last
+          ? { elu: 1, wallMs: 8, threadCpuMs: 8, runQueueMs: 0, dispatchLagUs: lags(100, 30, 20_000) }
+          : { elu: 0.2, wallMs: 1000, threadCpuMs: 150, runQueueMs: 1, dispatchLagUs: lags(100, 0, 0) };
+      },
+    }).summary;
+    expect(s.generator.saturated).toBe(false);
+    expect(s.generator.causes).toEqual(['lateUnexplained']);
+  });
+});
+
 describe('too few samples', () => {
   it('one late send in a run of 80 is no verdict, and a note says why', () => {
     const s = syntheticRun({
