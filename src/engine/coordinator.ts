@@ -373,6 +373,8 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
         shard,
         measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, interrupted, stoppedAtEpochMs),
         sendOverrunMs: Math.max(0, ...results.map((r) => ('sendOverrunMs' in r ? r.sendOverrunMs : 0))),
+        // The plan's own count (a Poisson plan's seed decides it), not rate × duration.
+        ...(s.load.type === 'concurrency' ? {} : { plannedSlots: results.reduce((n, r) => n + ('measuredSlots' in r ? (r.measuredSlots ?? 0) : 0), 0) }),
         interrupted,
         cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
         workerErrors,

@@ -25,6 +25,7 @@ import { classifyError, describeError, isHttpStatus, MAX_RESPONSE_HEAD_BYTES, OV
 import { RetryPolicy } from './retry.js';
 import { ServebenchError } from '../errors.js';
 import { armWorkerFault } from './faults.js';
+import { ThreadCpuClock } from './threadcpu.js';
 import { KEEP_FALLBACK, KEEP_NONE, TokenAccounting, type KeepText } from './tokens.js';
 import { workloadTokenizer } from '../workload/prompts.js';
 import { dirname } from 'node:path';
@@ -49,6 +50,8 @@ export interface WorkerResult {
   worker: number;
   /** Offset (ms from slot 0) of the last measured slot this worker handled, -1 if none. */
   lastMeasuredSlotMs: number;
+  /** Measured slots of this worker's share of the plan that it walked through (sent, dropped or queued). */
+  measuredSlots?: number;
   /**
    * How long after the last measured slot the last measured request actually went on the wire
    * (0 when on time). A request waiting in the pool for a connection counts as sent when dispatched,
@@ -162,10 +165,19 @@ class Worker implements StreamObserver {
   private readonly all: Ctx[] = [];
   /** Lowest length the free list has had: contexts below it in `all` were never handed out. */
   private lowFree = Number.MAX_SAFE_INTEGER;
-  /** Generator health, double-buffered like the workloads' histograms: [loop lag, dispatch lag]. */
+  /** Generator health, double-buffered like the workloads' histograms: [loop lag, dispatch lag, connection wait, queue wait]. */
   private loopLag = newRecorder();
   private dispatchLag = newRecorder();
-  private spareHealth: Histogram[] | null = [newRecorder(), newRecorder()];
+  /** dispatch() → on a connection (Ctx.onConnect), and intended → dispatch of slots that waited for maxInFlight. */
+  connWait = newRecorder();
+  private queueWait = newRecorder();
+  private spareHealth: Histogram[] | null = [newRecorder(), newRecorder(), newRecorder(), newRecorder()];
+  /** This thread's CPU and run-queue time per interval (see threadcpu.ts), and when the interval began. */
+  private readonly threadCpu = new ThreadCpuClock();
+  private intervalStartedAt = 0;
+  /** When a completion last freed a place for a pump waiting at maxInFlight (onSaturation: queue). */
+  private unblockedAt = -Infinity;
+  private measuredSlots = 0;
   /** An interval taken at its boundary whose histograms are still being encoded. */
   private pending: PendingInterval | null = null;
   private readonly samples: Record<string, string> = {};
@@ -304,6 +316,8 @@ class Worker implements StreamObserver {
       }, lagTick),
     );
     this.scheduleFlush();
+    // The first interval's CPU figures start at the measured start, not at the worker's set-up.
+    this.timers.push(setTimeout(() => this.startIntervalClock(), Math.max(0, this.measureStart - now())));
     this.timers.push(setInterval(() => this.checkDeadlines(), this.deadlineTickMs()));
     const fault = armWorkerFault(this.task.worker);
     if (fault) this.timers.push(fault);
@@ -319,7 +333,7 @@ class Worker implements StreamObserver {
     await this.pool.destroy().catch(() => undefined);
     this.task.port.close();
     const overrun = this.closed || this.lastSentAt < 0 ? 0 : Math.max(0, this.lastSentAt - this.t0 - this.lastMeasuredSlotMs);
-    return { worker: this.task.worker, lastMeasuredSlotMs: this.lastMeasuredSlotMs, sendOverrunMs: Math.round(overrun * 1000) / 1000, interrupted: this.interrupted };
+    return { worker: this.task.worker, lastMeasuredSlotMs: this.lastMeasuredSlotMs, measuredSlots: this.measuredSlots, sendOverrunMs: Math.round(overrun * 1000) / 1000, interrupted: this.interrupted };
   }
 
   private control(m: ControlMessage): void {
@@ -385,7 +399,10 @@ class Worker implements StreamObserver {
       } else {
         this.send(intended, t, measured);
       }
-      if (measured) this.lastMeasuredSlotMs = this.nextOffsetMs;
+      if (measured) {
+        this.lastMeasuredSlotMs = this.nextOffsetMs;
+        this.measuredSlots++;
+      }
       this.nextOffsetMs = this.slots.next();
     }
     if (this.nextOffsetMs < 0) {
@@ -476,7 +493,8 @@ class Worker implements StreamObserver {
     if (measured) {
       wl.counters[C.sent]++;
       wl.counters[C.inFlight]++;
-      this.dispatchLag.recordValue(Math.round((t - intended) * 1000));
+      // A slot due before a place at maxInFlight freed up waited for the server, not for the generator.
+      (intended <= this.unblockedAt ? this.queueWait : this.dispatchLag).recordValue(Math.round((t - intended) * 1000));
     }
     ctx.start(wl, req, intended, t, measured);
     this.pool.dispatch(ctx.opts, ctx);
@@ -532,6 +550,7 @@ class Worker implements StreamObserver {
       this.userNext();
     } else if (this.waitingForSlot) {
       this.waitingForSlot = false;
+      this.unblockedAt = t;
       this.pump();
     } else if (this.stopping && this.inFlight === 0) {
       this.finish();
@@ -681,14 +700,14 @@ class Worker implements StreamObserver {
         ...(wl.tokens !== null ? { tokens: wl.tokens.take() } : {}),
       };
     });
-    const health = [this.loopLag, this.dispatchLag];
-    [this.loopLag, this.dispatchLag] = this.spareHealth!;
+    const health = [this.loopLag, this.dispatchLag, this.connWait, this.queueWait];
+    [this.loopLag, this.dispatchLag, this.connWait, this.queueWait] = this.spareHealth!;
     this.spareHealth = null;
     const elu = performance.eventLoopUtilization(this.elu);
     this.elu = performance.eventLoopUtilization();
-    const healthRec: IntervalRecord['health'] = { loopLagUs: undefined, dispatchLagUs: undefined, elu: Math.round(elu.utilization * 1000) / 1000 };
-    if (health[0].totalCount > 0) jobs.push({ into: healthRec, key: 'loopLagUs', h: health[0] });
-    if (health[1].totalCount > 0) jobs.push({ into: healthRec, key: 'dispatchLagUs', h: health[1] });
+    const healthRec: IntervalRecord['health'] = { loopLagUs: undefined, dispatchLagUs: undefined, elu: Math.round(elu.utilization * 1000) / 1000, ...this.takeIntervalClock(t) };
+    const keys = ['loopLagUs', 'dispatchLagUs', 'connWaitUs', 'queueWaitUs'] as const;
+    for (let i = 0; i < keys.length; i++) if (health[i].totalCount > 0) jobs.push({ into: healthRec, key: keys[i], h: health[i] });
     const rec: IntervalRecord = {
       type: 'interval',
       shard: this.task.shard,
@@ -748,6 +767,21 @@ class Worker implements StreamObserver {
     }
     this.loopLag.reset();
     this.dispatchLag.reset();
+    this.connWait.reset();
+    this.queueWait.reset();
+  }
+
+  private startIntervalClock(): void {
+    this.threadCpu.take();
+    this.intervalStartedAt = now();
+  }
+
+  /** The interval's wall time and this thread's CPU and run-queue time in it (no CPU figures off Linux). */
+  private takeIntervalClock(t: number): Pick<IntervalRecord['health'], 'wallMs' | 'threadCpuMs' | 'runQueueMs'> {
+    const wallMs = Math.round((t - Math.max(this.intervalStartedAt, this.measureStart)) * 1000) / 1000;
+    this.intervalStartedAt = t;
+    const cpu = this.threadCpu.take();
+    return cpu ? { wallMs, threadCpuMs: cpu.cpuMs, runQueueMs: cpu.runQueueMs } : { wallMs };
   }
 
   /** Counters and error samples back to zero; in-flight counts carry over to the next interval. */
@@ -936,6 +970,7 @@ class Ctx {
     if (this.sentAt !== this.sentAt) {
       this.sentAt = performance.now();
       if (this.measured && this.sentAt > this.w.lastSentAt) this.w.lastSentAt = this.sentAt;
+      if (this.measured) this.w.connWait.recordValue(Math.round((this.sentAt - this.dispatchedAt) * 1000));
     }
   }
 

@@ -72,33 +72,47 @@ export interface WorkerHealth {
   elu: number;
   /** Busiest interval's utilization. */
   maxElu: number;
+  /** The worker thread's own CPU over its intervals, percent of one core (Linux only). */
+  threadCpuPercent?: number;
+  /** The share of its intervals it was ready to run but waited for a CPU, percent (Linux only). */
+  runQueuePercent?: number;
 }
 
 export class GeneratorHealth {
-  private readonly byWorker = new Map<string, { shard: string; worker: number; lag: Histogram; eluSum: number; eluMax: number; n: number }>();
+  private readonly byWorker = new Map<string, { shard: string; worker: number; lag: Histogram; eluSum: number; eluMax: number; n: number; cpuMs: number; runQueueMs: number; cpuWallMs: number }>();
 
   add(rec: IntervalRecord): void {
     const key = `${rec.shard}#${rec.worker}`;
     let w = this.byWorker.get(key);
     if (!w) {
-      w = { shard: rec.shard, worker: rec.worker, lag: newAccumulator(), eluSum: 0, eluMax: 0, n: 0 };
+      w = { shard: rec.shard, worker: rec.worker, lag: newAccumulator(), eluSum: 0, eluMax: 0, n: 0, cpuMs: 0, runQueueMs: 0, cpuWallMs: 0 };
       this.byWorker.set(key, w);
     }
     if (rec.health.loopLagUs) addEncoded(w.lag, rec.health.loopLagUs);
     w.eluSum += rec.health.elu;
     w.eluMax = Math.max(w.eluMax, rec.health.elu);
     w.n++;
+    if (rec.health.threadCpuMs !== undefined && rec.health.wallMs) {
+      w.cpuMs += rec.health.threadCpuMs;
+      w.runQueueMs += rec.health.runQueueMs ?? 0;
+      w.cpuWallMs += rec.health.wallMs;
+    }
   }
 
   workers(): WorkerHealth[] {
     const out: WorkerHealth[] = [];
     for (const w of this.byWorker.values()) {
-      out.push({ shard: w.shard, worker: w.worker, eventLoopLagMs: statsOf(w.lag, 1e-3), elu: round(w.n ? w.eluSum / w.n : 0), maxElu: round(w.eluMax) });
+      const cpu = w.cpuWallMs > 0 ? { threadCpuPercent: round1((100 * w.cpuMs) / w.cpuWallMs), runQueuePercent: round1((100 * w.runQueueMs) / w.cpuWallMs) } : {};
+      out.push({ shard: w.shard, worker: w.worker, eventLoopLagMs: statsOf(w.lag, 1e-3), elu: round(w.n ? w.eluSum / w.n : 0), maxElu: round(w.eluMax), ...cpu });
       w.lag.destroy();
     }
     this.byWorker.clear();
     return out.sort((a, b) => (a.shard === b.shard ? a.worker - b.worker : a.shard < b.shard ? -1 : 1));
   }
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
 }
 
 function round(x: number): number {

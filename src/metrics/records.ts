@@ -57,10 +57,20 @@ export interface IntervalRecord {
   health: {
     /** Event-loop delay of the worker thread, µs, encoded HDR. */
     loopLagUs?: string;
-    /** Delay between a slot's intended instant and its dispatch() call, µs, encoded HDR. */
+    /** Delay between a slot's intended instant and its dispatch() call, µs, encoded HDR (slots that waited for maxInFlight are in queueWaitUs instead). */
     dispatchLagUs?: string;
     /** Event-loop utilization of the worker thread in this interval (0..1). */
     elu: number;
+    /** Wall time this interval covered, ms (absent in older files: the interval length). */
+    wallMs?: number;
+    /** The worker thread's own time on a CPU in this interval, ms (Linux schedstat; absent elsewhere). */
+    threadCpuMs?: number;
+    /** Time the worker thread was ready to run but waited for a CPU (another process held it), ms. */
+    runQueueMs?: number;
+    /** Time from dispatch() to the request going on a connection, µs, encoded HDR (measured requests). */
+    connWaitUs?: string;
+    /** Time a slot waited for a free maxInFlight place (onSaturation: queue), µs, encoded HDR; such slots are not in dispatchLagUs. */
+    queueWaitUs?: string;
   };
   /** The first message seen for each error class in this interval (no secrets: see redact). */
   errorSamples?: Record<string, string>;
@@ -112,6 +122,8 @@ export interface EndRecord {
   shard: string;
   /** Length of the measured window actually run. */
   measuredDurationMs: number;
+  /** The measured slots of this shard's plan that its workers walked through (absent in older files). */
+  plannedSlots?: number;
   /** How late the last measured request went on the wire after its slot (absent in older files: 0). */
   sendOverrunMs?: number;
   interrupted: boolean;

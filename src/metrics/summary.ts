@@ -5,8 +5,9 @@
  */
 import { ServebenchError } from '../errors.js';
 import { evaluateThresholds } from './thresholds.js';
-import { CLOSED_LOOP_NOTE, GeneratorHealth, LEAN_CLIENT_HINT, PARALLEL_GC_HINT, SCHEDULE_LAG_BOUND_MS, START_UP_WARMUP_MS, startUpLagWarning, workersOverCoresWarning } from './health.js';
-import { addEncoded, decode, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
+import { CLOSED_LOOP_NOTE, GeneratorHealth, SCHEDULE_LAG_BOUND_MS, workersOverCoresWarning, type WorkerHealth } from './health.js';
+import { decode, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
+import { diagnose, HealthFacts, type GeneratorCause } from './diagnosis.js';
 import {
   METRICS,
   SCHEMA_VERSION,
@@ -110,8 +111,20 @@ export interface Summary {
     cpuPercent: number;
     maxEventLoopUtilization: number;
     workerErrors: EndRecord['workerErrors'];
-    /** Each worker's own event-loop lag and utilization (the merged figures above can hide one busy worker). */
-    workers?: Array<{ shard: string; worker: number; eventLoopLagMs: Stats; elu: number; maxElu: number }>;
+    /** Each worker's own event-loop lag, utilization and thread CPU (the merged figures above can hide one busy worker). */
+    workers?: WorkerHealth[];
+    /** What made sends late, in the order of `warnings` (only generatorBusy and startUp set `saturated`). */
+    causes?: GeneratorCause[];
+    /** The busiest worker thread's own CPU, percent of one core over the run (Linux only). */
+    threadCpuPercent?: number;
+    /** The share of the run the busiest-waiting worker thread spent ready to run but without a CPU, percent (Linux only). */
+    runQueuePercent?: number;
+    /** dispatch() → on a connection, over measured requests. */
+    connectionWaitMs?: Stats;
+    /** Slots that waited for maxInFlight (onSaturation: queue): intended → dispatch. */
+    queueWaitMs?: Stats;
+    /** The plan's own count of measured slots, against which the offered rate is judged. */
+    plannedSlots?: number;
     /** The bound on scheduleLag p99 above which the run counts as saturated. */
     scheduleLagBoundMs?: number;
     /** Facts about the load model a reader must know to read the figures (closed loop: hidden queueing). */
@@ -123,9 +136,6 @@ export interface Summary {
   /** Set on a run built by `servebench merge`: its shards, and which are missing when partial. */
   merge?: MergeInfo;
 }
-
-/** Above this p99 of dispatch lag the generator, not the server, set the pace (same bound as scheduleLag's). */
-export const DISPATCH_LAG_BOUND_MS = SCHEDULE_LAG_BOUND_MS;
 
 interface WlAcc {
   totals: Totals;
@@ -169,6 +179,18 @@ function histFor(map: Map<MetricName, Histogram>, m: MetricName): Histogram {
   return h;
 }
 
+/** One second × workload while the summary is built. */
+interface SecondRow {
+  sent: number;
+  ok: number;
+  errors: number;
+  dropped: number;
+  inFlight: number;
+  tokens: number;
+  lat: Histogram;
+  ttft: Histogram;
+}
+
 export interface BuildOptions {
   /** Accept records from shards of which some are missing (merge --allow-partial). */
   allowPartial?: boolean;
@@ -185,26 +207,19 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
 
   const wl = run.workloads.map<WlAcc>(() => ({ totals: newTotals(), errors: {}, hist: new Map(), sloMet: 0, short: 0 }));
   const all: WlAcc = { totals: newTotals(), errors: {}, hist: new Map(), sloMet: 0, short: 0 };
-  const loopLag = newAccumulator();
-  const dispatchLag = newAccumulator();
-  /** scheduleLag and dispatch lag of every second but the first: tell a worker's start-up from a generator that stays behind. */
-  const lagAfterFirst = newAccumulator();
-  const dispatchAfterFirst = newAccumulator();
+  const facts = new HealthFacts();
   const errorSamples: Record<string, string> = {};
-  let maxElu = 0;
   const health = new GeneratorHealth();
 
   // Per second × workload rows: counters summed over workers, histograms merged.
   /** inFlight per workload of each worker's latest interval, keyed by shard and worker. */
   const lastInFlight = new Map<string, { index: number; inFlight: number[] }>();
-  const perSecond = new Map<number, Array<{ sent: number; ok: number; errors: number; dropped: number; inFlight: number; tokens: number; lat: Histogram; ttft: Histogram }>>();
+  const perSecond = new Map<number, SecondRow[]>();
   let lastIndex = -1;
 
   for (const rec of intervals) {
     lastIndex = Math.max(lastIndex, rec.index);
-    if (rec.health.loopLagUs) addEncoded(loopLag, rec.health.loopLagUs);
-    if (rec.health.dispatchLagUs) addEncoded(dispatchLag, rec.health.dispatchLagUs, rec.index > 0 ? dispatchAfterFirst : null);
-    maxElu = Math.max(maxElu, rec.health.elu);
+    const recFacts = facts.add(rec);
     health.add(rec);
     if (rec.errorSamples) for (const k in rec.errorSamples) errorSamples[k] ??= rec.errorSamples[k];
     let rows = perSecond.get(rec.index);
@@ -246,7 +261,7 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
         histFor(all.hist, m).add(h);
         if (m === 'latency') row.lat.add(h);
         else if (m === 'ttft') row.ttft.add(h);
-        else if (m === 'scheduleLag' && rec.index > 0) lagAfterFirst.add(h);
+        else if (m === 'scheduleLag') facts.addScheduleLag(recFacts, h, rec.index);
         h.destroy();
       }
     });
@@ -298,78 +313,31 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     };
   });
 
-  const timeseries: TimeseriesRow[] = [];
-  for (const sec of [...perSecond.keys()].sort((x, y) => x - y)) {
-    perSecond.get(sec)!.forEach((r, i) => {
-      const w = run.workloads[i];
-      timeseries.push({
-        second: sec,
-        workload: w.name,
-        sent: r.sent,
-        ok: r.ok,
-        errors: r.errors,
-        dropped: r.dropped,
-        inFlight: r.inFlight,
-        rps: r.sent,
-        targetRps: round(run.load.targetRps * (w.weight / weightSum)),
-        // Percentiles only: statsOf's mean walks the whole histogram, once per row adds up.
-        latencyP50Ms: pct(r.lat, 50),
-        latencyP99Ms: pct(r.lat, 99),
-        ttftP50Ms: pct(r.ttft, 50),
-        tokensPerS: r.tokens,
-      });
-    });
-  }
+  const timeseries = timeseriesRows(perSecond, run, weightSum);
 
   const achievedRps = round(all.totals.sent / sendSpanS);
-  const dispatchStats = statsOf(dispatchLag, 1e-3);
-  const warnings: string[] = [];
-  let saturated = false;
-  const scheduleLagP99Ms = statsOf(histFor(all.hist, 'scheduleLag'), 1e-3).p99;
-  // A run of three seconds or more whose lags are within their bounds after its first second fell
-  // behind only at the start (a closed loop has no schedule to fall behind).
-  const startUpCheck = lastIndex >= 2 && run.load.type !== 'concurrency' && run.load.warmupMs < START_UP_WARMUP_MS;
-  const laterLagP99Ms = startUpCheck ? statsOf(lagAfterFirst, 1e-3).p99 : Infinity;
-  const startUp = scheduleLagP99Ms > SCHEDULE_LAG_BOUND_MS && laterLagP99Ms <= SCHEDULE_LAG_BOUND_MS && statsOf(dispatchAfterFirst, 1e-3).p99 <= DISPATCH_LAG_BOUND_MS;
-  if (dispatchStats.p99 > DISPATCH_LAG_BOUND_MS && !startUp) {
-    saturated = true;
-    warnings.push(`generator fell behind its schedule: dispatch lag p99 ${dispatchStats.p99} ms (bound ${DISPATCH_LAG_BOUND_MS} ms); latency figures include the generator's own delay`);
-  }
-  const plannedRps = run.load.type === 'concurrency' ? 0 : run.load.targetRps;
-  const scheduledRps = all.totals.scheduled / durationS;
-  if (plannedRps > 0 && !interrupted && scheduledRps < 0.99 * plannedRps) {
-    saturated = true;
-    warnings.push(`generator reached ${round(scheduledRps)} of ${plannedRps} planned slots per second`);
-  }
-  const achievedRps0 = all.totals.sent / sendSpanS;
-  if (plannedRps > 0 && !interrupted && achievedRps0 < 0.99 * plannedRps && scheduledRps >= 0.99 * plannedRps) {
-    saturated = true;
-    const why = [
-      ...(all.totals.dropped > 0 ? [`${all.totals.dropped} slots were dropped at maxInFlight`] : []),
-      ...(overrunMs > 0.01 * durationS * 1000 ? [`the last request went out ${round(overrunMs)} ms after its slot`] : []),
-    ];
-    warnings.push(`achieved ${round(achievedRps0)} of ${plannedRps} rps (more than 1 % under target)${why.length ? `: ${why.join('; ')}` : ''}; the offered load was not the planned load`);
-  }
-  if (startUp) {
-    saturated = true;
-    warnings.push(startUpLagWarning(scheduleLagP99Ms, laterLagP99Ms, run.load.warmupMs));
-  } else if (scheduleLagP99Ms > SCHEDULE_LAG_BOUND_MS) {
-    saturated = true;
-    warnings.push(
-      dispatchStats.p99 > DISPATCH_LAG_BOUND_MS || run.load.type === 'concurrency'
-        ? `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound: requests went out late because the generator was busy (event-loop lag p99 ${statsOf(loopLag, 1e-3).p99} ms)${run.singleThreadedGc === false ? `; ${PARALLEL_GC_HINT}` : ''}${run.target.client === 'undici' ? `; ${LEAN_CLIENT_HINT}` : ''}`
-        : `schedule lag p99 ${scheduleLagP99Ms} ms is over the ${SCHEDULE_LAG_BOUND_MS} ms bound while dispatch kept up: requests waited for a free connection (load.connections ${run.load.connections}) or for maxInFlight (onSaturation: ${run.load.onSaturation}); latency still counts the wait, serviceTime does not`,
-    );
-  }
+  const plans = ends.map((e) => e.plannedSlots);
+  const diag = diagnose({
+    run,
+    facts,
+    scheduleLag: histFor(all.hist, 'scheduleLag'),
+    latencyP99Ms: statsOf(histFor(all.hist, 'latency'), 1e-3).p99,
+    totals: all.totals,
+    durationS,
+    sendSpanS,
+    overrunMs,
+    interrupted,
+    plannedSlots: plans.length > 0 && plans.every((p) => p !== undefined) ? plans.reduce((a, p) => a + p!, 0) : null,
+    lastIndex,
+  });
+  const warnings = diag.warnings;
   const overCores = workersOverCoresWarning(run.load.workers, run.cores);
   if (overCores) warnings.push(overCores);
-  if (all.totals.dropped > 0) {
-    warnings.push(`${all.totals.dropped} requests dropped: maxInFlight (${run.load.maxInFlight}) was reached; the target did not keep up with the offered rate`);
-  }
   if (all.totals.unfinished > 0) {
     warnings.push(`${all.totals.unfinished} requests were still in flight when the run was cut off; they have no outcome (sent = ok + errors + unfinished)`);
   }
   const ends0 = ends[0];
+  const workers = health.workers();
   const workerErrors = ends.flatMap((e) => e.workerErrors);
   if (merge?.partial) warnings.push(`partial merge: ${merge.shards.length} of ${merge.shardCount} shards; missing ${merge.missing.join(', ')} (merged with --allow-partial)`);
   for (const e of workerErrors) warnings.push(workerErrorWarning(e, workerErrors.length, run.load.workers * Math.max(1, ends.length)));
@@ -394,17 +362,22 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     slo: run.slo,
     thresholds: [],
     generator: {
-      saturated,
+      saturated: diag.saturated,
       warnings,
-      eventLoopLagMs: statsOf(loopLag, 1e-3),
-      dispatchLagMs: dispatchStats,
-      scheduleLagP99Ms,
+      eventLoopLagMs: diag.eventLoopLagMs,
+      dispatchLagMs: diag.dispatchLagMs,
+      scheduleLagP99Ms: diag.scheduleLagP99Ms,
       cpuPercent: ends0 ? round(ends.reduce((s, e) => s + e.cpuPercent, 0)) : 0,
-      maxEventLoopUtilization: round(maxElu),
+      maxEventLoopUtilization: round(facts.maxElu),
       workerErrors,
-      workers: health.workers(),
+      workers,
       scheduleLagBoundMs: SCHEDULE_LAG_BOUND_MS,
-      notes: run.load.type === 'concurrency' ? [CLOSED_LOOP_NOTE] : [],
+      notes: [...(run.load.type === 'concurrency' ? [CLOSED_LOOP_NOTE] : []), ...diag.notes],
+      causes: diag.causes,
+      ...threadFigures(workers),
+      ...(diag.connectionWaitMs ? { connectionWaitMs: diag.connectionWaitMs } : {}),
+      ...(diag.queueWaitMs ? { queueWaitMs: diag.queueWaitMs } : {}),
+      ...(diag.plannedSlots !== undefined ? { plannedSlots: diag.plannedSlots } : {}),
       ...(run.singleThreadedGc !== undefined ? { singleThreadedGc: run.singleThreadedGc } : {}),
     },
     timeseries,
@@ -414,10 +387,44 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   return summary;
 }
 
+/** One row per second × workload: counters summed over workers, percentiles of the merged histograms. */
+function timeseriesRows(perSecond: Map<number, SecondRow[]>, run: RunInfo, weightSum: number): TimeseriesRow[] {
+  const timeseries: TimeseriesRow[] = [];
+  for (const sec of [...perSecond.keys()].sort((x, y) => x - y)) {
+    perSecond.get(sec)!.forEach((r, i) => {
+      const w = run.workloads[i];
+      timeseries.push({
+        second: sec,
+        workload: w.name,
+        sent: r.sent,
+        ok: r.ok,
+        errors: r.errors,
+        dropped: r.dropped,
+        inFlight: r.inFlight,
+        rps: r.sent,
+        targetRps: round(run.load.targetRps * (w.weight / weightSum)),
+        // Percentiles only: statsOf's mean walks the whole histogram, once per row adds up.
+        latencyP50Ms: pct(r.lat, 50),
+        latencyP99Ms: pct(r.lat, 99),
+        ttftP50Ms: pct(r.ttft, 50),
+        tokensPerS: r.tokens,
+      });
+    });
+  }
+  return timeseries;
+}
+
 /** Says what a dead worker cost: the run went on without it, or (every worker gone) it stopped. */
 export function workerErrorWarning(e: { worker: number; message: string }, failed: number, workers: number): string {
   const after = failed < workers ? `the run went on with the other ${workers - failed} of ${workers} workers` : 'every worker failed, so the run stopped';
   return `worker ${e.worker} failed: ${e.message}; ${after}; its requests in flight and its unfinished interval are not counted`;
+}
+
+/** The busiest worker thread's CPU and run-queue shares, when the workers measured them. */
+function threadFigures(workers: readonly WorkerHealth[]): { threadCpuPercent?: number; runQueuePercent?: number } {
+  const known = workers.filter((w) => w.threadCpuPercent !== undefined);
+  if (known.length === 0) return {};
+  return { threadCpuPercent: Math.max(...known.map((w) => w.threadCpuPercent!)), runQueuePercent: Math.max(...known.map((w) => w.runQueuePercent ?? 0)) };
 }
 
 function pct(h: Histogram, p: number): number {

@@ -7,6 +7,7 @@ import type { MetricName } from '../metrics/records.js';
 import type { Summary, WorkloadSummary } from '../metrics/summary.js';
 import { describeOverMax, describeTokenCounts, type TokenCountsSummary } from '../metrics/tokens.js';
 import { escapeForTerminal } from '../util/escape.js';
+import { CAUSE_LABELS } from '../metrics/diagnosis.js';
 
 const paint = (on: boolean, code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
@@ -97,7 +98,11 @@ export function summaryText(s: Summary, color: boolean): string {
     }
   }
   const g = s.generator;
-  out.push('', `generator: event-loop lag p99 ${fmt(g.eventLoopLagMs.p99)} ms, dispatch lag p99 ${fmt(g.dispatchLagMs.p99)} ms, CPU ${g.cpuPercent} %${g.saturated ? paint(color, 31, '  SATURATED') : ''}`);
+  const thread = g.threadCpuPercent !== undefined ? `, worker thread ${g.threadCpuPercent} % of a core (waited for a CPU ${g.runQueuePercent ?? 0} %)` : '';
+  const conn = g.connectionWaitMs ? `, connection wait p99 ${fmt(g.connectionWaitMs.p99)} ms` : '';
+  const causes = (g.causes ?? []).map((c) => CAUSE_LABELS[c]).join(', ');
+  const verdict = g.saturated ? paint(color, 31, `  SATURATED (${causes})`) : causes ? paint(color, 33, `  (${causes})`) : '';
+  out.push('', `generator: event-loop lag p99 ${fmt(g.eventLoopLagMs.p99)} ms, dispatch lag p99 ${fmt(g.dispatchLagMs.p99)} ms${conn}, CPU ${g.cpuPercent} %${thread}${verdict}`);
   for (const w of g.warnings) out.push(paint(color, 33, `warning: ${escapeForTerminal(w)}`));
   for (const n of g.notes ?? []) out.push(`note: ${n}`);
   return out.join('\n');

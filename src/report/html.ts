@@ -15,6 +15,8 @@ import { escapeHtml as e, fmtDuration, fmtInstant, fmtInt, fmtMs, fmtNum, fmtPct
 import { REPORT_CSS } from './html-style.js';
 import type { ReportWriter } from './writer.js';
 import { tokenCountRows } from './html-tokens.js';
+import { CAUSE_LABELS } from '../metrics/diagnosis.js';
+import { CLOSED_LOOP_NOTE } from '../metrics/health.js';
 
 let uplotAssets: { js: string; css: string } | null = null;
 
@@ -102,7 +104,7 @@ function banners(s: Summary): string {
     const cls = s.generator.saturated ? 'danger' : 'warn';
     const title = s.generator.saturated
       ? 'The load generator was saturated: these numbers partly describe servebench, not only the server'
-      : 'Warnings';
+      : causesOf(s) ? `Warnings (${causesOf(s)})` : 'Warnings';
     out.push(
       `<div class="banner ${cls}" role="alert" data-banner="generator"><h3>${e(title)}</h3><ul>${s.generator.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></div>`,
     );
@@ -112,7 +114,7 @@ function banners(s: Summary): string {
       `<div class="banner warn" role="alert" data-banner="partial"><h3>Partial merge: ${s.merge.shards.length} of ${s.merge.shardCount} shards</h3>Merged with --allow-partial; missing ${s.merge.missing.map((m) => `shard ${e(m)}`).join(', ')}. The figures cover only the part of the plan these shards ran.</div>`,
     );
   }
-  for (const n of s.generator.notes ?? []) out.push(`<div class="banner info" data-banner="note"><h3>Note on the load model</h3>${e(n)}</div>`);
+  for (const n of s.generator.notes ?? []) out.push(`<div class="banner info" data-banner="note"><h3>${n === CLOSED_LOOP_NOTE ? 'Note on the load model' : 'Note'}</h3>${e(n)}</div>`);
   if (s.interrupted) {
     const why = s.stopReason ? ` It stopped early: ${e(s.stopReason)}.` : '';
     out.push(`<div class="banner info" data-banner="interrupted"><h3>Interrupted run</h3>The run did not reach its planned end; the figures cover the ${e(fmtDuration(s.durationS))} that ran.${why}</div>`);
@@ -165,6 +167,11 @@ ${generatorCard(s)}
 </div></section>`;
 }
 
+/** The named causes of late sends, for titles and the status tile ('' when none). */
+function causesOf(s: Summary): string {
+  return (s.generator.causes ?? []).map((c) => CAUSE_LABELS[c]).join(', ');
+}
+
 function generatorCard(s: Summary): string {
   const g = s.generator;
   const status = g.saturated ? '<span class="badge fail">saturated</span>' : '<span class="badge pass">healthy</span>';
@@ -173,6 +180,8 @@ function generatorCard(s: Summary): string {
 <dt>event-loop lag p99</dt><dd>${fmtMs(g.eventLoopLagMs.p99)} ms</dd>
 <dt>dispatch lag p99</dt><dd${g.dispatchLagMs.p99 > 5 ? ' class="bad"' : ''}>${fmtMs(g.dispatchLagMs.p99)} ms</dd>
 <dt>CPU</dt><dd>${fmtNum(g.cpuPercent)}% <span class="muted">of one core</span></dd>
+${g.threadCpuPercent !== undefined ? `<dt>worker thread CPU</dt><dd data-field="thread-cpu">${fmtNum(g.threadCpuPercent)}% <span class="muted">busiest worker · waited for a CPU ${fmtNum(g.runQueuePercent ?? 0)}%</span></dd>` : ''}
+${g.connectionWaitMs ? `<dt>connection wait p99</dt><dd${g.connectionWaitMs.p99 > 5 ? ' class="bad"' : ''}>${fmtMs(g.connectionWaitMs.p99)} ms</dd>` : ''}
 <dt>max event-loop use</dt><dd>${fmtPct(g.maxEventLoopUtilization, 0)}</dd>
 </dl></div>`;
 }
@@ -315,11 +324,16 @@ function errorsSection(s: Summary): string {
 function generatorSection(s: Summary): string {
   const g = s.generator;
   const tiles = [
-    tile('status', g.saturated ? 'saturated' : 'healthy', g.saturated ? 'figures include generator delay' : 'kept up with its schedule', g.saturated ? 'bad' : 'good'),
+    tile('status', g.saturated ? 'saturated' : 'healthy', causesOf(s) || (g.saturated ? 'figures include generator delay' : 'kept up with its schedule'), g.saturated ? 'bad' : causesOf(s) ? 'warn' : 'good'),
     tile('event-loop lag p99', `${fmtMs(g.eventLoopLagMs.p99)}<small>ms</small>`, `max ${fmtMs(g.eventLoopLagMs.max)} ms`),
     tile('dispatch lag p99', `${fmtMs(g.dispatchLagMs.p99)}<small>ms</small>`, `p50 ${fmtMs(g.dispatchLagMs.p50)} ms · max ${fmtMs(g.dispatchLagMs.max)} ms`, g.dispatchLagMs.p99 > 5 ? 'bad' : ''),
     tile('schedule lag p99', `${fmtMs(g.scheduleLagP99Ms)}<small>ms</small>`, `sent − intended${g.scheduleLagBoundMs !== undefined ? ` · bound ${fmtMs(g.scheduleLagBoundMs)} ms` : ''}`, g.scheduleLagBoundMs !== undefined && g.scheduleLagP99Ms > g.scheduleLagBoundMs ? 'bad' : ''),
     tile('CPU', `${fmtNum(g.cpuPercent)}<small>%</small>`, 'of one core, whole process'),
+    ...(g.threadCpuPercent !== undefined
+      ? [tile('worker thread CPU', `${fmtNum(g.threadCpuPercent)}<small>%</small>`, `busiest worker · waited for a CPU ${fmtNum(g.runQueuePercent ?? 0)}%`, g.threadCpuPercent >= 85 ? 'warn' : '')]
+      : []),
+    ...(g.connectionWaitMs ? [tile('connection wait p99', `${fmtMs(g.connectionWaitMs.p99)}<small>ms</small>`, 'dispatch → on a connection', g.connectionWaitMs.p99 > 5 ? 'warn' : '')] : []),
+    ...(g.queueWaitMs ? [tile('maxInFlight wait p99', `${fmtMs(g.queueWaitMs.p99)}<small>ms</small>`, 'slots queued at maxInFlight', g.queueWaitMs.p99 > 5 ? 'warn' : '')] : []),
     tile('max event-loop utilization', fmtPct(g.maxEventLoopUtilization, 0), 'busiest worker, busiest second', g.maxEventLoopUtilization > 0.9 ? 'warn' : ''),
   ];
   const workerErrors =
@@ -329,7 +343,7 @@ function generatorSection(s: Summary): string {
   // One row per worker: a single overloaded worker sends its share late while the merged lag looks fine.
   const perWorker =
     (g.workers?.length ?? 0) > 1
-      ? `<div class="tablebox" style="margin-top:12px"><table class="num" data-field="generator-workers"><thead><tr><th>worker</th><th>event-loop lag p50</th><th>p99</th><th>max</th><th>utilization mean</th><th>max</th></tr></thead><tbody>${g.workers!.map((w) => `<tr><th>${e(w.shard)} · ${fmtInt(w.worker)}</th><td>${fmtMs(w.eventLoopLagMs.p50)} ms</td><td>${fmtMs(w.eventLoopLagMs.p99)} ms</td><td>${fmtMs(w.eventLoopLagMs.max)} ms</td><td>${fmtPct(w.elu, 0)}</td><td>${fmtPct(w.maxElu, 0)}</td></tr>`).join('')}</tbody></table></div>`
+      ? `<div class="tablebox" style="margin-top:12px"><table class="num" data-field="generator-workers"><thead><tr><th>worker</th><th>event-loop lag p50</th><th>p99</th><th>max</th><th>utilization mean</th><th>max</th><th>thread CPU</th></tr></thead><tbody>${g.workers!.map((w) => `<tr><th>${e(w.shard)} · ${fmtInt(w.worker)}</th><td>${fmtMs(w.eventLoopLagMs.p50)} ms</td><td>${fmtMs(w.eventLoopLagMs.p99)} ms</td><td>${fmtMs(w.eventLoopLagMs.max)} ms</td><td>${fmtPct(w.elu, 0)}</td><td>${fmtPct(w.maxElu, 0)}</td><td>${w.threadCpuPercent !== undefined ? `${fmtNum(w.threadCpuPercent)}%` : '–'}</td></tr>`).join('')}</tbody></table></div>`
       : '';
   return `<section id="generator"><h2>Generator health</h2><div class="tiles" data-field="generator">${tiles.join('')}</div>${perWorker}${workerErrors}</section>`;
 }

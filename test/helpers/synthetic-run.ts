@@ -5,7 +5,7 @@
  */
 import { Rng } from '../../src/util/random.js';
 import { encode, newRecorder } from '../../src/metrics/hdr.js';
-import { emptyWorkloadInterval, SCHEMA_VERSION, type RunRecord } from '../../src/metrics/records.js';
+import { emptyWorkloadInterval, SCHEMA_VERSION, type EndRecord, type IntervalRecord, type RunInfo, type RunRecord } from '../../src/metrics/records.js';
 import { buildSummary, type Summary } from '../../src/metrics/summary.js';
 
 export interface SyntheticOptions {
@@ -16,6 +16,14 @@ export interface SyntheticOptions {
   errorRate?: number;
   seed?: number;
   name?: string;
+  /** Load fields to override (type, connections, maxInFlight, warmupMs…). */
+  load?: Partial<RunInfo['load']>;
+  /** Sent per second, when it differs from the nominal rate (a Poisson plan's own count). */
+  sentPerSecond?: (sec: number) => number;
+  /** Edits each interval record after it is built (health figures, lag histograms). */
+  tweak?: (rec: IntervalRecord) => void;
+  /** Fields of the end record to override (plannedSlots, sendOverrunMs…). */
+  end?: Partial<EndRecord>;
 }
 
 export function syntheticRecords(o: SyntheticOptions = {}): RunRecord[] {
@@ -31,7 +39,7 @@ export function syntheticRecords(o: SyntheticOptions = {}): RunRecord[] {
         servebenchVersion: '0.1.0',
         scenario: { name: o.name ?? 'synthetic', file: '' },
         target: { url: 'embedded', routing: 'path', project: 'test', deployment: 'fraud', embedded: true },
-        load: { type: 'constant', targetRps: rps, durationMs: seconds * 1000, warmupMs: 0, requests: 0, workers: 1, connections: 16, maxInFlight: 1000, onSaturation: 'drop', concurrency: 0 },
+        load: { type: 'constant', targetRps: rps, durationMs: seconds * 1000, warmupMs: 0, requests: 0, workers: 1, connections: 16, maxInFlight: 1000, onSaturation: 'drop', concurrency: 0, ...o.load },
         workloads: [{ name: 'fraud-predict', kind: 'predict', model: 'fraud', weight: 1, stream: false }],
         slo: {},
         thresholds: [],
@@ -47,8 +55,9 @@ export function syntheticRecords(o: SyntheticOptions = {}): RunRecord[] {
     lat.reset();
     svc.reset();
     const w = emptyWorkloadInterval();
-    w.sent = rps;
-    for (let k = 0; k < rps; k++) {
+    const n = o.sentPerSecond ? o.sentPerSecond(sec) : rps;
+    w.sent = n;
+    for (let k = 0; k < n; k++) {
       if (rng.next() < (o.errorRate ?? 0)) {
         w.errors.http_500 = (w.errors.http_500 ?? 0) + 1;
         continue;
@@ -59,9 +68,11 @@ export function syntheticRecords(o: SyntheticOptions = {}): RunRecord[] {
       w.ok++;
     }
     w.hist = { latency: encode(lat), serviceTime: encode(svc) };
-    records.push({ type: 'interval', shard: '0/1', worker: 0, index: sec, workloads: [w], health: { elu: 0.1 } });
+    const rec: IntervalRecord = { type: 'interval', shard: '0/1', worker: 0, index: sec, workloads: [w], health: { elu: 0.1 } };
+    o.tweak?.(rec);
+    records.push(rec);
   }
-  records.push({ type: 'end', shard: '0/1', measuredDurationMs: seconds * 1000, interrupted: false, cpuPercent: 10, workerErrors: [], endedAt: startedAt });
+  records.push({ type: 'end', shard: '0/1', measuredDurationMs: seconds * 1000, interrupted: false, cpuPercent: 10, workerErrors: [], endedAt: startedAt, ...o.end });
   return records;
 }
 
