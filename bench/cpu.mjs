@@ -5,7 +5,8 @@
 // seconds over the difference of their lengths takes out every tool's fixed start-up cost.
 // servebench's scheduleLag p99 (from the long run's summary.json) is printed beside its figures.
 // Run after `npm run build`:
-//   node bench/cpu.mjs [--rates 200,2000,10000] [--short 3] [--long 10] [--reps 1] [--dist DIR] [--quick]
+//   node bench/cpu.mjs [--rates 200,2000,10000] [--short 3] [--long 10] [--reps 1] [--dist DIR]
+//                      [--tools undici,lean,hey,autocannon] [--quick]
 // (--dist measures another build's dist/ folder; --reps N alternates the tools N times and keeps medians.)
 // Results: bench/results/cpu.json and cpu.md.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,12 +67,13 @@ async function autocannon(url, rps, seconds) {
   return { cpuS: r.cpuS, achievedRps: j.requests.total / seconds };
 }
 
+const chosen = argOf('--tools', 'undici,lean,hey,autocannon').split(',');
 const tools = [
-  { name: 'servebench, undici', run: (u, r, s) => servebench('undici', u, r, s) },
-  { name: 'servebench, lean', run: (u, r, s) => servebench('lean', u, r, s) },
-  ...(which('hey') ? [{ name: 'hey -q', run: hey, isHey: true }] : []),
-  { name: 'autocannon -R', run: autocannon },
-];
+  { key: 'undici', name: 'servebench, undici', run: (u, r, s) => servebench('undici', u, r, s) },
+  { key: 'lean', name: 'servebench, lean', run: (u, r, s) => servebench('lean', u, r, s) },
+  ...(which('hey') ? [{ key: 'hey', name: 'hey -q', run: hey }] : []),
+  { key: 'autocannon', name: 'autocannon -R', run: autocannon },
+].filter((t) => chosen.includes(t.key));
 if (!which('hey')) process.stderr.write('  hey is not installed (apt-get install hey): no ratios to hey\n');
 if (!existsSync('/usr/bin/time')) throw new Error('bench cpu needs /usr/bin/time (apt-get install time)');
 

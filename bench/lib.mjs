@@ -124,7 +124,7 @@ export function spawnTimed(cores, cmd, args, { env, timeFile } = {}) {
     child.once('exit', (status) => {
       // The last line holds the figures: /usr/bin/time writes "Command exited with non-zero status" above them.
       const cpuS = hasTime && existsSync(timeFile) ? readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(/\s+/).map(Number).reduce((x, y) => x + y, 0) : null;
-      resolve({ status, stdout, stderr, cpuS });
+      resolve({ status, stdout, stderr, cpuS: cpuS === null ? null : Math.round(cpuS * 100) / 100 });
     }),
   );
 }
