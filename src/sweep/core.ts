@@ -4,7 +4,7 @@
  * the knee, the answer and the replica count. The runner (run.ts) supplies a `measure` function
  * that runs one step; tests supply a synthetic one.
  *
- * Definitions (also in the README, "Capacity planning"):
+ * Definitions (also in docs/capacity-planning.md):
  * - A step **passes** when every `until` condition holds and the server did not saturate.
  * - **Saturated**: the completions per second fell more than RATE_SHORTFALL behind the offered rate,
  *   requests were dropped, the error rate rose ERROR_RISE above the first step's, or latency kept
