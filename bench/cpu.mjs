@@ -13,16 +13,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { root, cli, NODE_FLAGS, hasTaskset, which, startNginx, predictScenario, spawnTimed } from './lib.mjs';
+import { root, cli, NODE_FLAGS, hasTaskset, which, startNginx, predictScenario, spawnTimed, argOf } from './lib.mjs';
 
 const outRoot = join(root, 'bench', 'results', 'cpu');
 rmSync(outRoot, { recursive: true, force: true });
 mkdirSync(outRoot, { recursive: true });
 
-const argOf = (flag, dflt) => {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-};
 const quick = process.argv.includes('--quick');
 const rates = argOf('--rates', '200,2000,10000').split(',').map(Number);
 const shortS = Number(argOf('--short', quick ? '2' : '3'));

@@ -16,6 +16,11 @@ export const NODE_FLAGS = ['--single-threaded-gc'];
 export const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 /** [cmd, args] that run `cmd args` on the given core(s) ('1', 1 or '0,1'), or unpinned without taskset. */
 export const pin = (cores, cmd, args) => (hasTaskset ? ['taskset', ['-c', String(cores), cmd, ...args]] : [cmd, args]);
+/** The value after `flag` on the command line, or `dflt`. */
+export const argOf = (flag, dflt) => {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+};
 export const which = (c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
 
 /** Starts bench/<script> on the given core(s); the script prints its port on stdout. */
