@@ -1,6 +1,6 @@
 // What every bench script shares: where things are, CPU pinning, and the trivial counting server.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -16,6 +16,11 @@ export const NODE_FLAGS = ['--single-threaded-gc'];
 export const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 /** [cmd, args] that run `cmd args` on the given core(s) ('1', 1 or '0,1'), or unpinned without taskset. */
 export const pin = (cores, cmd, args) => (hasTaskset ? ['taskset', ['-c', String(cores), cmd, ...args]] : [cmd, args]);
+/** The value after `flag` on the command line, or `dflt`. */
+export const argOf = (flag, dflt) => {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+};
 export const which = (c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
 
 /** Starts bench/<script> on the given core(s); the script prints its port on stdout. */
@@ -106,4 +111,25 @@ export async function startNginx({ cores = 0 } = {}) {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * Runs `cmd args` to the end on the given core(s) under /usr/bin/time; returns its exit status,
+ * stdout, stderr and CPU seconds (user + system, every thread and child; null without /usr/bin/time).
+ */
+export function spawnTimed(cores, cmd, args, { env, timeFile } = {}) {
+  const hasTime = existsSync('/usr/bin/time');
+  const [c, a] = pin(cores, ...(hasTime ? ['/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd, ...args]] : [cmd, args]));
+  const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) =>
+    child.once('exit', (status) => {
+      // The last line holds the figures: /usr/bin/time writes "Command exited with non-zero status" above them.
+      const cpuS = hasTime && existsSync(timeFile) ? readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(/\s+/).map(Number).reduce((x, y) => x + y, 0) : null;
+      resolve({ status, stdout, stderr, cpuS: cpuS === null ? null : Math.round(cpuS * 100) / 100 });
+    }),
+  );
 }

@@ -14,6 +14,8 @@
 //   memory    — RSS of the servebench process (workers included) after 1 and 5 minutes at 5k rps
 //   ab        — interleaved A/B of two builds (--a DIR --b DIR, each a dist/): CPU µs per request at a
 //               fixed rate and the rate sustained at overload, several repetitions
+//   cpu       — bench/cpu.mjs: CPU seconds per second of steady load at 200, 2,000 and 10,000 rps for
+//               servebench (both clients), hey -q and autocannon -R against nginx, start-up differenced out
 //   llm, shard, sweep, soak — bench/llm.mjs (token timing, streams per worker), bench/shard.mjs (what
 //               sharding costs), bench/sweep.mjs (capacity search vs the mock's known capacity),
 //               bench/soak.mjs (10 minutes with faults: memory, descriptors, exact totals)
@@ -428,6 +430,7 @@ const benches = {
   shard: script('shard.mjs', quick ? ['--rates', '2000', '--duration', '4'] : []),
   sweep: script('sweep.mjs', []),
   soak: script('soak.mjs', quick ? ['--minutes', '1'] : []),
+  cpu: script('cpu.mjs', quick ? ['--quick'] : []),
 };
 const byDefault = ['accuracy', 'exact', 'ceiling', 'ceiling2', 'vsautocannon', 'rates', 'llm', 'shard', 'sweep'];
 const chosen = argv.filter((a) => a in benches);

@@ -10,6 +10,7 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import { H1Pool, KEEP_ALIVE_MARGIN_MS, type H1Request } from './h1.js';
+import { ThreadPacer, type Pacer } from './pacer.js';
 import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import type { ResolvedScenario, ResolvedWorkload } from '../scenario/types.js';
@@ -59,6 +60,10 @@ export interface WorkerResult {
    */
   sendOverrunMs: number;
   interrupted: boolean;
+  /** How many times the open loop's pump ran: its wake-ups, which should follow the slots, not the wall time. */
+  pumpRuns?: number;
+  /** Of those, the runs that found no slot due yet: a spin's signature (a paced wake is rarely early). */
+  pumpIdleRuns?: number;
   /** The ServebenchError that stopped this worker before it was ready, as data (see runWorker). */
   setupError?: { code: string; message: string; hint?: string };
 }
@@ -191,8 +196,10 @@ class Worker implements StreamObserver {
   private intervalIndex = 0;
   private elu = performance.eventLoopUtilization();
   private timers: NodeJS.Timeout[] = [];
-  private pumpTimer: NodeJS.Timeout | null = null;
-  private pumpImmediate: NodeJS.Immediate | null = null;
+  /** Wakes the open loop's pump at each slot (engine/pacer.ts); null in the closed loop. */
+  private pacer: Pacer | null = null;
+  private pumpRuns = 0;
+  private pumpIdleRuns = 0;
   private finish!: () => void;
   private readonly done: Promise<void>;
   /** target.retry, or null when retries are off (the default). */
@@ -298,9 +305,11 @@ class Worker implements StreamObserver {
   }
 
   async run(): Promise<WorkerResult> {
+    if (!this.closed) this.pacer = await ThreadPacer.start(this.pump);
     this.task.port.postMessage({ type: 'ready', worker: this.task.worker });
     await this.startSignal;
     if (this.aborted) {
+      this.pacer?.close();
       this.task.port.postMessage({ type: 'done', worker: this.task.worker });
       await this.pool.destroy().catch(() => undefined);
       this.task.port.close();
@@ -325,6 +334,7 @@ class Worker implements StreamObserver {
     if (this.closed) this.timers.push(setTimeout(() => this.startUsers(), Math.max(0, this.t0 - now())));
     else this.schedulePump();
     await this.done;
+    this.pacer?.close();
     for (const t of this.timers) clearInterval(t);
     this.flush(true);
     // Marks the end of this worker's records: the task's result travels on piscina's own channel
@@ -333,7 +343,7 @@ class Worker implements StreamObserver {
     await this.pool.destroy().catch(() => undefined);
     this.task.port.close();
     const overrun = this.closed || this.lastSentAt < 0 ? 0 : Math.max(0, this.lastSentAt - this.t0 - this.lastMeasuredSlotMs);
-    return { worker: this.task.worker, lastMeasuredSlotMs: this.lastMeasuredSlotMs, measuredSlots: this.measuredSlots, sendOverrunMs: Math.round(overrun * 1000) / 1000, interrupted: this.interrupted };
+    return { worker: this.task.worker, lastMeasuredSlotMs: this.lastMeasuredSlotMs, measuredSlots: this.measuredSlots, sendOverrunMs: Math.round(overrun * 1000) / 1000, interrupted: this.interrupted, pumpRuns: this.pumpRuns, pumpIdleRuns: this.pumpIdleRuns };
   }
 
   private control(m: ControlMessage): void {
@@ -363,8 +373,7 @@ class Worker implements StreamObserver {
   private stopSending(): void {
     this.stopping = true;
     this.nextOffsetMs = -1;
-    if (this.pumpTimer) clearTimeout(this.pumpTimer);
-    if (this.pumpImmediate) clearImmediate(this.pumpImmediate);
+    this.pacer?.cancel();
   }
 
   private abortAll(): void {
@@ -377,8 +386,8 @@ class Worker implements StreamObserver {
   // ---- scheduling -------------------------------------------------------------------------
 
   private readonly pump = (): void => {
-    this.pumpTimer = null;
-    this.pumpImmediate = null;
+    this.pumpRuns++;
+    const first = this.nextOffsetMs;
     const s = this.s;
     let t = 0;
     let turn = 0;
@@ -410,7 +419,8 @@ class Worker implements StreamObserver {
       if (this.inFlight === 0) this.finish();
       return;
     }
-    // The clock read that ended the loop serves the next delay too: at high rates the pump spins
+    if (this.nextOffsetMs === first) this.pumpIdleRuns++;
+    // The clock read that ended the loop serves the next delay too: at high rates the pump turns
     // on setImmediate, and a second read per turn was a visible share of the worker's profile.
     this.schedulePump(t);
   };
@@ -465,11 +475,7 @@ class Worker implements StreamObserver {
 
   private schedulePump(tNow: number = now()): void {
     if (this.nextOffsetMs < 0) return;
-    const delay = this.t0 + this.nextOffsetMs - tNow;
-    // Timers fire up to ~1 ms late: sleep until 1 ms before the slot, then spin on setImmediate
-    // (which still lets I/O run between turns) so the slot goes out on time.
-    if (delay > 2) this.pumpTimer = setTimeout(this.pump, delay - 1);
-    else this.pumpImmediate = setImmediate(this.pump);
+    this.pacer!.wakeAt(this.t0 + this.nextOffsetMs, tNow);
   }
 
   private pickWorkload(index: number): number {

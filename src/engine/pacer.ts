@@ -1,0 +1,153 @@
+/**
+ * Wakes the open-loop pump at a slot's instant, with a cost per wake instead of per unit of wall time.
+ *
+ * The event loop's timers count whole milliseconds (libuv), so a setTimeout fires anywhere from
+ * about 1 ms early to 1 ms late; spinning on setImmediate to close that gap kept a third of a core
+ * busy at 200 rps. Here a small sleeper thread waits for the instant with Atomics.wait (a futex
+ * with a sub-millisecond timeout) and then wakes this thread through Atomics.notify, which a
+ * pending Atomics.waitAsync turns into a task on this thread's event loop. Meanwhile the loop sleeps
+ * in its poll and handles responses the moment they arrive: nothing blocks it. Only a gap shorter
+ * than a wake's own cost (SPIN_BELOW_MS) is still bridged with setImmediate.
+ */
+import { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+
+/** Wakes the pump at an instant of this thread's performance.now() clock. */
+export interface Pacer {
+  /** Calls the wake function once, at `atMs` or just after (never before); replaces any earlier request. */
+  wakeAt(atMs: number, nowMs: number): void;
+  /** Drops the pending request: no wake follows. */
+  cancel(): void;
+  /** Ends the sleeper thread. */
+  close(): void;
+}
+
+/**
+ * Below this gap to the next slot the pump turns on setImmediate (I/O still runs between turns):
+ * a thread-to-thread wake costs tens of µs of CPU and latency, more than such a gap.
+ */
+export const SPIN_BELOW_MS = 0.05;
+
+// Shared words: [SEQ] bumped on every new request (the sleeper waits on it), [FIRED] bumped by the
+// sleeper at each due instant (this thread waits on it), [STOP] set to end the sleeper; the
+// Float64 after them holds the requested instant in this thread's clock (Infinity: none).
+const SEQ = 0;
+const FIRED = 1;
+const STOP = 2;
+const AT_OFFSET_BYTES = 16;
+
+/** Atomics.waitAsync (ES2024, in Node since 16), typed here: the project compiles against ES2022's lib. */
+type WaitAsync = (a: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync.bind(Atomics);
+
+/** performance.now() minus the monotonic clock both threads share (ms). The time origins are wall-clock
+ * readings and disagreed between threads by a millisecond (measured), too much to pace with. */
+const clockShiftMs = (): number => performance.now() - Number(process.hrtime.bigint()) / 1e6;
+
+// The sleeper's whole program (CommonJS, eval'd: no file to resolve next to the build). It reads
+// this thread's performance.now() clock through the shared monotonic clock.
+const SLEEPER = `
+const { workerData } = require('node:worker_threads');
+const { performance } = require('node:perf_hooks');
+const i32 = new Int32Array(workerData.sab, 0, 4);
+const at = new Float64Array(workerData.sab, ${AT_OFFSET_BYTES}, 1);
+const shift = workerData.shiftMs - (performance.now() - Number(process.hrtime.bigint()) / 1e6);
+while (Atomics.load(i32, ${STOP}) === 0) {
+  const seq = Atomics.load(i32, ${SEQ});
+  const remMs = at[0] - (performance.now() + shift);
+  if (remMs > 0) {
+    Atomics.wait(i32, ${SEQ}, seq, remMs);
+  } else {
+    Atomics.add(i32, ${FIRED}, 1);
+    Atomics.notify(i32, ${FIRED});
+    // Fired once for this request: sleep until the next one.
+    Atomics.wait(i32, ${SEQ}, seq);
+  }
+}
+`;
+
+/** The pacer of the open loop: a sleeper thread for gaps of 50 µs and more, setImmediate below. */
+export class ThreadPacer implements Pacer {
+  private readonly i32: Int32Array;
+  private readonly at: Float64Array;
+  /** A waitAsync is pending on [FIRED]: a new request only moves the instant. */
+  private waiting = false;
+  private immediate: NodeJS.Immediate | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly wake: () => void,
+    private readonly sleeper: Worker,
+    sab: SharedArrayBuffer,
+  ) {
+    this.i32 = new Int32Array(sab, 0, 4);
+    this.at = new Float64Array(sab, AT_OFFSET_BYTES, 1);
+  }
+
+  /** Starts the sleeper thread and resolves once it runs (a slot armed before that would be late). */
+  static async start(wake: () => void): Promise<ThreadPacer> {
+    const sab = new SharedArrayBuffer(AT_OFFSET_BYTES + 8);
+    new Float64Array(sab, AT_OFFSET_BYTES, 1)[0] = Infinity;
+    const sleeper = new Worker(SLEEPER, { eval: true, workerData: { sab, shiftMs: clockShiftMs() } });
+    // The sleeper never keeps the process alive: the run's own work does.
+    sleeper.unref();
+    await once(sleeper, 'online');
+    return new ThreadPacer(wake, sleeper, sab);
+  }
+
+  wakeAt(atMs: number, nowMs: number): void {
+    if (this.closed) return;
+    if (atMs - nowMs < SPIN_BELOW_MS) {
+      if (this.immediate === null) this.immediate = setImmediate(this.onImmediate);
+      return;
+    }
+    // Read before the request goes out: the sleeper may fire it before waitAsync below is called.
+    const fired = Atomics.load(this.i32, FIRED);
+    // A plain store before the seq-cst add: the sleeper reads the instant after it sees the new seq.
+    this.at[0] = atMs;
+    Atomics.add(this.i32, SEQ, 1);
+    Atomics.notify(this.i32, SEQ);
+    if (this.waiting) return;
+    this.waiting = true;
+    // One promise per wake: waitAsync has no callback form. A wake that already happened comes
+    // back synchronously; it is taken on the next turn, never re-entering the caller.
+    const r = waitAsync(this.i32, FIRED, fired);
+    if (r.async) void r.value.then(this.onFired);
+    else if (this.immediate === null) {
+      this.waiting = false;
+      this.immediate = setImmediate(this.onImmediate);
+    }
+  }
+
+  cancel(): void {
+    this.at[0] = Infinity;
+    Atomics.add(this.i32, SEQ, 1);
+    Atomics.notify(this.i32, SEQ);
+    if (this.immediate !== null) clearImmediate(this.immediate);
+    this.immediate = null;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.cancel();
+    this.closed = true;
+    Atomics.store(this.i32, STOP, 1);
+    Atomics.add(this.i32, SEQ, 1);
+    Atomics.notify(this.i32, SEQ);
+    void this.sleeper.terminate();
+  }
+
+  private readonly onFired = (): void => {
+    this.waiting = false;
+    // Cancelled or closed since: the wake is stale. An early or stale wake is harmless otherwise:
+    // the pump checks the clock and asks again.
+    if (this.closed || this.at[0] === Infinity) return;
+    this.wake();
+  };
+
+  private readonly onImmediate = (): void => {
+    this.immediate = null;
+    if (!this.closed) this.wake();
+  };
+}
