@@ -118,8 +118,17 @@ export function startSweep(scenario: ResolvedScenario, opts: SweepOptions): Swee
         },
       });
       current = run;
-      const { records, interrupted } = await run.done;
-      current = null;
+      let outcome: Awaited<typeof run.done>;
+      try {
+        outcome = await run.done;
+      } catch (e) {
+        // Stopped during the step's check request: the sweep keeps the steps it finished.
+        if (stopped && e instanceof ServebenchError && e.code === 'E_INTERRUPTED') return null;
+        throw e;
+      } finally {
+        current = null;
+      }
+      const { records, interrupted } = outcome;
       if (stopped) return null;
       const summary = buildSummary(records);
       if (silent || summary.totals.scheduled === 0) {
