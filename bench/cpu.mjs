@@ -41,6 +41,8 @@ async function servebench(client, url, rps, seconds) {
   // One second of warm-up: the lag figure is the steady state's; both runs have it, so it cancels.
   const f = predictScenario(outRoot, name, url, { rps, duration: `${seconds}s`, warmup: '1s', connections: CONNECTIONS }, client);
   const out = join(outRoot, name);
+  // A run refuses a folder that holds an earlier run's files: each repetition starts empty.
+  rmSync(out, { recursive: true, force: true });
   const r = await spawnTimed(GENERATOR_CORE, process.execPath, [...NODE_FLAGS, cliPath, 'run', f, '--out', out, '--quiet'], { env: { HOPSWORKS_API_KEY: 'bench' }, timeFile: timeFile() });
   if (!existsSync(join(out, 'summary.json'))) throw new Error(`servebench run failed (${r.status}): ${r.stderr}`);
   const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));

@@ -82,6 +82,7 @@ function row(config, rps, s, serverCount, wallS, mergeS, cpuS) {
 async function oneProcess(server, rps, tag) {
   const name = `single-${rps}-${tag}`;
   const out = join(outRoot, name);
+  rmSync(out, { recursive: true, force: true });
   await server.reset();
   const t0 = performance.now();
   const r = await servebench('0,1', ['run', scenarioFile(name, server.url, rps, 2), '--out', out, '--quiet']);
@@ -104,6 +105,7 @@ async function twoShards(server, rps, tag) {
   for (const r of runs) if (r.code !== 0 && r.code !== 1) throw new Error(`shard failed (${r.code}): ${r.stderr}`);
   const m0 = performance.now();
   const merged = join(outRoot, `${name}-merged`);
+  rmSync(merged, { recursive: true, force: true });
   const m = await servebench('0,1', ['merge', join(outRoot, `${name}-s0`), join(outRoot, `${name}-s1`), '--out', merged]);
   if (m.code !== 0 && m.code !== 1) throw new Error(`merge failed (${m.code}): ${m.stderr}`);
   const mergeS = (performance.now() - m0) / 1000;

@@ -85,7 +85,7 @@ export class MetadataHandler implements RequestHandler {
   }
 
   handle(ex: Exchange): void {
-    if (ex.meta !== Meta.Live && ex.meta !== Meta.Ready && unknownModel(ex)) {
+    if (ex.meta !== Meta.Live && ex.meta !== Meta.Ready && ex.meta !== Meta.OpenAiModels && unknownModel(ex)) {
       notFound(this.out, ex);
       return;
     }
@@ -102,6 +102,8 @@ function metaBody(ex: Exchange): Buffer {
       return json({ name: ex.model, versions: ['1'], platform: 'mock', inputs: [], outputs: [] });
     case Meta.Live:
       return json({ live: true });
+    case Meta.OpenAiModels:
+      return json({ object: 'list', data: [...(ex.dep.modelSet ?? [])].map((id) => ({ id, object: 'model', owned_by: 'mock' })) });
     default:
       return json({ ready: true });
   }

@@ -22,7 +22,7 @@ export const Route = {
 } as const;
 
 /** GET answers of the model route. */
-export const Meta = { V1: 0, V2Meta: 1, V2Ready: 2, Live: 3, Ready: 4 } as const;
+export const Meta = { V1: 0, V2Meta: 1, V2Ready: 2, Live: 3, Ready: 4, OpenAiModels: 5 } as const;
 
 function decode(s: string): string {
   if (!s.includes('%')) return s;
@@ -37,7 +37,11 @@ function decode(s: string): string {
 export function classifyPath(ex: Exchange, s: string): void {
   if (s.startsWith('/v1/models/')) classifyV1(ex, s.slice(11));
   else if (s.startsWith('/v2/models/')) classifyV2(ex, s.slice(11));
-  else if (s === '/v1/chat/completions') ex.route = Route.Chat;
+  else if (s === '/v1/models') {
+    // vLLM's OpenAI server lists its models here; servebench's check request of an LLM asks it.
+    ex.route = Route.Model;
+    ex.meta = Meta.OpenAiModels;
+  } else if (s === '/v1/chat/completions') ex.route = Route.Chat;
   else if (s === '/v1/completions') ex.route = Route.Completion;
   else if (s === '/v2/health/live' || s === '/v2/health/ready') {
     ex.route = Route.Model;

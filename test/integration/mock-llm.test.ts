@@ -314,6 +314,19 @@ describe('completions and whole responses', () => {
     await res.body.text();
   });
 
+  it('lists its models at GET /v1/models, as vLLM does (the check request of an LLM asks it)', async () => {
+    await start({ deployments: [{ project: 'test', deployment: 'fraud', models: ['llama', 'mistral'] }] });
+    const res = await request(`${server!.url}/v1/test/fraud/v1/models`);
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.json()).toEqual({
+      object: 'list',
+      data: [
+        { id: 'llama', object: 'model', owned_by: 'mock' },
+        { id: 'mistral', object: 'model', owned_by: 'mock' },
+      ],
+    });
+  });
+
   it('uses the object error shape when configured', async () => {
     await start({ llm: { errorShape: 'object' } });
     const r = await post(COMPLETIONS, { max_tokens: 3 });
