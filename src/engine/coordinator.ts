@@ -11,7 +11,7 @@ import { ServebenchError, type ErrorCode } from '../errors.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, type EndRecord, type IntervalRecord, type RunInfo, type RunRecord, type StartRecord } from '../metrics/records.js';
-import { addEncoded, newAccumulator, statsOf } from '../metrics/hdr.js';
+import { progressOf, type Progress } from '../metrics/progress.js';
 import { rampSlotCount } from '../schedule/plan.js';
 import { displayUrl, requestTarget } from '../target/url.js';
 import { classifyError, describeError } from './classify.js';
@@ -28,20 +28,6 @@ import { workersOverCoresWarning } from '../metrics/health.js';
 import { availableParallelism } from 'node:os';
 
 const DEFAULT_MAX_RESPONSE_BYTES = DEFAULTS.maxResponseBytes;
-
-export interface Progress {
-  second: number;
-  sent: number;
-  ok: number;
-  errors: number;
-  dropped: number;
-  inFlight: number;
-  rps: number;
-  /** null in a second without completions (nothing to take a percentile of). */
-  latencyP50Ms: number | null;
-  latencyP99Ms: number | null;
-  outputTokensPerS: number;
-}
 
 export interface RunOptions {
   /** Shard id "i/n": this process takes slots i, i+n, … of the plan. */
@@ -421,25 +407,4 @@ function measuredDurationMs(s: ResolvedScenario, results: Array<WorkerResult | {
     return last < 0 ? 0 : last - l.warmupMs + gap;
   }
   return planned;
-}
-
-function progressOf(second: number, recs: IntervalRecord[]): Progress {
-  const lat = newAccumulator();
-  const p: Progress = { second, sent: 0, ok: 0, errors: 0, dropped: 0, inFlight: 0, rps: 0, latencyP50Ms: 0, latencyP99Ms: 0, outputTokensPerS: 0 };
-  for (const r of recs) {
-    for (const w of r.workloads) {
-      p.sent += w.sent;
-      p.ok += w.ok;
-      p.dropped += w.dropped;
-      p.inFlight += w.inFlight;
-      p.outputTokensPerS += w.outputTokens;
-      for (const k in w.errors) p.errors += w.errors[k];
-      if (w.hist.latency) addEncoded(lat, w.hist.latency);
-    }
-  }
-  const st = statsOf(lat, 1e-3);
-  p.rps = p.sent;
-  p.latencyP50Ms = st.count > 0 ? st.p50 : null;
-  p.latencyP99Ms = st.count > 0 ? st.p99 : null;
-  return p;
 }

@@ -6,7 +6,7 @@
 import { JsHistogram } from 'hdr-histogram-js';
 import { decode, spectrum, type Histogram } from '../metrics/hdr.js';
 import type { MetricName } from '../metrics/records.js';
-import type { Summary, TimeseriesRow, WorkloadSummary } from '../metrics/summary.js';
+import type { Summary, TimeseriesRow, WorkloadSummary } from '../metrics/summary-types.js';
 import { fmtInt, fmtMs } from './html-format.js';
 
 /** 'xy': a numeric x such as achieved rate (the sweep report); points drawn on the lines. */

@@ -43,7 +43,7 @@ import type { ProblemList } from './source.js';
 import { checkCompare, resolveCompare } from './compare.js';
 import { checkSweep, resolveSweep } from './sweep.js';
 import { ServebenchError } from '../errors.js';
-import { parseThreshold } from '../metrics/thresholds.js';
+import { parseThreshold } from './threshold-grammar.js';
 import { checkDatasetFile } from './dataset-check.js';
 import { checkTokenizerField } from './tokenizer-check.js';
 import { checkTokenRules } from './token-rules.js';

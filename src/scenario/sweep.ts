@@ -5,7 +5,7 @@
  * so every problem is listed in one run.
  */
 import { ServebenchError } from '../errors.js';
-import { parseThreshold } from '../metrics/thresholds.js';
+import { parseThreshold } from './threshold-grammar.js';
 import type { Seg } from './messages.js';
 import type { ScenarioParsed } from './schema.js';
 import type { ProblemList } from './source.js';

@@ -19,7 +19,7 @@
  */
 import { addEncoded, newAccumulator, statsOf } from '../metrics/hdr.js';
 import type { IntervalRecord, RunRecord } from '../metrics/records.js';
-import type { Summary, ThresholdResult } from '../metrics/summary.js';
+import type { Summary, ThresholdResult } from '../metrics/summary-types.js';
 import type { ResolvedSweep } from '../scenario/types.js';
 
 export const RATE_SHORTFALL = 0.05;
