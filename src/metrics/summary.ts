@@ -23,6 +23,7 @@ import type { MetricSummary, Summary, TimeseriesRow, Totals, WorkloadSummary } f
 
 export type * from './summary-types.js';
 import { addTokenInterval, emptyTokenInterval, tokenCountsSummary, type TokenInterval } from './tokens.js';
+import { round3 } from '../util/values.js';
 
 interface WlAcc {
   totals: Totals;
@@ -183,21 +184,21 @@ export function buildSummary(records: readonly RunRecord[]): Summary {
       name: w.name,
       kind: w.kind,
       model: w.model,
-      targetRps: round(run.load.targetRps * share),
-      achievedRps: round(a.totals.sent / sendSpanS),
+      targetRps: round3(run.load.targetRps * share),
+      achievedRps: round3(a.totals.sent / sendSpanS),
       totals: a.totals,
       errors: a.errors,
       metrics: metricSummaries(a.hist),
-      goodput: hasSlo ? { ratePerS: round(met / durationS), sloMet: met, attainment: a.totals.completed ? round(met / a.totals.completed) : 0 } : null,
+      goodput: hasSlo ? { ratePerS: round3(met / durationS), sloMet: met, attainment: a.totals.completed ? round3(met / a.totals.completed) : 0 } : null,
       shortOutputs: a.short,
-      outputTokensPerS: round(a.totals.outputTokens / durationS),
+      outputTokensPerS: round3(a.totals.outputTokens / durationS),
       ...(a.tokens ? { tokenCounts: tokenCountsSummary(a.tokens) } : {}),
     };
   });
 
   const timeseries = timeseriesRows(perSecond, run, weightSum);
 
-  const achievedRps = round(all.totals.sent / sendSpanS);
+  const achievedRps = round3(all.totals.sent / sendSpanS);
   const plans = ends.map((e) => e.plannedSlots);
   const diag = diagnose({
     run,
@@ -231,7 +232,7 @@ export function buildSummary(records: readonly RunRecord[]): Summary {
     target: run.target,
     ...(run.variants ? { variants: run.variants } : {}),
     startedAt: run.startedAt,
-    durationS: round(durationS),
+    durationS: round3(durationS),
     interrupted,
     ...(ends.find((e) => e.stopReason) ? { stopReason: ends.find((e) => e.stopReason)!.stopReason } : {}),
     shards: [...new Set(starts.map((s) => s.run.shard))].sort(),
@@ -249,8 +250,8 @@ export function buildSummary(records: readonly RunRecord[]): Summary {
       eventLoopLagMs: diag.eventLoopLagMs,
       dispatchLagMs: diag.dispatchLagMs,
       scheduleLagP99Ms: diag.scheduleLagP99Ms,
-      cpuPercent: ends0 ? round(ends.reduce((s, e) => s + e.cpuPercent, 0)) : 0,
-      maxEventLoopUtilization: round(facts.maxElu),
+      cpuPercent: ends0 ? round3(ends.reduce((s, e) => s + e.cpuPercent, 0)) : 0,
+      maxEventLoopUtilization: round3(facts.maxElu),
       workerErrors,
       workers,
       scheduleLagBoundMs: SCHEDULE_LAG_BOUND_MS,
@@ -284,7 +285,7 @@ function timeseriesRows(perSecond: Map<number, SecondRow[]>, run: RunInfo, weigh
         dropped: r.dropped,
         inFlight: r.inFlight,
         rps: r.sent,
-        targetRps: round(run.load.targetRps * (w.weight / weightSum)),
+        targetRps: round3(run.load.targetRps * (w.weight / weightSum)),
         // Percentiles only: statsOf's mean walks the whole histogram, once per row adds up.
         latencyP50Ms: pct(r.lat, 50),
         latencyP99Ms: pct(r.lat, 99),
@@ -310,9 +311,5 @@ function threadFigures(workers: readonly WorkerHealth[]): { threadCpuPercent?: n
 }
 
 function pct(h: Histogram, p: number): number {
-  return h.totalCount === 0 ? 0 : round(h.getValueAtPercentile(p) * 1e-3);
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
+  return h.totalCount === 0 ? 0 : round3(h.getValueAtPercentile(p) * 1e-3);
 }
