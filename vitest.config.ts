@@ -13,6 +13,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Load tests measure timing: running files in parallel on a 2-core machine would distort them.
     fileParallelism: false,
+    // Worker threads load dist/: rebuild it first when src/ changed, so a test never runs stale code.
+    globalSetup: ['test/helpers/build-dist.ts'],
     reporters: ['default'],
     projects: [
       { extends: true, test: { name: 'all', include: ['test/**/*.test.ts'] } },

@@ -11,8 +11,9 @@ import { mergeShardRecords } from '../metrics/merge.js';
 import { RESULTS_FILE, readRecords } from '../report/ndjson.js';
 import { writeFileAtomic } from '../report/writer.js';
 import { summaryText } from '../report/console.js';
-import { defaultOutDir, exitForSummary, finishReport, type Out } from './commands.js';
-import { writeCiOutputs, type CiOutputs } from './compare.js';
+import type { Out } from './out.js';
+import { defaultOutDir, exitForSummary, finishReport } from './shared.js';
+import { writeCiOutputs, type CiOutputs } from './ci-outputs.js';
 
 export interface MergeCmdOptions extends CiOutputs {
   out?: string;

@@ -11,7 +11,8 @@ import { writeSweepReports } from '../sweep/report.js';
 import type { SweepStep } from '../sweep/core.js';
 import { Redactor } from '../util/redact.js';
 import { requirePercent } from '../util/percent.js';
-import { defaultOutDir, type Out } from './commands.js';
+import type { Out } from './out.js';
+import { defaultOutDir } from './shared.js';
 
 export interface SweepCmdOptions {
   out?: string;

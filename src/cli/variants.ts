@@ -14,8 +14,10 @@ import { NdjsonSink, RESULTS_FILE } from '../report/ndjson.js';
 import { summaryText } from '../report/console.js';
 import { compareRuns, compareText, runDataOf, writeCompareReports, type Comparison, type CompareWriter } from '../report/compare.js';
 import { Redactor } from '../util/redact.js';
-import { COMPARE_WRITERS, writeCiOutputs } from './compare.js';
-import { defaultOutDir, discardIfNeverStarted, exitForSummary, finishReport, progressPrinter, type Out, type RunCmdOptions } from './commands.js';
+import { COMPARE_WRITERS } from './compare.js';
+import { writeCiOutputs } from './ci-outputs.js';
+import type { Out } from './out.js';
+import { defaultOutDir, discardIfNeverStarted, exitForSummary, finishReport, progressPrinter, type RunCmdOptions } from './shared.js';
 
 function writeRecords(path: string, records: readonly RunRecord[]): void {
   const sink = new NdjsonSink(path);

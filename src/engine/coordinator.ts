@@ -11,8 +11,8 @@ import { ServebenchError, type ErrorCode } from '../errors.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, type EndRecord, type IntervalRecord, type RunInfo, type RunRecord, type StartRecord } from '../metrics/records.js';
-import { addEncoded, newAccumulator, statsOf } from '../metrics/hdr.js';
-import { rampSlotCount } from '../schedule/plan.js';
+import { progressOf, type Progress } from '../metrics/progress.js';
+import { loadDurationMs, rampSlotCount } from '../schedule/plan.js';
 import { displayUrl, requestTarget } from '../target/url.js';
 import { classifyError, describeError } from './classify.js';
 import { compiledSibling } from './paths.js';
@@ -28,20 +28,6 @@ import { workersOverCoresWarning } from '../metrics/health.js';
 import { availableParallelism } from 'node:os';
 
 const DEFAULT_MAX_RESPONSE_BYTES = DEFAULTS.maxResponseBytes;
-
-export interface Progress {
-  second: number;
-  sent: number;
-  ok: number;
-  errors: number;
-  dropped: number;
-  inFlight: number;
-  rps: number;
-  /** null in a second without completions (nothing to take a percentile of). */
-  latencyP50Ms: number | null;
-  latencyP99Ms: number | null;
-  outputTokensPerS: number;
-}
 
 export interface RunOptions {
   /** Shard id "i/n": this process takes slots i, i+n, … of the plan. */
@@ -74,7 +60,7 @@ export interface RunHandle {
 export function plannedRps(s: ResolvedScenario): number {
   const l = s.load;
   if (l.type === 'ramp') {
-    const ms = l.stages.reduce((x, st) => x + st.durationMs, 0);
+    const ms = loadDurationMs(l);
     return ms > 0 ? rampSlotCount(l.rps, l.stages) / (ms / 1000) : 0;
   }
   if (l.type === 'concurrency') return 0;
@@ -94,7 +80,7 @@ export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs:
       type: s.load.type,
       // 6 decimals for a shard's part so that the parts sum back to the plan's rate at 3.
       targetRps: Math.round((plannedRps(s) / shardCount) * (shardCount > 1 ? 1e6 : 1e3)) / (shardCount > 1 ? 1e6 : 1e3),
-      durationMs: s.load.type === 'ramp' ? s.load.stages.reduce((x, st) => x + st.durationMs, 0) : s.load.durationMs,
+      durationMs: loadDurationMs(s.load),
       warmupMs: s.load.warmupMs,
       requests: s.load.requests,
       workers: s.load.workers,
@@ -411,7 +397,7 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
 /** The measured window: the plan's duration, or as far as the run got when it stopped early. */
 function measuredDurationMs(s: ResolvedScenario, results: Array<WorkerResult | { worker: number }>, measureStartEpochMs: number, interrupted: boolean, stoppedAtEpochMs?: number): number {
   const l = s.load;
-  const planned = l.type === 'ramp' ? l.stages.reduce((x, st) => x + st.durationMs, 0) : l.durationMs;
+  const planned = loadDurationMs(l);
   // To the stop: the grace period after it sends nothing, and counting it would lower the rate.
   if (interrupted) return Math.max(0, Math.min(planned, (stoppedAtEpochMs ?? Date.now()) - measureStartEpochMs));
   if (l.requests > 0) {
@@ -421,25 +407,4 @@ function measuredDurationMs(s: ResolvedScenario, results: Array<WorkerResult | {
     return last < 0 ? 0 : last - l.warmupMs + gap;
   }
   return planned;
-}
-
-function progressOf(second: number, recs: IntervalRecord[]): Progress {
-  const lat = newAccumulator();
-  const p: Progress = { second, sent: 0, ok: 0, errors: 0, dropped: 0, inFlight: 0, rps: 0, latencyP50Ms: 0, latencyP99Ms: 0, outputTokensPerS: 0 };
-  for (const r of recs) {
-    for (const w of r.workloads) {
-      p.sent += w.sent;
-      p.ok += w.ok;
-      p.dropped += w.dropped;
-      p.inFlight += w.inFlight;
-      p.outputTokensPerS += w.outputTokens;
-      for (const k in w.errors) p.errors += w.errors[k];
-      if (w.hist.latency) addEncoded(lat, w.hist.latency);
-    }
-  }
-  const st = statsOf(lat, 1e-3);
-  p.rps = p.sent;
-  p.latencyP50Ms = st.count > 0 ? st.p50 : null;
-  p.latencyP99Ms = st.count > 0 ? st.p99 : null;
-  return p;
 }

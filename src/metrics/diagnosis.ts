@@ -11,6 +11,7 @@
 import { addEncoded, decode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import { LEAN_CLIENT_HINT, PARALLEL_GC_HINT, SCHEDULE_LAG_BOUND_MS, START_UP_WARMUP_MS, startUpLagWarning } from './health.js';
 import type { IntervalRecord, RunInfo } from './records.js';
+import { round3 } from '../util/values.js';
 
 /**
  * A verdict on a lag needs at least this many sends over the bound (and more than 1 % of them, which
@@ -184,7 +185,6 @@ interface Bin {
 
 const emptyBin = (): Bin => ({ late: 0, wallMs: 0, cpuMs: 0, runQueueMs: 0, eluMs: 0, cpuKnown: false });
 const pct = (x: number) => Math.round(x * 1000) / 10;
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 type BinName = 'busy' | 'machine' | 'waits' | 'unexplained';
 
@@ -265,7 +265,7 @@ export function diagnose(d: DiagnosisInput): Diagnosis {
     const pick = (b: Bin) => b.late > 0 && ((b.late >= Math.min(MIN_LATE, sendLate) && b.late >= CAUSE_SHARE * sendLate) || b.late === largest);
     const late = (b: Bin) => `${b.late} of ${sendTotal} sends went out over ${B} ms late (${lagName})`;
     const cpuShare = (b: Bin) => pct(b.cpuMs / b.wallMs);
-    const waitPerS = (b: Bin) => r3((b.runQueueMs / b.wallMs) * 1000);
+    const waitPerS = (b: Bin) => round3((b.runQueueMs / b.wallMs) * 1000);
     if (pick(bins.busy)) {
       saturated = true;
       causes.push('generatorBusy');
@@ -349,9 +349,9 @@ function rateWarnings(d: DiagnosisInput): string[] {
   if (achieved < 0.99 * planRate && totals.scheduled >= 0.99 * planned) {
     const why = [
       ...(totals.dropped > 0 ? [`${totals.dropped} slots were dropped at maxInFlight`] : []),
-      ...(d.overrunMs > 0.01 * d.durationS * 1000 ? [`the last request went out ${r3(d.overrunMs)} ms after its slot`] : []),
+      ...(d.overrunMs > 0.01 * d.durationS * 1000 ? [`the last request went out ${round3(d.overrunMs)} ms after its slot`] : []),
     ];
-    out.push(`achieved ${r3(achieved)} of the plan's ${r3(planRate)} rps (${planned} slots in ${r3(d.durationS)} s; more than 1 % under target)${why.length ? `: ${why.join('; ')}` : ''}; the offered load was not the planned load`);
+    out.push(`achieved ${round3(achieved)} of the plan's ${round3(planRate)} rps (${planned} slots in ${round3(d.durationS)} s; more than 1 % under target)${why.length ? `: ${why.join('; ')}` : ''}; the offered load was not the planned load`);
   }
   return dropped(d, out);
 }

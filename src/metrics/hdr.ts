@@ -5,6 +5,7 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
+import { round3 } from '../util/values.js';
 
 export type { Histogram };
 
@@ -58,7 +59,6 @@ export interface Stats {
 
 export const STAT_KEYS = ['count', 'mean', 'min', 'p50', 'p90', 'p95', 'p99', 'p999', 'max'] as const;
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Summary statistics, scaled by `scale` (1e-3 turns µs into ms). Empty histograms give zeros. */
 export function statsOf(h: Histogram, scale: number): Stats {

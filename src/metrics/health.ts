@@ -5,6 +5,7 @@
  */
 import { addEncoded, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import type { IntervalRecord } from './records.js';
+import { round3 } from '../util/values.js';
 
 /**
  * The p99 of `scheduleLag` (sent − intended) and of dispatch lag above which a run counts as
@@ -103,7 +104,7 @@ export class GeneratorHealth {
     const out: WorkerHealth[] = [];
     for (const w of this.byWorker.values()) {
       const cpu = w.cpuWallMs > 0 ? { threadCpuPercent: round1((100 * w.cpuMs) / w.cpuWallMs), runQueuePercent: round1((100 * w.runQueueMs) / w.cpuWallMs) } : {};
-      out.push({ shard: w.shard, worker: w.worker, eventLoopLagMs: statsOf(w.lag, 1e-3), elu: round(w.n ? w.eluSum / w.n : 0), maxElu: round(w.eluMax), ...cpu });
+      out.push({ shard: w.shard, worker: w.worker, eventLoopLagMs: statsOf(w.lag, 1e-3), elu: round3(w.n ? w.eluSum / w.n : 0), maxElu: round3(w.eluMax), ...cpu });
       w.lag.destroy();
     }
     this.byWorker.clear();
@@ -113,8 +114,4 @@ export class GeneratorHealth {
 
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

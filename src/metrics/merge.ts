@@ -12,6 +12,7 @@
 import { ServebenchError } from '../errors.js';
 import { formatShardId, parseShardId, type ShardId } from '../schedule/shard.js';
 import type { EndRecord, IntervalRecord, MergeRecord, RunRecord, StartRecord } from './records.js';
+import { round3 } from '../util/values.js';
 
 export interface ShardResults {
   /** Where the records came from, for messages (a run folder). */
@@ -31,7 +32,6 @@ interface Shard {
   records: readonly RunRecord[];
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Checks that the inputs are the shards of one run and returns the merged run's records. */
 export function mergeShardRecords(inputs: readonly ShardResults[], opts: MergeOptions = {}): RunRecord[] {

@@ -4,15 +4,12 @@
  * `servebench report` rebuilds every file from them alone and `merge` joins shards exactly.
  */
 import type { HttpClient, LoadType, ResolvedScenario, Routing, WorkloadKind } from '../scenario/types.js';
+import { TIME_METRICS, type MetricName } from '../scenario/metric-names.js';
 import type { TokenInterval } from './tokens.js';
 
 export const SCHEMA_VERSION = 1;
 
-export const METRICS = ['latency', 'serviceTime', 'scheduleLag', 'ttft', 'tpot', 'itl', 'outputTokens', 'inputTokens'] as const;
-export type MetricName = (typeof METRICS)[number];
-
-/** Metrics recorded in µs and reported in ms; the others are plain counts. */
-export const TIME_METRICS: ReadonlySet<MetricName> = new Set<MetricName>(['latency', 'serviceTime', 'scheduleLag', 'ttft', 'tpot', 'itl']);
+export { METRICS, TIME_METRICS, type MetricName } from '../scenario/metric-names.js';
 
 export function metricScale(m: MetricName): number {
   return TIME_METRICS.has(m) ? 1e-3 : 1;

@@ -6,8 +6,8 @@
 import { ServebenchError } from '../errors.js';
 import { evaluateThresholds } from './thresholds.js';
 import { CLOSED_LOOP_NOTE, GeneratorHealth, SCHEDULE_LAG_BOUND_MS, workersOverCoresWarning, type WorkerHealth } from './health.js';
-import { decode, encode, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
-import { diagnose, HealthFacts, type GeneratorCause } from './diagnosis.js';
+import { decode, encode, newAccumulator, statsOf, type Histogram } from './hdr.js';
+import { diagnose, HealthFacts } from './diagnosis.js';
 import {
   METRICS,
   SCHEMA_VERSION,
@@ -19,123 +19,11 @@ import {
   type RunRecord,
 } from './records.js';
 import { mergeInfoOf, type MergeInfo } from './merge.js';
-import { addTokenInterval, emptyTokenInterval, tokenCountsSummary, type TokenCountsSummary, type TokenInterval } from './tokens.js';
+import type { MetricSummary, Summary, TimeseriesRow, Totals, WorkloadSummary } from './summary-types.js';
 
-export interface MetricSummary extends Stats {
-  unit: 'ms' | 'tokens';
-  /** The whole histogram, compressed base64 (µs for time metrics). */
-  hdr: string;
-}
-
-export interface Totals {
-  scheduled: number;
-  sent: number;
-  completed: number;
-  ok: number;
-  errors: number;
-  dropped: number;
-  outputTokens: number;
-  inputTokens: number;
-  /** Sent but without an outcome: still in flight when the run was cut off (sent = ok + errors + unfinished). */
-  unfinished: number;
-  /** Extra attempts made by target.retry (not in `sent`: a request counts once, by its final outcome). */
-  retries: number;
-}
-
-export interface WorkloadSummary {
-  name: string;
-  kind: string;
-  model: string;
-  targetRps: number;
-  achievedRps: number;
-  totals: Totals;
-  errors: Record<string, number>;
-  metrics: Partial<Record<MetricName, MetricSummary>>;
-  goodput: { ratePerS: number; sloMet: number; attainment: number } | null;
-  shortOutputs: number;
-  outputTokensPerS: number;
-  /** Generative workloads: where token counts came from, usage-vs-tokenizer divergence, short outputs by reason, timeouts by deadline. */
-  tokenCounts?: TokenCountsSummary;
-}
-
-export interface TimeseriesRow {
-  second: number;
-  workload: string;
-  sent: number;
-  ok: number;
-  errors: number;
-  dropped: number;
-  inFlight: number;
-  rps: number;
-  targetRps: number;
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  ttftP50Ms: number;
-  tokensPerS: number;
-}
-
-export interface ThresholdResult {
-  expr: string;
-  ok: boolean;
-  value: number | null;
-  message?: string;
-}
-
-export interface Summary {
-  schemaVersion: number;
-  servebenchVersion: string;
-  scenario: { name: string; file: string };
-  target: RunInfo['target'];
-  /** A `compare:` run: what its rounds alternated (absent otherwise). */
-  variants?: RunInfo['variants'];
-  startedAt: string;
-  durationS: number;
-  interrupted: boolean;
-  /** Why the run stopped early (an abortOnFail threshold), when it did. */
-  stopReason?: string;
-  shards: string[];
-  load: RunInfo['load'] & { targetRps: number; achievedRps: number };
-  totals: Totals;
-  errors: Record<string, number>;
-  errorSamples: Record<string, string>;
-  metrics: Partial<Record<MetricName, MetricSummary>>;
-  workloads: WorkloadSummary[];
-  slo: RunInfo['slo'];
-  thresholds: ThresholdResult[];
-  generator: {
-    saturated: boolean;
-    warnings: string[];
-    eventLoopLagMs: Stats;
-    dispatchLagMs: Stats;
-    scheduleLagP99Ms: number;
-    cpuPercent: number;
-    maxEventLoopUtilization: number;
-    workerErrors: EndRecord['workerErrors'];
-    /** Each worker's own event-loop lag, utilization and thread CPU (the merged figures above can hide one busy worker). */
-    workers?: WorkerHealth[];
-    /** What made sends late, in the order of `warnings` (only generatorBusy and startUp set `saturated`). */
-    causes?: GeneratorCause[];
-    /** The busiest worker thread's own CPU, percent of one core over the run (Linux only). */
-    threadCpuPercent?: number;
-    /** The share of the run the busiest-waiting worker thread spent ready to run but without a CPU, percent (Linux only). */
-    runQueuePercent?: number;
-    /** dispatch() → on a connection, over measured requests. */
-    connectionWaitMs?: Stats;
-    /** Slots that waited for maxInFlight (onSaturation: queue): intended → dispatch. */
-    queueWaitMs?: Stats;
-    /** The plan's own count of measured slots, against which the offered rate is judged. */
-    plannedSlots?: number;
-    /** The bound on scheduleLag p99 above which the run counts as saturated. */
-    scheduleLagBoundMs?: number;
-    /** Facts about the load model a reader must know to read the figures (closed loop: hidden queueing). */
-    notes?: string[];
-    /** Whether node ran with --single-threaded-gc, as the servebench command starts it (absent: not recorded). */
-    singleThreadedGc?: boolean;
-  };
-  timeseries: TimeseriesRow[];
-  /** Set on a run built by `servebench merge`: its shards, and which are missing when partial. */
-  merge?: MergeInfo;
-}
+export type * from './summary-types.js';
+import { addTokenInterval, emptyTokenInterval, tokenCountsSummary, type TokenInterval } from './tokens.js';
+import { round3 } from '../util/values.js';
 
 interface WlAcc {
   totals: Totals;
@@ -191,81 +79,18 @@ interface SecondRow {
   ttft: Histogram;
 }
 
-export interface BuildOptions {
-  /** Accept records from shards of which some are missing (merge --allow-partial). */
-  allowPartial?: boolean;
-}
-
-export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions = {}): Summary {
+export function buildSummary(records: readonly RunRecord[]): Summary {
   const starts = records.filter((r) => r.type === 'start');
   if (starts.length === 0) throw new ServebenchError('E_RESULTS', 'no start record: this is not a servebench results file');
   // A merged run describes itself in its merge record (target rate of all its shards, earliest start).
   const merge = mergeInfoOf(records);
   const run = records.find((r) => r.type === 'merge')?.run ?? starts[0].run;
   const ends = records.filter((r): r is EndRecord => r.type === 'end');
-  const intervals = records.filter((r): r is IntervalRecord => r.type === 'interval');
-
-  const wl = run.workloads.map<WlAcc>(() => ({ totals: newTotals(), errors: {}, hist: new Map(), sloMet: 0, short: 0 }));
-  const all: WlAcc = { totals: newTotals(), errors: {}, hist: new Map(), sloMet: 0, short: 0 };
-  const facts = new HealthFacts();
-  const errorSamples: Record<string, string> = {};
-  const health = new GeneratorHealth();
-
-  // Per second × workload rows: counters summed over workers, histograms merged.
-  /** inFlight per workload of each worker's latest interval, keyed by shard and worker. */
-  const lastInFlight = new Map<string, { index: number; inFlight: number[] }>();
-  const perSecond = new Map<number, SecondRow[]>();
-  let lastIndex = -1;
-
-  for (const rec of intervals) {
-    lastIndex = Math.max(lastIndex, rec.index);
-    const recFacts = facts.add(rec);
-    health.add(rec);
-    if (rec.errorSamples) for (const k in rec.errorSamples) errorSamples[k] ??= rec.errorSamples[k];
-    let rows = perSecond.get(rec.index);
-    if (!rows) {
-      rows = run.workloads.map(() => ({ sent: 0, ok: 0, errors: 0, dropped: 0, inFlight: 0, tokens: 0, lat: newAccumulator(), ttft: newAccumulator() }));
-      perSecond.set(rec.index, rows);
-    }
-    const key = `${rec.shard}#${rec.worker}`;
-    if ((lastInFlight.get(key)?.index ?? -1) <= rec.index) lastInFlight.set(key, { index: rec.index, inFlight: rec.workloads.map((w) => w.inFlight) });
-    rec.workloads.forEach((w, i) => {
-      const acc = wl[i];
-      if (!acc) return;
-      for (const target of [acc, all]) {
-        target.totals.sent += w.sent;
-        target.totals.ok += w.ok;
-        target.totals.dropped += w.dropped;
-        target.totals.outputTokens += w.outputTokens;
-        target.totals.inputTokens += w.inputTokens;
-        target.totals.retries += w.retries ?? 0;
-        target.sloMet += w.sloMet;
-        target.short += w.short;
-        addCounts(target.errors, w.errors);
-      }
-      if (w.tokens) addTokenInterval((acc.tokens ??= emptyTokenInterval()), w.tokens);
-      const row = rows![i];
-      row.sent += w.sent;
-      row.ok += w.ok;
-      row.errors += sumValues(w.errors);
-      row.dropped += w.dropped;
-      row.inFlight += w.inFlight;
-      row.tokens += w.outputTokens;
-      // Decoding dominates building a long run's summary: decode each histogram once and add it
-      // to every total it belongs to (workload, run, and the second's row).
-      for (const m of METRICS) {
-        const b64 = w.hist[m];
-        if (!b64) continue;
-        const h = decode(b64);
-        histFor(acc.hist, m).add(h);
-        histFor(all.hist, m).add(h);
-        if (m === 'latency') row.lat.add(h);
-        else if (m === 'ttft') row.ttft.add(h);
-        else if (m === 'scheduleLag') facts.addScheduleLag(recFacts, h, rec.index);
-        h.destroy();
-      }
-    });
-  }
+  const acc = accumulate(
+    records.filter((r): r is IntervalRecord => r.type === 'interval'),
+    run,
+  );
+  const { all, facts, lastIndex } = acc;
 
   const measuredMs = ends.length > 0 ? Math.max(...ends.map((e) => e.measuredDurationMs)) : (lastIndex + 1) * 1000;
   const durationS = Math.max(measuredMs / 1000, 1e-3);
@@ -277,45 +102,6 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
   const sendSpanS = durationS + overrunMs / 1000;
   const weightSum = run.workloads.reduce((s, w) => s + w.weight, 0);
 
-  // A worker's last record says what it still had in flight when it ended: zero unless cut off.
-  for (const { inFlight } of lastInFlight.values()) {
-    inFlight.forEach((n, i) => {
-      if (wl[i]) wl[i].totals.unfinished += n;
-      all.totals.unfinished += n;
-    });
-  }
-  const finishTotals = (a: WlAcc) => {
-    a.totals.errors = sumValues(a.errors);
-    a.totals.completed = a.totals.ok + a.totals.errors;
-    a.totals.scheduled = a.totals.sent + a.totals.dropped;
-  };
-  finishTotals(all);
-  wl.forEach(finishTotals);
-
-  const hasSlo = Object.values(run.slo).some((v) => v !== undefined);
-  const workloads: WorkloadSummary[] = run.workloads.map((w, i) => {
-    const a = wl[i];
-    const share = w.weight / weightSum;
-    const met = a.sloMet;
-    return {
-      name: w.name,
-      kind: w.kind,
-      model: w.model,
-      targetRps: round(run.load.targetRps * share),
-      achievedRps: round(a.totals.sent / sendSpanS),
-      totals: a.totals,
-      errors: a.errors,
-      metrics: metricSummaries(a.hist),
-      goodput: hasSlo ? { ratePerS: round(met / durationS), sloMet: met, attainment: a.totals.completed ? round(met / a.totals.completed) : 0 } : null,
-      shortOutputs: a.short,
-      outputTokensPerS: round(a.totals.outputTokens / durationS),
-      ...(a.tokens ? { tokenCounts: tokenCountsSummary(a.tokens) } : {}),
-    };
-  });
-
-  const timeseries = timeseriesRows(perSecond, run, weightSum);
-
-  const achievedRps = round(all.totals.sent / sendSpanS);
   const plans = ends.map((e) => e.plannedSlots);
   const diag = diagnose({
     run,
@@ -330,17 +116,6 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     plannedSlots: plans.length > 0 && plans.every((p) => p !== undefined) ? plans.reduce((a, p) => a + p!, 0) : null,
     lastIndex,
   });
-  const warnings = diag.warnings;
-  const overCores = workersOverCoresWarning(run.load.workers, run.cores);
-  if (overCores) warnings.push(overCores);
-  if (all.totals.unfinished > 0) {
-    warnings.push(`${all.totals.unfinished} requests were still in flight when the run was cut off; they have no outcome (sent = ok + errors + unfinished)`);
-  }
-  const ends0 = ends[0];
-  const workers = health.workers();
-  const workerErrors = ends.flatMap((e) => e.workerErrors);
-  if (merge?.partial) warnings.push(`partial merge: ${merge.shards.length} of ${merge.shardCount} shards; missing ${merge.missing.join(', ')} (merged with --allow-partial)`);
-  for (const e of workerErrors) warnings.push(workerErrorWarning(e, workerErrors.length, run.load.workers * Math.max(1, ends.length)));
 
   const summary: Summary = {
     schemaVersion: SCHEMA_VERSION,
@@ -349,42 +124,177 @@ export function buildSummary(records: readonly RunRecord[], _opts: BuildOptions 
     target: run.target,
     ...(run.variants ? { variants: run.variants } : {}),
     startedAt: run.startedAt,
-    durationS: round(durationS),
+    durationS: round3(durationS),
     interrupted,
     ...(ends.find((e) => e.stopReason) ? { stopReason: ends.find((e) => e.stopReason)!.stopReason } : {}),
     shards: [...new Set(starts.map((s) => s.run.shard))].sort(),
-    load: { ...run.load, targetRps: run.load.targetRps, achievedRps },
+    load: { ...run.load, targetRps: run.load.targetRps, achievedRps: round3(all.totals.sent / sendSpanS) },
     totals: all.totals,
     errors: all.errors,
-    errorSamples,
+    errorSamples: acc.errorSamples,
     metrics: metricSummaries(all.hist),
-    workloads,
+    workloads: workloadSummaries(run, acc.wl, { durationS, sendSpanS, weightSum }),
     slo: run.slo,
     thresholds: [],
-    generator: {
-      saturated: diag.saturated,
-      warnings,
-      eventLoopLagMs: diag.eventLoopLagMs,
-      dispatchLagMs: diag.dispatchLagMs,
-      scheduleLagP99Ms: diag.scheduleLagP99Ms,
-      cpuPercent: ends0 ? round(ends.reduce((s, e) => s + e.cpuPercent, 0)) : 0,
-      maxEventLoopUtilization: round(facts.maxElu),
-      workerErrors,
-      workers,
-      scheduleLagBoundMs: SCHEDULE_LAG_BOUND_MS,
-      notes: [...(run.load.type === 'concurrency' ? [CLOSED_LOOP_NOTE] : []), ...diag.notes],
-      causes: diag.causes,
-      ...threadFigures(workers),
-      ...(diag.connectionWaitMs ? { connectionWaitMs: diag.connectionWaitMs } : {}),
-      ...(diag.queueWaitMs ? { queueWaitMs: diag.queueWaitMs } : {}),
-      ...(diag.plannedSlots !== undefined ? { plannedSlots: diag.plannedSlots } : {}),
-      ...(run.singleThreadedGc !== undefined ? { singleThreadedGc: run.singleThreadedGc } : {}),
-    },
-    timeseries,
+    generator: generatorSection(run, ends, diag, acc, merge),
+    timeseries: timeseriesRows(acc.perSecond, run, weightSum),
     ...(merge ? { merge } : {}),
   };
   summary.thresholds = evaluateThresholds(summary, run.thresholds);
   return summary;
+}
+
+/** The interval records summed: per workload, for the whole run, and per second × workload. */
+interface Accumulated {
+  wl: WlAcc[];
+  all: WlAcc;
+  facts: HealthFacts;
+  health: GeneratorHealth;
+  errorSamples: Record<string, string>;
+  perSecond: Map<number, SecondRow[]>;
+  lastIndex: number;
+}
+
+function accumulate(intervals: readonly IntervalRecord[], run: RunInfo): Accumulated {
+  const wl = run.workloads.map<WlAcc>(() => ({ totals: newTotals(), errors: {}, hist: new Map(), sloMet: 0, short: 0 }));
+  const acc: Accumulated = {
+    wl,
+    all: { totals: newTotals(), errors: {}, hist: new Map(), sloMet: 0, short: 0 },
+    facts: new HealthFacts(),
+    health: new GeneratorHealth(),
+    errorSamples: {},
+    // Per second × workload rows: counters summed over workers, histograms merged.
+    perSecond: new Map(),
+    lastIndex: -1,
+  };
+  /** inFlight per workload of each worker's latest interval, keyed by shard and worker. */
+  const lastInFlight = new Map<string, { index: number; inFlight: number[] }>();
+  for (const rec of intervals) {
+    acc.lastIndex = Math.max(acc.lastIndex, rec.index);
+    const key = `${rec.shard}#${rec.worker}`;
+    if ((lastInFlight.get(key)?.index ?? -1) <= rec.index) lastInFlight.set(key, { index: rec.index, inFlight: rec.workloads.map((w) => w.inFlight) });
+    addInterval(acc, rec, run);
+  }
+  // A worker's last record says what it still had in flight when it ended: zero unless cut off.
+  for (const { inFlight } of lastInFlight.values()) {
+    inFlight.forEach((n, i) => {
+      if (wl[i]) wl[i].totals.unfinished += n;
+      acc.all.totals.unfinished += n;
+    });
+  }
+  const finishTotals = (a: WlAcc) => {
+    a.totals.errors = sumValues(a.errors);
+    a.totals.completed = a.totals.ok + a.totals.errors;
+    a.totals.scheduled = a.totals.sent + a.totals.dropped;
+  };
+  finishTotals(acc.all);
+  wl.forEach(finishTotals);
+  return acc;
+}
+
+function addInterval(acc: Accumulated, rec: IntervalRecord, run: RunInfo): void {
+  const { wl, all, facts } = acc;
+  const recFacts = facts.add(rec);
+  acc.health.add(rec);
+  if (rec.errorSamples) for (const k in rec.errorSamples) acc.errorSamples[k] ??= rec.errorSamples[k];
+  let rows = acc.perSecond.get(rec.index);
+  if (!rows) {
+    rows = run.workloads.map(() => ({ sent: 0, ok: 0, errors: 0, dropped: 0, inFlight: 0, tokens: 0, lat: newAccumulator(), ttft: newAccumulator() }));
+    acc.perSecond.set(rec.index, rows);
+  }
+  rec.workloads.forEach((w, i) => {
+    const a = wl[i];
+    if (!a) return;
+    for (const target of [a, all]) {
+      target.totals.sent += w.sent;
+      target.totals.ok += w.ok;
+      target.totals.dropped += w.dropped;
+      target.totals.outputTokens += w.outputTokens;
+      target.totals.inputTokens += w.inputTokens;
+      target.totals.retries += w.retries ?? 0;
+      target.sloMet += w.sloMet;
+      target.short += w.short;
+      addCounts(target.errors, w.errors);
+    }
+    if (w.tokens) addTokenInterval((a.tokens ??= emptyTokenInterval()), w.tokens);
+    const row = rows![i];
+    row.sent += w.sent;
+    row.ok += w.ok;
+    row.errors += sumValues(w.errors);
+    row.dropped += w.dropped;
+    row.inFlight += w.inFlight;
+    row.tokens += w.outputTokens;
+    // Decoding dominates building a long run's summary: decode each histogram once and add it
+    // to every total it belongs to (workload, run, and the second's row).
+    for (const m of METRICS) {
+      const b64 = w.hist[m];
+      if (!b64) continue;
+      const h = decode(b64);
+      histFor(a.hist, m).add(h);
+      histFor(all.hist, m).add(h);
+      if (m === 'latency') row.lat.add(h);
+      else if (m === 'ttft') row.ttft.add(h);
+      else if (m === 'scheduleLag') facts.addScheduleLag(recFacts, h, rec.index);
+      h.destroy();
+    }
+  });
+}
+
+function workloadSummaries(run: RunInfo, wl: readonly WlAcc[], t: { durationS: number; sendSpanS: number; weightSum: number }): WorkloadSummary[] {
+  const hasSlo = Object.values(run.slo).some((v) => v !== undefined);
+  return run.workloads.map((w, i) => {
+    const a = wl[i];
+    const share = w.weight / t.weightSum;
+    const met = a.sloMet;
+    return {
+      name: w.name,
+      kind: w.kind,
+      model: w.model,
+      targetRps: round3(run.load.targetRps * share),
+      achievedRps: round3(a.totals.sent / t.sendSpanS),
+      totals: a.totals,
+      errors: a.errors,
+      metrics: metricSummaries(a.hist),
+      goodput: hasSlo ? { ratePerS: round3(met / t.durationS), sloMet: met, attainment: a.totals.completed ? round3(met / a.totals.completed) : 0 } : null,
+      shortOutputs: a.short,
+      outputTokensPerS: round3(a.totals.outputTokens / t.durationS),
+      ...(a.tokens ? { tokenCounts: tokenCountsSummary(a.tokens) } : {}),
+    };
+  });
+}
+
+/** The summary's `generator` section: the diagnosis, each worker's health, and every warning. */
+function generatorSection(run: RunInfo, ends: readonly EndRecord[], diag: ReturnType<typeof diagnose>, acc: Accumulated, merge: MergeInfo | undefined): Summary['generator'] {
+  const warnings = diag.warnings;
+  const overCores = workersOverCoresWarning(run.load.workers, run.cores);
+  if (overCores) warnings.push(overCores);
+  const unfinished = acc.all.totals.unfinished;
+  if (unfinished > 0) {
+    warnings.push(`${unfinished} requests were still in flight when the run was cut off; they have no outcome (sent = ok + errors + unfinished)`);
+  }
+  const workers = acc.health.workers();
+  const workerErrors = ends.flatMap((e) => e.workerErrors);
+  if (merge?.partial) warnings.push(`partial merge: ${merge.shards.length} of ${merge.shardCount} shards; missing ${merge.missing.join(', ')} (merged with --allow-partial)`);
+  for (const e of workerErrors) warnings.push(workerErrorWarning(e, workerErrors.length, run.load.workers * Math.max(1, ends.length)));
+  return {
+    saturated: diag.saturated,
+    warnings,
+    eventLoopLagMs: diag.eventLoopLagMs,
+    dispatchLagMs: diag.dispatchLagMs,
+    scheduleLagP99Ms: diag.scheduleLagP99Ms,
+    cpuPercent: ends[0] ? round3(ends.reduce((s, e) => s + e.cpuPercent, 0)) : 0,
+    maxEventLoopUtilization: round3(acc.facts.maxElu),
+    workerErrors,
+    workers,
+    scheduleLagBoundMs: SCHEDULE_LAG_BOUND_MS,
+    notes: [...(run.load.type === 'concurrency' ? [CLOSED_LOOP_NOTE] : []), ...diag.notes],
+    causes: diag.causes,
+    ...threadFigures(workers),
+    ...(diag.connectionWaitMs ? { connectionWaitMs: diag.connectionWaitMs } : {}),
+    ...(diag.queueWaitMs ? { queueWaitMs: diag.queueWaitMs } : {}),
+    ...(diag.plannedSlots !== undefined ? { plannedSlots: diag.plannedSlots } : {}),
+    ...(run.singleThreadedGc !== undefined ? { singleThreadedGc: run.singleThreadedGc } : {}),
+  };
 }
 
 /** One row per second × workload: counters summed over workers, percentiles of the merged histograms. */
@@ -402,7 +312,7 @@ function timeseriesRows(perSecond: Map<number, SecondRow[]>, run: RunInfo, weigh
         dropped: r.dropped,
         inFlight: r.inFlight,
         rps: r.sent,
-        targetRps: round(run.load.targetRps * (w.weight / weightSum)),
+        targetRps: round3(run.load.targetRps * (w.weight / weightSum)),
         // Percentiles only: statsOf's mean walks the whole histogram, once per row adds up.
         latencyP50Ms: pct(r.lat, 50),
         latencyP99Ms: pct(r.lat, 99),
@@ -428,9 +338,5 @@ function threadFigures(workers: readonly WorkerHealth[]): { threadCpuPercent?: n
 }
 
 function pct(h: Histogram, p: number): number {
-  return h.totalCount === 0 ? 0 : round(h.getValueAtPercentile(p) * 1e-3);
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
+  return h.totalCount === 0 ? 0 : round3(h.getValueAtPercentile(p) * 1e-3);
 }

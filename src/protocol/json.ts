@@ -1,13 +1,10 @@
+import { isObject } from '../util/values.js';
 /**
  * Non-streaming response bodies: collecting the bytes, and checking the JSON shapes of KServe V1,
  * TF Serving, KServe V2 and vLLM's OpenAI-compatible endpoints.
  */
 
 type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

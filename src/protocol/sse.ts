@@ -1,4 +1,5 @@
 import { SNIPPET_MARGIN_CHARS, errorMessageOf } from './json.js';
+import { isObject } from '../util/values.js';
 
 /** Implemented by the caller; called synchronously from push(). */
 export interface StreamObserver {
@@ -66,10 +67,6 @@ function isDone(buf: Buffer, s: number, e: number): boolean {
     buf[s + 4] === 0x45 &&
     buf[s + 5] === 0x5d
   );
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /**

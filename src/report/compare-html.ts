@@ -6,7 +6,7 @@
  */
 import { decode, spectrum } from '../metrics/hdr.js';
 import type { MetricName } from '../metrics/records.js';
-import type { Summary } from '../metrics/summary.js';
+import type { Summary } from '../metrics/summary-types.js';
 import { CLIENT_JS } from './html-client.js';
 import { SPECTRUM_MAX_PERCENTILE, spectrumX, workloadColor, type ChartSpec } from './html-data.js';
 import { escapeHtml as e, fmtInstant, fmtMs, fmtNum, jsonForScript } from './html-format.js';

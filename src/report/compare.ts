@@ -13,7 +13,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ServebenchError } from '../errors.js';
 import { ALL, BOOTSTRAP_DEFAULTS, PERCENTILE_OF, bootstrapChange, intervalsOf, type BootstrapOptions, type ChangeInterval, type IntervalData, type RunIntervals, type Stat } from '../metrics/bootstrap.js';
 import { metricScale, type MetricName, type RunRecord } from '../metrics/records.js';
-import type { Summary, WorkloadSummary } from '../metrics/summary.js';
+import type { Summary, WorkloadSummary } from '../metrics/summary-types.js';
 import { RESULTS_FILE, readRecords } from './ndjson.js';
 import { writeFileAtomic } from './writer.js';
 import { requirePercent } from '../util/percent.js';

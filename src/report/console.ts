@@ -2,9 +2,9 @@
  * Console output: the live progress line and the end-of-run tables. Pure functions returning
  * strings; cli/ decides where they go. Colour only when asked (the CLI asks on a TTY).
  */
-import type { Progress } from '../engine/coordinator.js';
+import type { Progress } from '../metrics/progress.js';
 import type { MetricName } from '../metrics/records.js';
-import type { Summary, WorkloadSummary } from '../metrics/summary.js';
+import type { Summary, WorkloadSummary } from '../metrics/summary-types.js';
 import { describeOverMax, describeTokenCounts, type TokenCountsSummary } from '../metrics/tokens.js';
 import { escapeForTerminal } from '../util/escape.js';
 import { CAUSE_LABELS } from '../metrics/diagnosis.js';

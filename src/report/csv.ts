@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Summary } from '../metrics/summary.js';
+import type { Summary } from '../metrics/summary-types.js';
 import { METRICS } from '../metrics/records.js';
 import { STAT_KEYS, decode, spectrum } from '../metrics/hdr.js';
 import { metricScale } from '../metrics/records.js';

@@ -6,8 +6,9 @@
 import { JsHistogram } from 'hdr-histogram-js';
 import { decode, spectrum, type Histogram } from '../metrics/hdr.js';
 import type { MetricName } from '../metrics/records.js';
-import type { Summary, TimeseriesRow, WorkloadSummary } from '../metrics/summary.js';
+import type { Summary, TimeseriesRow, WorkloadSummary } from '../metrics/summary-types.js';
 import { fmtInt, fmtMs } from './html-format.js';
+import { round3 } from '../util/values.js';
 
 /** 'xy': a numeric x such as achieved rate (the sweep report); points drawn on the lines. */
 export type ChartKind = 'time' | 'spectrum' | 'hist' | 'xy';
@@ -67,7 +68,6 @@ export function spectrumX(p: number): number {
   return Math.round(Math.log10(1 / (1 - p / 100)) * 10000) / 10000;
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 interface Aligned {
   seconds: number[];

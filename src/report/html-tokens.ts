@@ -3,7 +3,7 @@
  * source gave the counts and how far usage and the tokenizer disagree, why outputs came out short,
  * and which deadline cut requests. Rows only appear when there is something to say.
  */
-import type { WorkloadSummary } from '../metrics/summary.js';
+import type { WorkloadSummary } from '../metrics/summary-types.js';
 import { describeOverMax, describeTokenCounts } from '../metrics/tokens.js';
 import { escapeHtml as e, fmtInt } from './html-format.js';
 

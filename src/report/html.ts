@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { MetricName } from '../metrics/records.js';
-import type { MetricSummary, Summary, WorkloadSummary } from '../metrics/summary.js';
+import type { MetricSummary, Summary, WorkloadSummary } from '../metrics/summary-types.js';
 import { CLIENT_JS } from './html-client.js';
 import { buildChartData, workloadColor, type ChartSpec } from './html-data.js';
 import { escapeHtml as e, fmtDuration, fmtInstant, fmtInt, fmtMs, fmtNum, fmtPct, jsonForScript } from './html-format.js';

@@ -1,4 +1,4 @@
-import type { Summary } from '../metrics/summary.js';
+import type { Summary } from '../metrics/summary-types.js';
 import type { ReportWriter } from './writer.js';
 
 export const summaryJson: ReportWriter = {

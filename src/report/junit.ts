@@ -4,7 +4,7 @@
  * Pure functions of a Summary or a Comparison, so every command (run, compare, merge, sweep)
  * renders the same shape.
  */
-import type { Summary } from '../metrics/summary.js';
+import type { Summary } from '../metrics/summary-types.js';
 import type { Comparison } from './compare.js';
 
 export interface JunitCase {

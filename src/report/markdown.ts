@@ -2,7 +2,7 @@
  * Markdown summaries for `$GITHUB_STEP_SUMMARY` or a merge-request comment (GitHub- and
  * GitLab-flavoured tables). Pure functions of a Summary or a Comparison.
  */
-import type { Summary } from '../metrics/summary.js';
+import type { Summary } from '../metrics/summary-types.js';
 import { dataText, toleranceText, type CompareEntry, type Comparison } from './compare.js';
 
 /** Table cells: pipes and line breaks would break the row. */

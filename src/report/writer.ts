@@ -4,7 +4,7 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Summary } from '../metrics/summary.js';
+import type { Summary } from '../metrics/summary-types.js';
 import { makeDirs } from './out-dir.js';
 import { writeError } from './write-error.js';
 

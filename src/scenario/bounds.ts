@@ -5,6 +5,7 @@
 import type { ProblemList } from './source.js';
 import type { Seg } from './messages.js';
 import { DEFAULTS } from './schema.js';
+import { isObject } from '../util/values.js';
 
 /**
  * Slots one worker can schedule per second. A worker sends at most about 60,000 requests a second;
@@ -17,10 +18,6 @@ export const MAX_IN_FLIGHT_PER_WORKER = 100_000;
 export const MAX_WORKLOADS = 100;
 
 const fmt = (n: number) => n.toLocaleString('en-US');
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 export function checkBounds(raw: Record<string, unknown>, problems: ProblemList): void {
   if (Array.isArray(raw.workloads) && raw.workloads.length > MAX_WORKLOADS) {

@@ -7,12 +7,9 @@ import { formatPath, type Seg } from './messages.js';
 import type { ScenarioParsed } from './schema.js';
 import type { ProblemList } from './source.js';
 import type { ResolvedCompare } from './types.js';
+import { isObject } from '../util/values.js';
 
 type Obj = Record<string, unknown>;
-
-function isObject(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /** Keys a variant may not set: they decide what the comparison itself is. */
 const FORBIDDEN = /^(name|compare|load\.duration|load\.requests|load\.type|load\.stages)(\.|\[|$)/;

@@ -4,6 +4,7 @@
  * tool too. Node's JSON.parse gives no position for some errors (`[1,]`), so trailing commas, the
  * common slip, are found by a scan first.
  */
+import { errText } from '../util/values.js';
 
 export interface JsonSyntaxError {
   message: string;
@@ -19,7 +20,7 @@ export function jsonError(text: string): JsonSyntaxError | undefined {
     JSON.parse(bom ? text.slice(1) : text);
     return undefined;
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errText(e);
     const m = /^(.*?) in JSON at position (\d+)/.exec(message);
     if (m) return { message: m[1], offset: Number(m[2]) + bom };
     if (/^Unexpected end of JSON input/.test(message)) return { message: 'unexpected end of input', offset: text.length };

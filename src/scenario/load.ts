@@ -17,6 +17,7 @@ import { buildScenario, checkScenario, type ResolveContext } from './resolve.js'
 import { ScenarioSchema, issueMessages } from './schema.js';
 import { ProblemList, parseSource } from './source.js';
 import type { ResolvedScenario } from './types.js';
+import { fileErrorText } from '../util/values.js';
 
 export interface LoadOptions {
   /** `--set path=value` overrides, applied in order. */
@@ -33,20 +34,12 @@ export interface LoadedScenario {
 
 const INLINE = '<inline>';
 
-function reasonOf(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'it is a directory';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return e instanceof Error ? e.message : String(e);
-}
-
 export function loadScenario(file: string, opts: LoadOptions = {}): LoadedScenario {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ServebenchError('E_FILE', `cannot read scenario ${file}: ${reasonOf(e)}`, { cause: e });
+    throw new ServebenchError('E_FILE', `cannot read scenario ${file}: ${fileErrorText(e)}`, { cause: e });
   }
   return parseScenarioText(text, file, opts);
 }

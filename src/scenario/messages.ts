@@ -39,27 +39,6 @@ export function typeName(v: unknown): string {
   return typeof v;
 }
 
-/** How zod's `expected` types read in a message. */
-export function typePhrase(expected: string): string {
-  switch (expected) {
-    case 'string':
-      return 'a string';
-    case 'number':
-      return 'a number';
-    case 'int':
-      return 'an integer';
-    case 'boolean':
-      return 'a boolean';
-    case 'object':
-    case 'record':
-      return 'a mapping';
-    case 'array':
-      return 'a list';
-    default:
-      return expected;
-  }
-}
-
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 
 /** `workloads[0].prompt.inputTokens`; '' for the root. */

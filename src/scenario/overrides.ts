@@ -8,6 +8,7 @@
 import { parseDocument } from 'yaml';
 import { formatPath, plural, type Seg } from './messages.js';
 import { setPos, type Locator, type ProblemList } from './source.js';
+import { isObject } from '../util/values.js';
 
 const TOKEN = /\[(\d+)\]|(^|\.)([^.[\]]+)/g;
 
@@ -21,10 +22,6 @@ export function parseSetPath(s: string): Seg[] | undefined {
     else segs.push(/^\d+$/.test(m[3]) ? Number(m[3]) : m[3]);
   }
   return at === s.length && segs.length > 0 ? segs : undefined;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function put(container: Record<string, unknown> | unknown[], key: string | number, value: unknown): void {

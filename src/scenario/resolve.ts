@@ -43,10 +43,11 @@ import type { ProblemList } from './source.js';
 import { checkCompare, resolveCompare } from './compare.js';
 import { checkSweep, resolveSweep } from './sweep.js';
 import { ServebenchError } from '../errors.js';
-import { parseThreshold } from '../metrics/thresholds.js';
+import { parseThreshold } from './threshold-grammar.js';
 import { checkDatasetFile } from './dataset-check.js';
 import { checkTokenizerField } from './tokenizer-check.js';
 import { checkTokenRules } from './token-rules.js';
+import { errText, fileErrorText, isObject } from '../util/values.js';
 
 export interface ResolveContext {
   /** The scenario file as the user named it ('' for inline text): the base of shown paths. */
@@ -68,10 +69,6 @@ export interface FileData {
 
 type Obj = Record<string, unknown>;
 
-function isObject(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 function has(o: Obj, k: string): boolean {
   return Object.hasOwn(o, k);
 }
@@ -85,14 +82,6 @@ const LIST_GENERATIVE = 'chat and completion';
 
 /** At most this many bad lines of one JSONL file are listed; the rest are counted. */
 const MAX_LINE_PROBLEMS = 10;
-
-function reason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'it is a directory';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return e instanceof Error ? e.message : String(e);
-}
 
 function locate(ctx: ResolveContext, rel: string): { abs: string; shown: string } {
   const abs = path.resolve(ctx.baseDir, rel);
@@ -172,7 +161,7 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
     try {
       return { text: readFileSync(abs, 'utf8'), shown, abs };
     } catch (e) {
-      problems.add(field, 'value', `cannot read ${shown}: ${reason(e)}`);
+      problems.add(field, 'value', `cannot read ${shown}: ${fileErrorText(e)}`);
       return undefined;
     }
   };
@@ -183,7 +172,7 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
       if (!statSync(abs).isFile()) problems.add(field, 'value', `cannot read ${shown}: it is not a file`);
       else data.files.set(formatPath(field), abs);
     } catch (e) {
-      problems.add(field, 'value', `cannot read ${shown}: ${reason(e)}`);
+      problems.add(field, 'value', `cannot read ${shown}: ${fileErrorText(e)}`);
     }
   };
 
@@ -297,7 +286,7 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
       try {
         body = JSON.parse(line);
       } catch (e) {
-        report(n, `line ${n} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+        report(n, `line ${n} is not valid JSON: ${errText(e)}`);
         continue;
       }
       if (!isObject(body)) {

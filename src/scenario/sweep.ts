@@ -5,17 +5,14 @@
  * so every problem is listed in one run.
  */
 import { ServebenchError } from '../errors.js';
-import { parseThreshold } from '../metrics/thresholds.js';
+import { parseThreshold } from './threshold-grammar.js';
 import type { Seg } from './messages.js';
 import type { ScenarioParsed } from './schema.js';
 import type { ProblemList } from './source.js';
 import type { ResolvedSweep } from './types.js';
+import { isObject, round3 } from '../util/values.js';
 
 type Obj = Record<string, unknown>;
-
-function isObject(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 const has = (o: Obj, k: string) => Object.hasOwn(o, k);
 
@@ -82,7 +79,7 @@ export function ladderValues(from: number, to: number, steps: number, spacing: '
   for (let i = 0; i < steps; i++) {
     const f = i / (steps - 1);
     let v = spacing === 'geometric' ? from * Math.pow(to / from, f) : from + (to - from) * f;
-    v = integer ? Math.round(v) : Math.round(v * 1000) / 1000;
+    v = integer ? Math.round(v) : round3(v);
     if (out.length === 0 || v > out[out.length - 1]) out.push(v);
   }
   return out;

@@ -11,10 +11,10 @@
 import { GENERATIVE_KINDS, DEFAULTS } from './schema.js';
 import type { ProblemList } from './source.js';
 import type { WorkloadKind } from './types.js';
+import { isObject } from '../util/values.js';
 
 type Obj = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 const LENGTH_KEYS = ['max_tokens', 'max_completion_tokens'] as const;
 

@@ -56,19 +56,6 @@ export function rampSlotCount(startRps: number, stages: readonly RampStage[]): n
   return Math.floor(total + 1e-9);
 }
 
-/** The rate the plan asks for at `tMs` (for reports and the target line in charts). */
-export function targetRateAt(load: ResolvedLoad, tMs: number): number {
-  if (load.type !== 'ramp') return load.rps;
-  let t0 = 0;
-  let r0 = load.rps;
-  for (const st of load.stages) {
-    if (tMs < t0 + st.durationMs) return r0 + ((st.targetRps - r0) * (tMs - t0)) / st.durationMs;
-    t0 += st.durationMs;
-    r0 = st.targetRps;
-  }
-  return r0;
-}
-
 /**
  * Iterates one worker's share of the plan. `next()` advances and returns the slot's offset in ms
  * (warm-up included), or -1 when the plan is over; `index` and `warmup` then describe that slot.
@@ -103,7 +90,7 @@ export class SlotIterator {
     // Gamma gaps with shape k and mean 1/rate: k = 1 is exponential (Poisson arrivals).
     this.gapShape = load.burstiness;
     this.gapScaleMs = 1000 / load.rps / load.burstiness;
-    this.endMs = load.type === 'ramp' ? load.warmupMs + sum(load.stages) : load.warmupMs + load.durationMs;
+    this.endMs = load.warmupMs + loadDurationMs(load);
   }
 
   next(): number {
@@ -166,8 +153,13 @@ export class SlotIterator {
   }
 }
 
-function sum(stages: readonly RampStage[]): number {
+/**
+ * The measured part of a plan, in ms. A resolved ramp's durationMs already holds its stages' sum;
+ * the stages are what the plan follows, so a ramp is measured by them.
+ */
+export function loadDurationMs(load: ResolvedLoad): number {
+  if (load.type !== 'ramp') return load.durationMs;
   let s = 0;
-  for (const st of stages) s += st.durationMs;
+  for (const st of load.stages) s += st.durationMs;
   return s;
 }

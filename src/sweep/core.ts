@@ -19,8 +19,9 @@
  */
 import { addEncoded, newAccumulator, statsOf } from '../metrics/hdr.js';
 import type { IntervalRecord, RunRecord } from '../metrics/records.js';
-import type { Summary, ThresholdResult } from '../metrics/summary.js';
+import type { Summary, ThresholdResult } from '../metrics/summary-types.js';
 import type { ResolvedSweep } from '../scenario/types.js';
+import { round3 } from '../util/values.js';
 
 export const RATE_SHORTFALL = 0.05;
 export const SHORTFALL_SLACK = 2;
@@ -105,7 +106,6 @@ export interface PlanningNote {
   text: string;
 }
 
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Per-window figures of a step, in index order, only the measured windows. */
 export function stepWindows(records: readonly RunRecord[], measuredWindows: number): StepWindow[] {
@@ -185,9 +185,9 @@ export function stepFrom(m: MeasureInput): SweepStep {
   // completions could arrive, or a 200 ms chat stream in a 1.5 s step reads as 13 % short.
   const leadS = Math.min(s.metrics.latency?.min ?? 0, (durationS * 1000) / 2) / 1000;
   const countedS = Math.max(durationS - leadS, 1e-3);
-  const throughputRps = r3(completedInWindow / countedS);
-  const errorRate = s.totals.completed ? r3(s.totals.errors / s.totals.completed) : 0;
-  const goodput = s.workloads.some((w) => w.goodput) ? r3(s.workloads.reduce((x, w) => x + (w.goodput?.ratePerS ?? 0), 0)) : null;
+  const throughputRps = round3(completedInWindow / countedS);
+  const errorRate = s.totals.completed ? round3(s.totals.errors / s.totals.completed) : 0;
+  const goodput = s.workloads.some((w) => w.goodput) ? round3(s.workloads.reduce((x, w) => x + (w.goodput?.ratePerS ?? 0), 0)) : null;
   const saturation: string[] = [];
   // The slack of SHORTFALL_SLACK requests keeps a low rate's count quantization (7 of 7.5 expected
   // in 1.5 s at 5 rps) from reading as a shortfall.
@@ -195,7 +195,7 @@ export function stepFrom(m: MeasureInput): SweepStep {
     saturation.push(`completed ${throughputRps} rps of ${m.value} offered (more than ${RATE_SHORTFALL * 100}% behind)`);
   }
   if (s.totals.dropped > 0) saturation.push(`${s.totals.dropped} requests dropped (load.maxInFlight reached)`);
-  if (errorRate > (m.baselineErrorRate ?? 0) + ERROR_RISE) saturation.push(`error rate ${r3(errorRate * 100)}% (rose above ${r3(((m.baselineErrorRate ?? 0) + ERROR_RISE) * 100)}%)`);
+  if (errorRate > (m.baselineErrorRate ?? 0) + ERROR_RISE) saturation.push(`error rate ${round3(errorRate * 100)}% (rose above ${round3(((m.baselineErrorRate ?? 0) + ERROR_RISE) * 100)}%)`);
   if (latencyGrows(m.windows)) {
     const lats = m.windows.map((w) => w.latencyP50Ms).filter((x) => x > 0);
     saturation.push(`latency kept growing within the step (p50 ${lats[0]} → ${lats[lats.length - 1]} ms)`);
@@ -221,8 +221,8 @@ export function stepFrom(m: MeasureInput): SweepStep {
     errorRate,
     dropped: s.totals.dropped,
     goodputRps: goodput,
-    outputTokensPerS: r3(s.workloads.reduce((x, w) => x + w.outputTokensPerS, 0)),
-    meanInFlight: r3(m.meanInFlight),
+    outputTokensPerS: round3(s.workloads.reduce((x, w) => x + w.outputTokensPerS, 0)),
+    meanInFlight: round3(m.meanInFlight),
     conditions: m.conditions,
     saturation,
     generatorSaturated: s.generator.saturated,
@@ -379,8 +379,8 @@ export function planReplicas(perReplicaRps: number, peakRps: number, headroom: n
   const usable = perReplicaRps * (1 - headroom);
   const replicas = usable > 0 ? Math.ceil(peakRps / usable - 1e-9) : Infinity;
   const text =
-    `measured maximum per replica: ${r3(perReplicaRps)} rps within SLO. ` +
-    `For a peak of ${peakRps} rps with ${r3(headroom * 100)}% headroom (each replica at most ${r3(usable)} rps), ` +
+    `measured maximum per replica: ${round3(perReplicaRps)} rps within SLO. ` +
+    `For a peak of ${peakRps} rps with ${round3(headroom * 100)}% headroom (each replica at most ${round3(usable)} rps), ` +
     `${replicas} replicas, assuming throughput scales linearly with replicas (check it by sweeping 2 replicas).`;
-  return { peakRps, headroom, perReplicaRps: r3(perReplicaRps), replicas, text };
+  return { peakRps, headroom, perReplicaRps: round3(perReplicaRps), replicas, text };
 }

@@ -10,6 +10,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { ServebenchError, type Problem } from '../errors.js';
+import { errText } from '../util/values.js';
 
 export interface ChatMessage {
   role: string;
@@ -253,8 +254,4 @@ function elementLines(text: string, open: number): number[] {
     else if (c === 44 /* , */ && depth === 1) expectValue = true;
   }
   return lines;
-}
-
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -14,6 +14,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { ServebenchError } from '../errors.js';
+import { errText } from '../util/values.js';
 
 export interface Tokenizer {
   readonly name: string;
@@ -92,10 +93,6 @@ export function loadTokenizer(path?: string): Tokenizer {
   const tokenizer = hfTokenizer(json, path);
   fileCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, tokenizer });
   return tokenizer;
-}
-
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 // ---------------------------------------------------------------------------------------------

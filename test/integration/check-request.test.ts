@@ -2,9 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkAnswerProblem, startRun, type Progress } from '../../src/engine/coordinator.js';
+import { checkAnswerProblem, startRun } from '../../src/engine/coordinator.js';
+import type { Progress } from '../../src/metrics/progress.js';
 import { startMock, type MockServer } from '../../src/mock/index.js';
-import { cmdRun, type Out } from '../../src/cli/commands.js';
+import { cmdRun } from '../../src/cli/run.js';
+import type { Out } from '../../src/cli/out.js';
 import { ServebenchError } from '../../src/errors.js';
 import { scenario } from '../helpers/scenario.js';
 

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runScenario, type Out } from '../../src/cli/commands.js';
+import { runScenario } from '../../src/cli/run.js';
+import type { Out } from '../../src/cli/out.js';
 import { cmdCompare } from '../../src/cli/compare.js';
 import { scenario } from '../helpers/scenario.js';
 import { descendants, parseXml } from '../helpers/xml.js';
@@ -101,7 +102,7 @@ describe('routing comparison in one run', () => {
         'compare: { routing: [path, host], rounds: 6 }',
       ].join('\n'),
     );
-    const { cmdRun } = await import('../../src/cli/commands.js');
+    const { cmdRun } = await import('../../src/cli/run.js');
     const out = join(dir, 'out');
     const o = quiet();
     const junit = join(dir, 'junit.xml');

@@ -13,7 +13,8 @@ import { ServebenchError } from '../../src/errors.js';
 import { loadScenario, parseScenarioText } from '../../src/scenario/index.js';
 import { parseDurationMs } from '../../src/scenario/units.js';
 import { MAX_RPS_PER_WORKER } from '../../src/scenario/bounds.js';
-import { cmdValidate, printError, type Out } from '../../src/cli/commands.js';
+import { cmdValidate } from '../../src/cli/validate.js';
+import { printError, type Out } from '../../src/cli/out.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sb-prop-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { progressLine, summaryText } from '../../src/report/console.js';
-import type { Progress } from '../../src/engine/coordinator.js';
+import type { Progress } from '../../src/metrics/progress.js';
 import { syntheticRun } from '../helpers/synthetic-run.js';
 
 const progress = (over: Partial<Progress> = {}): Progress => ({ second: 0, sent: 5, ok: 0, errors: 0, dropped: 0, inFlight: 5, rps: 5, latencyP50Ms: null, latencyP99Ms: null, outputTokensPerS: 0, ...over });

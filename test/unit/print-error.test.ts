@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cmdValidate, printError, type Out } from '../../src/cli/commands.js';
+import { cmdValidate } from '../../src/cli/validate.js';
+import { printError, type Out } from '../../src/cli/out.js';
 
 describe('printError', () => {
   it('redacts the loaded key from an unexpected error and its --verbose stack', () => {
