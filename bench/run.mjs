@@ -365,7 +365,8 @@ async function benchMemory() {
 /**
  * Interleaved A/B of two builds: A, B, A, B … so that the machine's noise (other jobs on these two
  * cores) hits both alike. Figures: CPU µs per request at a fixed rate (lower is better) and the
- * achieved rate when asked for more than either can do.
+ * achieved rate when asked for more than either can do, and scheduleLag p99 at the fixed rate.
+ * `--client lean` measures the lean client (default undici).
  */
 async function benchAb() {
   const a = optVal('--a');
@@ -373,11 +374,12 @@ async function benchAb() {
   if (!a || !b) throw new Error('ab needs --a DIR --b DIR (each a built dist/ folder)');
   const reps = Number(optVal('--reps') ?? (quick ? 3 : 5));
   const fixed = Number(optVal('--rate') ?? 10_000);
-  // Throughput at overload is the figure that ranks builds; CPU per request is secondary: the pump
-  // spins on setImmediate between close slots, so a worker uses most of a core at any rate > 500/s.
+  const client = optVal('--client') ?? 'undici';
+  // Throughput at overload ranks builds by what one worker can do; CPU per request and lag at a
+  // fixed rate show what pacing costs below it.
   const over = Number(optVal('--over') ?? 30_000);
   const srv = await startServer({ core: 0 });
-  const res = { a: { cpuUsPerReq: [], overAchieved: [] }, b: { cpuUsPerReq: [], overAchieved: [] } };
+  const res = { a: { cpuUsPerReq: [], overAchieved: [], lagP99Ms: [] }, b: { cpuUsPerReq: [], overAchieved: [], lagP99Ms: [] } };
   try {
     for (let i = 0; i < reps; i++) {
       for (const [k, dir] of [['a', a], ['b', b]]) {
@@ -386,16 +388,17 @@ async function benchAb() {
         // (start-up and warm-up are over by then, the run still going), over the requests planned
         // in that window (the rate is well under the ceiling, so achieved = planned; checked below).
         const window = quick ? 4 : 8;
-        const { summary: s, cpuTicks } = await runServebenchAsync(`ab-${k}-fixed`, srv.url, { rps: fixed, duration: `${window + 3}s`, warmup: '1s' }, { cliPath, cpuAtS: [3, 3 + window] });
+        const { summary: s, cpuTicks } = await runServebenchAsync(`ab-${k}-fixed`, srv.url, { rps: fixed, duration: `${window + 3}s`, warmup: '1s' }, { cliPath, cpuAtS: [3, 3 + window], client });
         const hz = 100; // USER_HZ on Linux
         const perReq = ((cpuTicks[3 + window] - cpuTicks[3]) / hz / (fixed * window)) * 1e6;
         res[k].cpuUsPerReq.push(Math.round(perReq * 10) / 10);
+        res[k].lagP99Ms.push(s.metrics.scheduleLag.p99);
         if (s.load.achievedRps < 0.99 * fixed) process.stderr.write(`  (ab ${k}: achieved ${s.load.achievedRps} of ${fixed}: CPU per request is approximate)\n`);
         if (!(over > 0)) {
           process.stderr.write(`  ab rep ${i + 1} ${k}: ${res[k].cpuUsPerReq.at(-1)} µs/req at ${fixed} rps\n`);
           continue;
         }
-        const { summary: o } = await runServebenchAsync(`ab-${k}-over`, srv.url, { rps: over, duration: `${stepS}s`, warmup: '1s', maxInFlight: 64, onSaturation: 'drop' }, { cliPath });
+        const { summary: o } = await runServebenchAsync(`ab-${k}-over`, srv.url, { rps: over, duration: `${stepS}s`, warmup: '1s', maxInFlight: 64, onSaturation: 'drop' }, { cliPath, client });
         res[k].overAchieved.push(o.load.achievedRps);
         process.stderr.write(`  ab rep ${i + 1} ${k}: ${res[k].cpuUsPerReq.at(-1)} µs/req at ${fixed} rps, ${o.load.achievedRps} rps at overload\n`);
       }
@@ -403,8 +406,10 @@ async function benchAb() {
   } finally {
     await srv.stop();
   }
-  results.ab = { a, b, reps, fixed, over, ...res, median: { a: { cpuUsPerReq: med(res.a.cpuUsPerReq), overAchieved: med(res.a.overAchieved) }, b: { cpuUsPerReq: med(res.b.cpuUsPerReq), overAchieved: med(res.b.overAchieved) } } };
-  table.push([`A/B CPU per request at ${fixed} rps (median of ${reps})`, `A ${med(res.a.cpuUsPerReq)} µs`, `B ${med(res.b.cpuUsPerReq)} µs`, `B/A ${(med(res.b.cpuUsPerReq) / med(res.a.cpuUsPerReq)).toFixed(3)}`]);
+  const medOf = (r) => ({ cpuUsPerReq: med(r.cpuUsPerReq), overAchieved: med(r.overAchieved), lagP99Ms: med(r.lagP99Ms) });
+  results.ab = { a, b, client, reps, fixed, over, ...res, median: { a: medOf(res.a), b: medOf(res.b) } };
+  table.push([`A/B scheduleLag p99 at ${fixed} rps, ${client} (median of ${reps})`, `A ${med(res.a.lagP99Ms)} ms`, `B ${med(res.b.lagP99Ms)} ms`, `runs A ${res.a.lagP99Ms.join(' / ')}, B ${res.b.lagP99Ms.join(' / ')}`]);
+  table.push([`A/B CPU per request at ${fixed} rps, ${client} (median of ${reps})`, `A ${med(res.a.cpuUsPerReq)} µs`, `B ${med(res.b.cpuUsPerReq)} µs`, `B/A ${(med(res.b.cpuUsPerReq) / med(res.a.cpuUsPerReq)).toFixed(3)}`]);
   if (over > 0) table.push([`A/B achieved at ${over} rps asked (median of ${reps})`, `A ${med(res.a.overAchieved)} rps`, `B ${med(res.b.overAchieved)} rps`, `B/A ${(med(res.b.overAchieved) / med(res.a.overAchieved)).toFixed(3)}`]);
 }
 
