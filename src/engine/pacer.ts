@@ -30,12 +30,22 @@ export interface Pacer {
 export const SPIN_BELOW_MS = 0.05;
 
 // Shared words: [SEQ] bumped on every new request (the sleeper waits on it), [FIRED] bumped by the
-// sleeper at each due instant (this thread waits on it), [STOP] set to end the sleeper; the
-// Float64 after them holds the requested instant in this thread's clock (Infinity: none).
+// sleeper at each due instant (this thread waits on it), [STOP] set to end the sleeper, [PSEQ]
+// bumped after the sleeper publishes PRED (a seq-cst store that orders the plain Float64 before
+// it). Then two Float64: AT, the requested instant in this thread's clock (Infinity: none), and
+// PRED, the instant the sleeper will wake by itself (Infinity: it waits for a notify).
 const SEQ = 0;
 const FIRED = 1;
 const STOP = 2;
+const PSEQ = 3;
 const AT_OFFSET_BYTES = 16;
+const PRED_OFFSET_BYTES = 24;
+
+/**
+ * A request at or after the sleeper's own next wake, less this, needs no notify: the sleeper reads
+ * it when it wakes. A wake this much late is far below a send's own cost.
+ */
+const LATE_OK_MS = 0.01;
 
 /** Atomics.waitAsync (ES2024, in Node since 16), typed here: the project compiles against ES2022's lib. */
 type WaitAsync = (a: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
@@ -46,24 +56,45 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync.bin
 const clockShiftMs = (): number => performance.now() - Number(process.hrtime.bigint()) / 1e6;
 
 // The sleeper's whole program (CommonJS, eval'd: no file to resolve next to the build). It reads
-// this thread's performance.now() clock through the shared monotonic clock.
+// this thread's performance.now() clock through the shared monotonic clock. After firing it guesses
+// that the next request lies as far after this one as this one after the last (exact at a constant
+// rate) and sleeps until then; a request made meanwhile at or after the guess needs no notify, so a
+// steady plan costs one sleeper wake per slot and no futex call on the pump's thread.
 const SLEEPER = `
 const { workerData } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
 const i32 = new Int32Array(workerData.sab, 0, 4);
 const at = new Float64Array(workerData.sab, ${AT_OFFSET_BYTES}, 1);
+const pred = new Float64Array(workerData.sab, ${PRED_OFFSET_BYTES}, 1);
 const shift = workerData.shiftMs - (performance.now() - Number(process.hrtime.bigint()) / 1e6);
+const now = () => performance.now() + shift;
+const sleepUntil = (until, seq) => {
+  pred[0] = until;
+  Atomics.add(i32, ${PSEQ}, 1);
+  Atomics.wait(i32, ${SEQ}, seq, until === Infinity ? Infinity : Math.max(0, until - now()));
+};
+let firedSeq = -1, firedAt = Infinity, lastGapMs = Infinity, guessed = false;
 while (Atomics.load(i32, ${STOP}) === 0) {
   const seq = Atomics.load(i32, ${SEQ});
-  const remMs = at[0] - (performance.now() + shift);
-  if (remMs > 0) {
-    Atomics.wait(i32, ${SEQ}, seq, remMs);
-  } else {
-    Atomics.add(i32, ${FIRED}, 1);
-    Atomics.notify(i32, ${FIRED});
-    // Fired once for this request: sleep until the next one.
-    Atomics.wait(i32, ${SEQ}, seq);
+  if (seq === firedSeq) {
+    // Nothing new since the last fire: sleep to the guess once, then until notified.
+    if (!guessed && lastGapMs < Infinity) {
+      guessed = true;
+      sleepUntil(firedAt + lastGapMs, seq);
+    } else sleepUntil(Infinity, seq);
+    continue;
   }
+  const target = at[0];
+  if (target - now() > 0) {
+    sleepUntil(target, seq);
+    continue;
+  }
+  Atomics.add(i32, ${FIRED}, 1);
+  Atomics.notify(i32, ${FIRED});
+  lastGapMs = target - firedAt > 0 ? target - firedAt : Infinity;
+  firedAt = target;
+  firedSeq = seq;
+  guessed = false;
 }
 `;
 
@@ -71,6 +102,7 @@ while (Atomics.load(i32, ${STOP}) === 0) {
 export class ThreadPacer implements Pacer {
   private readonly i32: Int32Array;
   private readonly at: Float64Array;
+  private readonly pred: Float64Array;
   /** A waitAsync is pending on [FIRED]: a new request only moves the instant. */
   private waiting = false;
   private immediate: NodeJS.Immediate | null = null;
@@ -83,12 +115,13 @@ export class ThreadPacer implements Pacer {
   ) {
     this.i32 = new Int32Array(sab, 0, 4);
     this.at = new Float64Array(sab, AT_OFFSET_BYTES, 1);
+    this.pred = new Float64Array(sab, PRED_OFFSET_BYTES, 1);
   }
 
   /** Starts the sleeper thread and resolves once it runs (a slot armed before that would be late). */
   static async start(wake: () => void): Promise<ThreadPacer> {
-    const sab = new SharedArrayBuffer(AT_OFFSET_BYTES + 8);
-    new Float64Array(sab, AT_OFFSET_BYTES, 1)[0] = Infinity;
+    const sab = new SharedArrayBuffer(PRED_OFFSET_BYTES + 8);
+    new Float64Array(sab, AT_OFFSET_BYTES, 2).fill(Infinity);
     const sleeper = new Worker(SLEEPER, { eval: true, workerData: { sab, shiftMs: clockShiftMs() } });
     // The sleeper never keeps the process alive: the run's own work does.
     sleeper.unref();
@@ -107,7 +140,9 @@ export class ThreadPacer implements Pacer {
     // A plain store before the seq-cst add: the sleeper reads the instant after it sees the new seq.
     this.at[0] = atMs;
     Atomics.add(this.i32, SEQ, 1);
-    Atomics.notify(this.i32, SEQ);
+    // Orders the read of PRED after the sleeper's last publish (see PSEQ).
+    Atomics.load(this.i32, PSEQ);
+    if (atMs < this.pred[0] - LATE_OK_MS) Atomics.notify(this.i32, SEQ);
     if (this.waiting) return;
     this.waiting = true;
     // One promise per wake: waitAsync has no callback form. A wake that already happened comes

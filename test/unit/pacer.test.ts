@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { performance } from 'node:perf_hooks';
+import { ThreadPacer } from '../../src/engine/pacer.js';
+
+// The sleeper thread and this thread read one monotonic clock through different origins; their
+// difference is measured at start, to a few µs.
+const CLOCK_SLACK_MS = 0.05;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let pacer: ThreadPacer | null = null;
+afterEach(() => {
+  pacer?.close();
+  pacer = null;
+});
+
+/** A pump like the open loop's: on each wake, takes every due instant and asks for the next. */
+async function pump(instantsMs: number[]) {
+  const lateMs: number[] = [];
+  let next = 0;
+  let earlyWakes = 0;
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  pacer = await ThreadPacer.start(() => {
+    const t = performance.now();
+    if (instantsMs[next] > t) earlyWakes++;
+    while (next < instantsMs.length && instantsMs[next] <= t) lateMs.push(t - instantsMs[next++]);
+    if (next === instantsMs.length) resolve();
+    else pacer!.wakeAt(instantsMs[next], t);
+  });
+  // A run keeps its own handles alive; here the test's timeout does.
+  const keep = setInterval(() => undefined, 1000);
+  pacer.wakeAt(instantsMs[0], performance.now());
+  await done;
+  clearInterval(keep);
+  return { lateMs, earlyWakes };
+}
+
+describe('ThreadPacer', () => {
+  it('wakes for every instant of a steady plan, never before it', async () => {
+    const t0 = performance.now() + 5;
+    const instants = Array.from({ length: 300 }, (_, i) => t0 + i * 0.7);
+    const { lateMs, earlyWakes } = await pump(instants);
+    expect(lateMs).toHaveLength(300);
+    expect(Math.min(...lateMs)).toBeGreaterThanOrEqual(-CLOCK_SLACK_MS);
+    expect(earlyWakes).toBe(0);
+  });
+
+  it('wakes for every instant of an irregular plan (gaps shorter and longer than the last), never before it', async () => {
+    let t = performance.now() + 5;
+    // Gaps 0.02–4 ms in a fixed pseudo-random order: a guess from the last gap is often wrong.
+    const instants = Array.from({ length: 200 }, (_, i) => (t += 0.02 + ((i * 7919) % 97) / 24.25));
+    const { lateMs } = await pump(instants);
+    expect(lateMs).toHaveLength(200);
+    expect(Math.min(...lateMs)).toBeGreaterThanOrEqual(-CLOCK_SLACK_MS);
+  });
+
+  it('an earlier request replaces a later one at once', async () => {
+    let wokeAt = -1;
+    pacer = await ThreadPacer.start(() => (wokeAt = performance.now()));
+    const t = performance.now();
+    pacer.wakeAt(t + 400, t);
+    pacer.wakeAt(t + 10, performance.now());
+    await sleep(150);
+    expect(wokeAt).toBeGreaterThanOrEqual(t + 10 - CLOCK_SLACK_MS);
+    expect(wokeAt).toBeLessThan(t + 140);
+  });
+
+  it('a later request replaces an earlier one: no wake at the earlier instant', async () => {
+    const wakes: number[] = [];
+    pacer = await ThreadPacer.start(() => wakes.push(performance.now()));
+    const t = performance.now();
+    pacer.wakeAt(t + 5, t);
+    pacer.wakeAt(t + 60, performance.now());
+    await sleep(120);
+    expect(wakes).toHaveLength(1);
+    expect(wakes[0]).toBeGreaterThanOrEqual(t + 60 - CLOCK_SLACK_MS);
+  });
+
+  it('cancel drops the pending request, and a request after it is served', async () => {
+    const wakes: number[] = [];
+    pacer = await ThreadPacer.start(() => wakes.push(performance.now()));
+    const t = performance.now();
+    pacer.wakeAt(t + 10, t);
+    pacer.cancel();
+    await sleep(40);
+    expect(wakes).toHaveLength(0);
+    const t2 = performance.now();
+    pacer.wakeAt(t2 + 5, t2);
+    await sleep(40);
+    expect(wakes).toHaveLength(1);
+    expect(wakes[0]).toBeGreaterThanOrEqual(t2 + 5 - CLOCK_SLACK_MS);
+  });
+
+  it('after a fire with no new request, it does not fire again (the sleeper only guessed)', async () => {
+    const wakes: number[] = [];
+    pacer = await ThreadPacer.start(() => wakes.push(performance.now()));
+    const t = performance.now();
+    pacer.wakeAt(t + 5, t);
+    await sleep(15);
+    // A second request 3 ms after the first: the sleeper now guesses a 3 ms gap after this one.
+    const t2 = performance.now();
+    pacer.wakeAt(t2 + 3, t2);
+    await sleep(60);
+    expect(wakes).toHaveLength(2);
+    // Requested late (after the guess passed): still served, once.
+    const t3 = performance.now();
+    pacer.wakeAt(t3 + 2, t3);
+    await sleep(30);
+    expect(wakes).toHaveLength(3);
+    expect(wakes[2]).toBeGreaterThanOrEqual(t3 + 2 - CLOCK_SLACK_MS);
+  });
+
+  it('close ends the sleeper: no wake after it', async () => {
+    const wakes: number[] = [];
+    pacer = await ThreadPacer.start(() => wakes.push(performance.now()));
+    const t = performance.now();
+    pacer.wakeAt(t + 10, t);
+    pacer.close();
+    pacer.wakeAt(t + 12, t);
+    await sleep(40);
+    expect(wakes).toHaveLength(0);
+  });
+});
