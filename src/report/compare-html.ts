@@ -8,7 +8,7 @@ import { decode, spectrum } from '../metrics/hdr.js';
 import type { MetricName } from '../metrics/records.js';
 import type { Summary } from '../metrics/summary-types.js';
 import { CLIENT_JS } from './html-client.js';
-import { SPECTRUM_MAX_PERCENTILE, spectrumX, workloadColor, type ChartSpec } from './html-data.js';
+import { SPECTRUM_MAX_PERCENTILE, perSecondRate, spectrumX, workloadColor, type ChartSpec } from './html-data.js';
 import { escapeHtml as e, fmtInstant, fmtMs, fmtNum, jsonForScript } from './html-format.js';
 import { inlineScript, pageHead, uplot } from './html.js';
 import { VERSION } from '../version.js';
@@ -45,7 +45,7 @@ function spectrumOverlay(r: CompareReport, m: MetricName): ChartSpec | null {
 }
 
 /** Per-second series of both runs on one elapsed-seconds axis (each run from its own second 0). */
-function timeOverlay(r: CompareReport, id: string, title: string, yLabel: string, unit: string, pick: (row: Summary['timeseries'][number]) => number | null): ChartSpec {
+function timeOverlay(r: CompareReport, id: string, title: string, yLabel: string, unit: string, pick: (row: Summary['timeseries'][number], run: Summary) => number | null): ChartSpec {
   const runs = [
     { s: r.baseline, label: r.comparison.baseline.label, color: BASE_COLOR, dash: undefined as number[] | undefined },
     { s: r.candidate, label: r.comparison.candidate.label, color: CAND_COLOR, dash: [6, 4] },
@@ -57,7 +57,7 @@ function timeOverlay(r: CompareReport, id: string, title: string, yLabel: string
   for (const run of runs) {
     names.forEach((name) => {
       const col = new Array<number | null>(seconds.length).fill(null);
-      for (const t of run.s.timeseries) if (t.workload === name) col[pos.get(t.second)!] = pick(t);
+      for (const t of run.s.timeseries) if (t.workload === name) col[pos.get(t.second)!] = pick(t, run.s);
       if (col.every((v) => v === null)) return;
       spec.series.push({ label: names.length > 1 ? `${run.label} ${name}` : run.label, color: run.color, width: 2, unit, ...(run.dash ? { dash: run.dash } : {}) });
       spec.data.push(col);
@@ -72,7 +72,7 @@ export function compareCharts(r: CompareReport): ChartSpec[] {
   const lat = (v: number, t: Summary['timeseries'][number]) => (t.ok === 0 && v === 0 ? null : v);
   charts.push(timeOverlay(r, 'latency-p99', 'Latency p99 over time', 'ms', ' ms', (t) => lat(t.latencyP99Ms, t)));
   charts.push(timeOverlay(r, 'latency-p50', 'Latency p50 over time', 'ms', ' ms', (t) => lat(t.latencyP50Ms, t)));
-  charts.push(timeOverlay(r, 'rate', 'Request rate', 'requests/s', ' req/s', (t) => t.rps));
+  charts.push(timeOverlay(r, 'rate', 'Request rate', 'requests/s', ' req/s', (t, s) => perSecondRate(t, s.durationS)));
   for (const m of ['latency', 'serviceTime', 'ttft', 'itl'] as const) {
     const c = spectrumOverlay(r, m);
     if (c) charts.push(c);

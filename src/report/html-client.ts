@@ -56,6 +56,13 @@ export const CLIENT_JS = String.raw`(function () {
     }
     return out;
   }
+  // Whole-number steps for count axes: uPlot picks the smallest that keeps labels apart.
+  var INT_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2500, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7, 1e8, 1e9];
+  function meanOf(col) {
+    var sum = 0, n = 0;
+    for (var i = 0; i < col.length; i++) if (col[i] != null && isFinite(col[i])) { sum += col[i]; n++; }
+    return n ? sum / n : null;
+  }
   function axis(opts) {
     var a = { font: FONT, labelFont: LABEL_FONT, stroke: '#475569', grid: { stroke: '#e8ebf0', width: 1 }, ticks: { stroke: '#cbd2dc', width: 1, size: 4 } };
     for (var k in opts) a[k] = opts[k];
@@ -67,13 +74,17 @@ export const CLIENT_JS = String.raw`(function () {
     if (!host) return;
     var width = Math.max(300, Math.floor(host.getBoundingClientRect().width));
     var xSeries = { label: spec.kind === 'time' ? 'elapsed' : spec.kind === 'spectrum' ? 'percentile' : spec.kind === 'xy' ? spec.xLabel : 'from (ms)' };
-    if (spec.kind === 'time') xSeries.value = function (u, v) { return v == null ? '\u2014' : clock(v); };
+    var xs = spec.data[0] || [];
+    var span = xs.length ? clock(xs[0]) + '\u2013' + clock(xs[xs.length - 1]) : '\u2014';
+    if (spec.kind === 'time') xSeries.value = function (u, v) { return v == null ? span : clock(v); };
     else if (spec.kind === 'spectrum') xSeries.value = function (u, v) { return v == null ? '\u2014' : pctOf(v); };
     else xSeries.value = function (u, v) { return v == null ? '\u2014' : fmt(v); };
     var series = [xSeries];
     var stepped = uPlot.paths.stepped ? uPlot.paths.stepped({ align: 1 }) : null;
-    spec.series.forEach(function (s) {
+    spec.series.forEach(function (s, k) {
       var unit = s.unit || '';
+      // Away from the cursor the legend shows each series' mean over the run, not a dash.
+      var mean = spec.kind === 'time' ? meanOf(spec.data[k + 1]) : null;
       var ser = {
         label: s.label,
         stroke: s.color,
@@ -81,7 +92,10 @@ export const CLIENT_JS = String.raw`(function () {
         scale: s.scale || 'y',
         spanGaps: false,
         points: { show: spec.kind === 'spectrum' || spec.kind === 'xy', size: spec.kind === 'xy' ? 6 : 4, fill: s.color },
-        value: function (u, v) { return v == null ? '\u2014' : fmt(v) + unit; }
+        value: function (u, v, si, idx) {
+          if (v != null) return fmt(v) + unit;
+          return idx == null && mean != null ? 'mean ' + fmt(mean) + unit : '\u2014';
+        }
       };
       if (s.dash) ser.dash = s.dash;
       if (spec.kind === 'hist') {
@@ -105,10 +119,13 @@ export const CLIENT_JS = String.raw`(function () {
     }
     var yAxis = axis({ label: spec.yLabel + (spec.yLog ? ' (log scale)' : ''), labelSize: 18, size: 56, values: function (u, splits) { return splits.map(compact); } });
     if (spec.yLog) yAxis.splits = logSplits;
+    if (spec.yInteger) yAxis.incrs = INT_INCRS;
     var axes = [xAxis, yAxis];
     if (spec.series.some(function (s) { return s.scale === 'y2'; })) {
       scales.y2 = { range: zeroBased };
-      axes.push(axis({ scale: 'y2', side: 1, label: spec.y2Label || '', labelSize: 18, size: 56, grid: { show: false }, values: function (u, splits) { return splits.map(compact); } }));
+      var y2 = axis({ scale: 'y2', side: 1, label: spec.y2Label || '', labelSize: 18, size: 56, grid: { show: false }, values: function (u, splits) { return splits.map(compact); } });
+      if (spec.y2Integer) y2.incrs = INT_INCRS;
+      axes.push(y2);
     }
     var opts = {
       width: width,
@@ -120,7 +137,7 @@ export const CLIENT_JS = String.raw`(function () {
       cursor: spec.kind === 'time' ? { sync: { key: 'servebench-time' }, drag: { x: true, y: false } } : { drag: { x: true, y: false } }
     };
     var u = new uPlot(opts, spec.data, host);
-    plots.push({ u: u, host: host });
+    plots.push({ u: u, host: host, id: spec.id });
   }
 
   data.charts.forEach(function (spec) {
@@ -142,7 +159,16 @@ export const CLIENT_JS = String.raw`(function () {
   });
 
   var done = performance.now();
-  window.__servebench = { renderedAtMs: done, chartsMs: done - t0, charts: plots.length };
+  window.__servebench = {
+    renderedAtMs: done,
+    chartsMs: done - t0,
+    charts: plots.length,
+    // For tests: the tick values each drawn chart's axes show.
+    ticks: function (id) {
+      var p = plots.filter(function (x) { return x.id === id; })[0];
+      return p ? p.u.axes.map(function (a) { return (a._splits || []).slice(); }) : null;
+    }
+  };
   document.documentElement.setAttribute('data-charts-ready', String(plots.length));
 })();
 `;

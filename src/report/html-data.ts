@@ -40,6 +40,9 @@ export interface ChartSpec {
   empty?: string;
   /** Log y axis: set when series differ by more than LOG_RATIO (a 12 ms predict next to a 3 s chat). */
   yLog?: boolean;
+  /** Counts: the axis ticks at whole numbers only (no "0.250 errors"). */
+  yInteger?: boolean;
+  y2Integer?: boolean;
 }
 
 /** Above this ratio between the largest and smallest series peak, a linear axis flattens the small one. */
@@ -58,6 +61,22 @@ export const PALETTE = ['#2563eb', '#ea580c', '#059669', '#9333ea', '#db2777', '
 
 export function workloadColor(i: number): string {
   return PALETTE[i % PALETTE.length];
+}
+
+/** A workload's colour, faded: its target or reference line beside the measured one. */
+export function fadedColor(i: number): string {
+  return `${workloadColor(i)}80`;
+}
+
+/**
+ * Requests per second of one second's row, read against the run's measured length: a last second
+ * the window only partly covers is scaled to a full second (not drawn as a drop), and a second past
+ * the window (requests still finishing) has no rate at all.
+ */
+export function perSecondRate(row: TimeseriesRow, durationS: number): number | null {
+  const covered = Math.min(1, durationS - row.second);
+  if (!(covered > 0)) return null;
+  return covered < 1 ? round3(row.rps / covered) : row.rps;
 }
 
 /** Highest percentile drawn on a spectrum: 99.99 sits at x = 4 on the log10(1/(1-p)) axis. */
@@ -106,13 +125,13 @@ function timeCharts(s: Summary): ChartSpec[] {
   const rate: ChartSpec = { id: 'rate', title: 'Request rate: achieved vs target', kind: 'time', xLabel: 'elapsed', yLabel: 'requests/s', series: [], data: [x], empty: noTime };
   wls.forEach((w, i) => {
     rate.series.push({ label: `${w.name} achieved`, color: workloadColor(i), width: 2, unit: ' req/s' });
-    rate.data.push(column(rows[i], (r) => r.rps));
-    rate.series.push({ label: `${w.name} target`, color: workloadColor(i), width: 1, dash: [6, 4], unit: ' req/s' });
-    rate.data.push(column(rows[i], (r) => r.targetRps));
+    rate.data.push(column(rows[i], (r) => perSecondRate(r, s.durationS)));
+    rate.series.push({ label: `${w.name} target`, color: fadedColor(i), width: 1.5, dash: [6, 4], unit: ' req/s' });
+    rate.data.push(column(rows[i], (r) => (perSecondRate(r, s.durationS) === null ? null : r.targetRps)));
   });
 
   const anyDropped = s.timeseries.some((r) => r.dropped > 0);
-  const errors: ChartSpec = { id: 'errors', title: 'Errors and in-flight requests', kind: 'time', xLabel: 'elapsed', yLabel: 'per second', y2Label: 'in flight', series: [], data: [x], empty: noTime };
+  const errors: ChartSpec = { id: 'errors', title: 'Errors and in-flight requests', kind: 'time', xLabel: 'elapsed', yLabel: 'per second', y2Label: 'in flight', series: [], data: [x], empty: noTime, yInteger: true, y2Integer: true };
   wls.forEach((w, i) => {
     errors.series.push({ label: `${w.name} errors`, color: workloadColor(i), width: 2, unit: '/s' });
     errors.data.push(column(rows[i], (r) => r.errors));
@@ -120,7 +139,7 @@ function timeCharts(s: Summary): ChartSpec[] {
       errors.series.push({ label: `${w.name} dropped`, color: workloadColor(i), width: 1.5, dash: [2, 3], unit: '/s' });
       errors.data.push(column(rows[i], (r) => r.dropped));
     }
-    errors.series.push({ label: `${w.name} in flight`, color: workloadColor(i), width: 1, dash: [8, 4], scale: 'y2' });
+    errors.series.push({ label: `${w.name} in flight`, color: fadedColor(i), width: 1.5, dash: [8, 4], scale: 'y2' });
     errors.data.push(column(rows[i], (r) => r.inFlight));
   });
 

@@ -292,13 +292,28 @@ function chartBox(c: ChartSpec): string {
   return `<div class="chart" data-chart="${e(c.id)}"><h3>${e(c.title)}</h3>${note}<div class="plot"></div></div>`;
 }
 
+/** One line naming the charts left out and why, grouped by reason ("" when every chart is drawn). */
+function absentLine(charts: ChartSpec[]): string {
+  const byReason = new Map<string, string[]>();
+  for (const c of charts) {
+    if (!c.empty) continue;
+    const reason = c.empty.replace(/^No data:\s*/, '').replace(/\.$/, '');
+    byReason.set(reason, [...(byReason.get(reason) ?? []), c.title]);
+  }
+  if (byReason.size === 0) return '';
+  const parts = [...byReason].map(([reason, titles]) => `${titles.map(e).join(', ')} (${e(reason)})`);
+  const ids = charts.filter((c) => c.empty).map((c) => c.id).join(' ');
+  return `<p class="muted absent" data-absent="${e(ids)}">Not drawn, nothing to show: ${parts.join('; ')}.</p>`;
+}
+
 function chartsSection(charts: ChartSpec[]): string {
-  const time = charts.filter((c) => c.kind === 'time');
-  const dist = charts.filter((c) => c.kind !== 'time');
-  return `<section id="charts"><h2>Charts</h2>
-<h4 class="group">Over time</h4><div class="charts">${time.map(chartBox).join('')}</div>
-<h4 class="group">Distributions</h4><div class="charts">${dist.map(chartBox).join('')}</div>
-<p class="muted" style="margin-top:8px;font-size:12px">Drag across a chart to zoom, double-click to reset. The percentile spectrum uses a log scale of 1/(1−p), as HdrHistogram plots do.</p></section>`;
+  // Panels with nothing to show are left out; the line under the heading names them.
+  const group = (title: string, cs: ChartSpec[]) => (cs.length ? `<h4 class="group">${title}</h4><div class="charts">${cs.map(chartBox).join('')}</div>` : '');
+  const drawn = charts.filter((c) => !c.empty);
+  return `<section id="charts"><h2>Charts</h2>${absentLine(charts)}
+${group('Over time', drawn.filter((c) => c.kind === 'time'))}
+${group('Distributions', drawn.filter((c) => c.kind !== 'time'))}
+<p class="muted" style="margin-top:8px;font-size:12px">Drag across a chart to zoom, double-click to reset. Away from the cursor a legend shows each series' mean. The percentile spectrum uses a log scale of 1/(1−p), as HdrHistogram plots do.</p></section>`;
 }
 
 function errorsSection(s: Summary): string {

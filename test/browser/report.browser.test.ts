@@ -108,30 +108,33 @@ describe('report.html in a browser', () => {
     await context.close();
   });
 
-  it.skipIf(skipBrowser)('shows a "no data" note instead of a canvas for empty charts', async () => {
+  it.skipIf(skipBrowser)('leaves out panels with nothing to show on a predict run; legends and count axes read right', async () => {
     const full = sampleSummary({ seconds: 20 });
     const predict = full.workloads[0];
     const summary: Summary = { ...full, workloads: [predict], timeseries: full.timeseries.filter((r) => r.workload === predict.name) };
     const file = join(dir, 'predict-only.html');
     writeFileSync(file, htmlReport.render(summary));
-    const context = await browser!.newContext({ viewport: { width: 1440, height: 900 } });
-    await context.route('**/*', (r) => (r.request().url().startsWith('file:') ? r.continue() : r.abort()));
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(String(err)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
+    const { context, page, pageErrors, consoleErrors } = await openOffline(browser!, { width: 1400, height: 900 });
     await page.goto(pathToFileURL(file).href);
     await page.waitForSelector('html[data-charts-ready]');
-    for (const id of ['ttft-spectrum', 'ttft-histogram', 'itl-histogram', 'tokens']) {
-      const el = page.locator(`[data-chart="${id}"]`);
-      expect(await el.getAttribute('data-empty')).toBe('true');
-      expect(await el.locator('canvas').count()).toBe(0);
-      expect(await el.locator('.nodata').textContent()).toMatch(/^No data/);
-    }
-    expect(await page.locator('[data-chart="latency-spectrum"] canvas').count()).toBeGreaterThan(0);
-    expect(errors).toEqual([]);
+    // No placeholder panel: every chart box on the page holds a drawn canvas.
+    expect(await page.locator('.chart .nodata').count()).toBe(0);
+    expect(await page.locator('.chart').count()).toBe(4);
+    expect(await page.$$eval('.chart', (els) => els.every((el) => !!el.querySelector('canvas')))).toBe(true);
+    for (const id of ['ttft-spectrum', 'ttft-histogram', 'itl-histogram', 'tokens']) expect(await page.locator(`[data-chart="${id}"]`).count()).toBe(0);
+    expect(await page.locator('.absent').getAttribute('data-absent')).toBe('tokens ttft-spectrum ttft-histogram itl-histogram');
+    // Away from the cursor every legend entry names its series and shows its mean.
+    const legend = await page.locator('[data-chart="rate"] .u-legend').innerText();
+    expect(legend).toContain(`${predict.name} achieved`);
+    expect(legend).toContain(`${predict.name} target`);
+    expect(legend).not.toContain('\u2014');
+    expect(legend).toMatch(/mean [\d,.]+ req\/s/);
+    // Counts tick at whole numbers only, on both axes of the errors chart.
+    const ticks = (await page.evaluate(() => (window as unknown as { __servebench: { ticks(id: string): number[][] } }).__servebench.ticks('errors'))) as number[][];
+    expect(ticks[1].length).toBeGreaterThan(1);
+    for (const t of [...ticks[1], ...ticks[2]]) expect(Number.isInteger(t), `tick ${t}`).toBe(true);
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
     await context.close();
   });
 

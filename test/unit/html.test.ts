@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../src/metrics/summary.js';
 import { htmlReport } from '../../src/report/html.js';
-import { buildChartData, spectrumX } from '../../src/report/html-data.js';
+import { buildChartData, perSecondRate, spectrumX } from '../../src/report/html-data.js';
 import { escapeHtml, fmtMs, fmtNum, jsonForScript } from '../../src/report/html-format.js';
 import { buildSummary } from '../../src/metrics/summary.js';
 import { sampleRecords, sampleSummary } from '../helpers/sample-summary.js';
@@ -145,12 +145,40 @@ describe('html report', () => {
     // a predict-only run: no ttft, itl or tokens
     const predictOnly: Summary = { ...summary, workloads: [summary.workloads[0]], timeseries: summary.timeseries.filter((r) => r.workload === summary.workloads[0].name) };
     const out = htmlReport.render(predictOnly);
-    for (const id of ['ttft-spectrum', 'ttft-histogram', 'itl-histogram', 'tokens']) {
-      expect(out).toContain(`<div class="chart empty" data-chart="${id}" data-empty="true">`);
-    }
-    expect(out).toContain('No data');
+    // Panels with nothing to show are left out, and one line names them with the reason.
+    for (const id of ['ttft-spectrum', 'ttft-histogram', 'itl-histogram', 'tokens']) expect(out).not.toContain(`data-chart="${id}"`);
+    expect(out).toContain('data-absent="tokens ttft-spectrum ttft-histogram itl-histogram"');
+    expect(out).toContain('Not drawn, nothing to show: Output tokens per second (no workload produced output tokens (predictive workloads only)); Percentile spectrum: time to first token (no streaming workload recorded a first token); Distribution: time to first token, Distribution: inter-token latency (no streaming workload in this run).');
+    for (const id of ['rate', 'errors', 'latency', 'latency-spectrum']) expect(out).toContain(`<div class="chart" data-chart="${id}">`);
     const spec = embeddedData(out).charts.find((c) => c.id === 'ttft-spectrum')!;
     expect(spec.data).toEqual([]);
+  });
+
+  it('draws a partial last second at its own rate and no rate past the measured window', () => {
+    const row = { ...summary.timeseries[0], second: 9, rps: 50 };
+    expect(perSecondRate(row, 10)).toBe(50);
+    expect(perSecondRate(row, 9.25)).toBe(200);
+    expect(perSecondRate({ ...row, second: 10 }, 10)).toBeNull();
+    // A run's drain second (requests finishing after the last slot) shows no drop to 0.
+    const s = sampleSummary({ seconds: 5 });
+    const drain = s.timeseries.filter((r) => r.second === 4).map((r) => ({ ...r, second: 5, rps: 0, sent: 0 }));
+    const withDrain: Summary = { ...s, timeseries: [...s.timeseries, ...drain] };
+    const rate = buildChartData(withDrain).charts.find((c) => c.id === 'rate')!;
+    expect(rate.data[0]).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(rate.data[1].at(-1)).toBeNull();
+    expect(rate.data[2].at(-1)).toBeNull();
+    expect(rate.data[1].slice(0, 5).every((v) => typeof v === 'number' && v > 0)).toBe(true);
+  });
+
+  it('marks count axes as whole numbers and fades each target line apart from its measured one', () => {
+    const charts = buildChartData(summary).charts;
+    const errors = charts.find((c) => c.id === 'errors')!;
+    expect(errors.yInteger && errors.y2Integer).toBe(true);
+    const rate = charts.find((c) => c.id === 'rate')!;
+    const [achieved, target] = rate.series;
+    expect(target.color).not.toBe(achieved.color);
+    expect(target.dash).toBeDefined();
+    expect(achieved.dash).toBeUndefined();
   });
 
   it('puts the spectrum on a log scale of 1/(1-p) ending at 99.99', () => {
