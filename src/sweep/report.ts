@@ -117,26 +117,28 @@ export function sweepCharts(r: SweepResult): ChartSpec[] {
   const steps = r.steps;
   const closed = r.sweep.over === 'concurrency';
   const knee = r.answer.knee === null ? null : (steps.find((s) => s.value === r.answer.knee) ?? null);
-  const rate = (s: SweepStep) => s.throughputRps;
-  const conc = (s: SweepStep) => s.value;
+  // Against what was asked (offered rate or concurrency): past the server's capacity the achieved
+  // rate stays put, which piled every saturated step on one vertical line.
+  const asked = (s: SweepStep) => s.value;
+  const xLabel = closed ? 'concurrency' : 'offered rate (rps)';
+  const against = closed ? 'concurrency' : 'offered rate';
   const charts: ChartSpec[] = [
-    percentileChart('sweep-latency', 'Latency against achieved rate', steps, rate, 'achieved rate (rps)', (s) => s.latencyMs, sloLines(r.sweep.until, 'latency'), knee),
-    simpleChart('sweep-throughput', closed ? 'Throughput against concurrency' : 'Achieved against offered rate', steps, (s) => s.value, closed ? 'concurrency' : 'offered rate (rps)', 'rps', [
+    percentileChart('sweep-latency', `Latency against ${against}`, steps, asked, xLabel, (s) => s.latencyMs, sloLines(r.sweep.until, 'latency'), knee),
+    simpleChart('sweep-throughput', closed ? 'Throughput against concurrency' : 'Achieved against offered rate', steps, asked, xLabel, 'rps', [
       { label: 'completed/s', pick: (s) => s.throughputRps, unit: ' rps' },
       ...(closed ? [] : [{ label: 'offered', pick: (s: SweepStep) => s.value, unit: ' rps' }]),
     ]),
   ];
-  if (r.generative) {
-    const xs = closed
-      ? [{ x: conc, label: 'concurrency', tag: 'concurrency' }, { x: rate, label: 'achieved rate (rps)', tag: 'rate' }]
-      : [{ x: rate, label: 'achieved rate (rps)', tag: 'rate' }];
-    for (const { x, label, tag } of xs) {
-      charts.push(percentileChart(`sweep-ttft-${tag}`, `Time to first token against ${label.replace(/ \(.*/, '')}`, steps, x, label, (s) => s.ttftMs, sloLines(r.sweep.until, 'ttft'), null));
-      charts.push(percentileChart(`sweep-tpot-${tag}`, `Time per output token against ${label.replace(/ \(.*/, '')}`, steps, x, label, (s) => s.tpotMs, sloLines(r.sweep.until, 'tpot'), null));
-    }
-    charts.push(simpleChart('sweep-tokens', `Output tokens per second against ${closed ? 'concurrency' : 'achieved rate'}`, steps, closed ? conc : rate, closed ? 'concurrency' : 'achieved rate (rps)', 'tokens/s', [
-      { label: 'output tokens/s', pick: (s) => s.outputTokensPerS, unit: ' tok/s' },
+  if (steps.some((s) => s.goodputRps !== null)) {
+    charts.push(simpleChart('sweep-goodput', `Goodput against ${against}`, steps, asked, xLabel, 'rps', [
+      { label: 'goodput (met every SLO)', pick: (s) => s.goodputRps, unit: ' rps' },
+      { label: 'completed/s', pick: (s) => s.throughputRps, unit: ' rps' },
     ]));
+  }
+  if (r.generative) {
+    charts.push(percentileChart('sweep-ttft', `Time to first token against ${against}`, steps, asked, xLabel, (s) => s.ttftMs, sloLines(r.sweep.until, 'ttft'), null));
+    charts.push(percentileChart('sweep-tpot', `Time per output token against ${against}`, steps, asked, xLabel, (s) => s.tpotMs, sloLines(r.sweep.until, 'tpot'), null));
+    charts.push(simpleChart('sweep-tokens', `Output tokens per second against ${against}`, steps, asked, xLabel, 'tokens/s', [{ label: 'output tokens/s', pick: (s) => s.outputTokensPerS, unit: ' tok/s' }]));
   }
   return charts;
 }

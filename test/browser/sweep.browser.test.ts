@@ -86,10 +86,15 @@ describe('sweep.html in a browser', () => {
     const drawn = Number(await page.getAttribute('html', 'data-charts-ready'));
     expect([...pageErrors, ...consoleErrors]).toEqual([]);
     expect(aborted).toEqual([]);
-    // latency, throughput, ttft, tpot and tokens/s against rate
+    // latency, achieved, goodput, ttft, tpot and tokens/s, each against the offered rate
     expect(drawn).toBe(sweepCharts(r).length);
-    expect(drawn).toBe(5);
-    expect(await page.locator('canvas').count()).toBeGreaterThanOrEqual(5);
+    expect(drawn).toBe(6);
+    expect(await page.locator('canvas').count()).toBeGreaterThanOrEqual(6);
+    // The x axis runs over the offered rates (to 28 rps), past the 20 rps the server completed.
+    for (const id of ['sweep-latency', 'sweep-goodput', 'sweep-ttft']) {
+      const ticks = (await page.evaluate((c) => (window as unknown as { __servebench: { ticks(id: string): number[][] } }).__servebench.ticks(c), id)) as number[][];
+      expect(Math.max(...ticks[0]), id).toBeGreaterThan(20);
+    }
     expect(await page.textContent('[data-field="sentence"]')).toBe(r.answer.sentence);
     expect(r.answer.sentence).toContain('sustains 20 rps within SLO');
     expect(await page.locator('tr[data-pass="false"]').count()).toBe(2);

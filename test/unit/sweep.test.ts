@@ -337,8 +337,21 @@ describe('sweep reports', () => {
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
     const latency = sweepCharts(result)[0];
     expect(latency.series.map((s) => s.label)).toEqual(['p50', 'p90', 'p99', 'SLO latency.p99 < 50ms', 'knee (p99)']);
-    expect(latency.data[0]).toEqual([50, 100, 150, 160, 160]);
+    // Against the offered rate: the saturated steps (the server held 160 rps) stand apart, not on one line.
+    expect(latency.xLabel).toBe('offered rate (rps)');
+    expect(latency.data[0]).toEqual([50, 100, 150, 200, 250]);
     expect(latency.data[4]).toEqual([50, 50, 50, 50, 50]);
     expect(latency.data[5].filter((v) => v !== null)).toEqual([20]);
+    // Achieved is its own chart; no goodput chart without a goodput figure.
+    expect(sweepCharts(result).map((c) => c.id)).toEqual(['sweep-latency', 'sweep-throughput']);
+  });
+
+  it('plots goodput against the offered rate when the steps have it', () => {
+    const withGoodput: SweepResult = { ...result, steps: result.steps.map((st) => ({ ...st, goodputRps: st.conditions[0].ok ? st.throughputRps : 0 })) };
+    const goodput = sweepCharts(withGoodput).find((c) => c.id === 'sweep-goodput')!;
+    expect(goodput.xLabel).toBe('offered rate (rps)');
+    expect(goodput.series.map((x) => x.label)).toEqual(['goodput (met every SLO)', 'completed/s']);
+    expect(goodput.data[0]).toEqual([50, 100, 150, 200, 250]);
+    expect(goodput.data[1]).toEqual([50, 100, 150, 0, 0]);
   });
 });
