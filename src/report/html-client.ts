@@ -151,18 +151,25 @@ export const CLIENT_JS = String.raw`(function () {
   });
 
   var resizeTimer = 0;
-  window.addEventListener('resize', function () {
+  function onResize() {
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(function () {
       plots.forEach(function (p) { p.u.setSize({ width: Math.max(300, Math.floor(p.host.getBoundingClientRect().width)), height: 250 }); });
     }, 100);
-  });
+  }
+  window.addEventListener('resize', onResize);
 
   var done = performance.now();
   window.__servebench = {
     renderedAtMs: done,
     chartsMs: done - t0,
     charts: plots.length,
+    // The live dashboard draws the page again each second: it lets go of this drawing first.
+    destroy: function () {
+      window.removeEventListener('resize', onResize);
+      plots.forEach(function (p) { p.u.destroy(); });
+      plots = [];
+    },
     // For tests: the tick values each drawn chart's axes show.
     ticks: function (id) {
       var p = plots.filter(function (x) { return x.id === id; })[0];
