@@ -27,12 +27,13 @@ export interface OfflinePage {
   pageErrors: string[];
 }
 
-export async function openOffline(browser: Browser, viewport: { width: number; height: number }): Promise<OfflinePage> {
+/** `allowOrigin`: one http origin the page may also reach (the live dashboard's own server). */
+export async function openOffline(browser: Browser, viewport: { width: number; height: number }, allowOrigin?: string): Promise<OfflinePage> {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const aborted: string[] = [];
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith('file:')) return route.continue();
+    if (url.startsWith('file:') || (allowOrigin && new URL(url).origin === allowOrigin)) return route.continue();
     aborted.push(url);
     return route.abort();
   });
