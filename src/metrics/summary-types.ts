@@ -1,7 +1,9 @@
 /**
  * The shape of summary.json: what buildSummary (summary.ts) produces and every reader (thresholds,
- * report writers, compare, sweep) consumes. Types only, so readers need not import the builder.
+ * report writers, compare, sweep) consumes. Types only, so readers need not
+ * import the builder.
  */
+import type { LatencyHeatmap } from './heatmap.js';
 import type { Stats } from './hdr.js';
 import type { GeneratorCause } from './diagnosis.js';
 import type { WorkerHealth } from './health.js';
@@ -121,6 +123,8 @@ export interface Summary {
     singleThreadedGc?: boolean;
   };
   timeseries: TimeseriesRow[];
+  /** Completions per second per latency band, per workload (report.html's heatmap). */
+  heatmaps?: LatencyHeatmap[];
   /** Set on a run built by `servebench merge`: its shards, and which are missing when partial. */
   merge?: MergeInfo;
 }

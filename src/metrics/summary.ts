@@ -3,6 +3,7 @@
  * `servebench report` on a killed run's results.ndjson, and `merge` of shards: totals are sums,
  * percentiles come from merged histograms, never from averaged percentiles.
  */
+import { latencyHeatmaps } from './heatmap.js';
 import { ServebenchError } from '../errors.js';
 import { evaluateThresholds } from './thresholds.js';
 import { CLOSED_LOOP_NOTE, GeneratorHealth, SCHEDULE_LAG_BOUND_MS, workersOverCoresWarning, type WorkerHealth } from './health.js';
@@ -138,6 +139,7 @@ export function buildSummary(records: readonly RunRecord[]): Summary {
     thresholds: [],
     generator: generatorSection(run, ends, diag, acc, merge),
     timeseries: timeseriesRows(acc.perSecond, run, weightSum),
+    heatmaps: latencyHeatmaps(acc.perSecond, run.workloads.map((w) => w.name)),
     ...(merge ? { merge } : {}),
   };
   summary.thresholds = evaluateThresholds(summary, run.thresholds);

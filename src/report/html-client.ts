@@ -69,9 +69,76 @@ export const CLIENT_JS = String.raw`(function () {
     return a;
   }
 
+  function hexRgb(c) {
+    return [parseInt(c.slice(1, 3), 16), parseInt(c.slice(3, 5), 16), parseInt(c.slice(5, 7), 16)];
+  }
+  // A heatmap on a plain canvas: x the run's seconds, y log-spaced latency bands, shade the count
+  // (log scale, so a handful of slow requests still shows beside thousands of fast ones).
+  function heatmap(spec, host) {
+    var secs = spec.data[0], edges = spec.data[1], rows = spec.data.slice(2);
+    var dpr = window.devicePixelRatio || 1;
+    var canvas = document.createElement('canvas');
+    var legend = document.createElement('div');
+    legend.className = 'hm-legend';
+    host.appendChild(canvas);
+    host.appendChild(legend);
+    var max = 1;
+    rows.forEach(function (r) { r.forEach(function (c) { if (c > max) max = c; }); });
+    var base = hexRgb(spec.series[0].color.slice(0, 7)), pale = [239, 246, 255];
+    var L = 60, R = 12, T = 8, B = 40, H = 250, W = 0;
+    function shade(c) {
+      var t = Math.log(1 + c) / Math.log(1 + max);
+      return 'rgb(' + [0, 1, 2].map(function (k) { return Math.round(pale[k] + (base[k] - pale[k]) * t); }).join(',') + ')';
+    }
+    function draw(width) {
+      W = width;
+      canvas.width = W * dpr; canvas.height = H * dpr;
+      canvas.style.width = W + 'px'; canvas.style.height = H + 'px';
+      var g = canvas.getContext('2d');
+      g.setTransform(dpr, 0, 0, dpr, 0, 0);
+      g.clearRect(0, 0, W, H);
+      var pw = W - L - R, ph = H - T - B, cw = pw / Math.max(1, secs.length), rh = ph / (edges.length - 1);
+      rows.forEach(function (r, i) {
+        r.forEach(function (c, b) {
+          if (!c) return;
+          g.fillStyle = shade(c);
+          g.fillRect(L + i * cw, T + ph - (b + 1) * rh, Math.ceil(cw), Math.ceil(rh));
+        });
+      });
+      g.strokeStyle = '#cbd2dc'; g.strokeRect(L, T, pw, ph);
+      g.fillStyle = '#475569'; g.font = FONT; g.textAlign = 'right'; g.textBaseline = 'middle';
+      for (var b = 0; b < edges.length; b += 4) g.fillText(compact(edges[b]), L - 6, T + ph - b * rh);
+      g.textAlign = 'center'; g.textBaseline = 'top';
+      var every = Math.max(1, Math.ceil(secs.length / 8));
+      for (var i = 0; i < secs.length; i += every) g.fillText(clock(secs[i]), L + (i + 0.5) * cw, T + ph + 4);
+      g.font = LABEL_FONT;
+      g.fillText('elapsed (m:ss)', L + pw / 2, H - 16);
+      g.save(); g.translate(12, T + ph / 2); g.rotate(-Math.PI / 2); g.fillText('ms (log scale)', 0, -6); g.restore();
+      legend.textContent = 'darkest: ' + fmt(max) + ' requests in one second and band; hover for a cell';
+    }
+    canvas.addEventListener('mousemove', function (ev) {
+      var rect = canvas.getBoundingClientRect();
+      var pw = W - L - R, ph = H - T - B;
+      var i = Math.floor((ev.clientX - rect.left - L) / (pw / Math.max(1, secs.length)));
+      var b = Math.floor((T + ph - (ev.clientY - rect.top)) / (ph / (edges.length - 1)));
+      if (i < 0 || i >= secs.length || b < 0 || b >= edges.length - 1) return;
+      legend.textContent = clock(secs[i]) + ' \u00b7 ' + fmt(edges[b]) + '\u2013' + fmt(edges[b + 1]) + ' ms \u00b7 ' + fmt(rows[i][b]) + ' requests';
+    });
+    draw(Math.max(300, Math.floor(host.getBoundingClientRect().width)));
+    return {
+      setSize: function (sz) { draw(sz.width); },
+      destroy: function () { host.textContent = ''; },
+      axes: [{ _splits: secs.slice() }, { _splits: edges.slice() }]
+    };
+  }
+
   function make(spec) {
     var host = document.querySelector('[data-chart="' + spec.id + '"] .plot');
     if (!host) return;
+    if (spec.kind === 'heatmap') {
+      plots.push({ u: heatmap(spec, host), host: host, id: spec.id });
+      return;
+    }
     var width = Math.max(300, Math.floor(host.getBoundingClientRect().width));
     var xSeries = { label: spec.kind === 'time' ? 'elapsed' : spec.kind === 'spectrum' ? 'percentile' : spec.kind === 'xy' ? spec.xLabel : 'from (ms)' };
     var xs = spec.data[0] || [];

@@ -3,15 +3,18 @@
  * a column store (data[0] is x, data[i] is series i), which is what uPlot draws and what keeps a
  * 10-minute run's embedded JSON small: a number per cell, no keys repeated per row.
  */
-import { JsHistogram } from 'hdr-histogram-js';
-import { decode, spectrum, type Histogram } from '../metrics/hdr.js';
+import { decode, spectrum } from '../metrics/hdr.js';
+import { forEachBucket } from '../metrics/heatmap.js';
 import type { MetricName } from '../metrics/records.js';
 import type { Summary, TimeseriesRow, WorkloadSummary } from '../metrics/summary-types.js';
 import { fmtInt, fmtMs } from './html-format.js';
 import { round3 } from '../util/values.js';
 
-/** 'xy': a numeric x such as achieved rate (the sweep report); points drawn on the lines. */
-export type ChartKind = 'time' | 'spectrum' | 'hist' | 'xy';
+/**
+ * 'xy': a numeric x such as achieved rate (the sweep report); points drawn on the lines.
+ * 'heatmap': data[0] seconds, data[1] band edges (ms), data[2 + i] the counts of seconds[i].
+ */
+export type ChartKind = 'time' | 'spectrum' | 'hist' | 'xy' | 'heatmap';
 
 export interface SeriesSpec {
   label: string;
@@ -195,23 +198,6 @@ function spectrumChart(s: Summary, m: MetricName): ChartSpec {
   return spec;
 }
 
-/** Calls fn for each recorded value (bucket) of a histogram with its count. */
-function forEachRecorded(h: Histogram, fn: (value: number, count: number) => void): void {
-  if (h instanceof JsHistogram) {
-    const it = h.recordedValuesIterator;
-    it.reset();
-    while (it.hasNext()) {
-      const v = it.next();
-      fn(h.medianEquivalentValue(v.valueIteratedTo), v.countAddedInThisIterationStep);
-    }
-    return;
-  }
-  // A WASM histogram has no iterator in the public API: approximate with 1000 equal-count slices.
-  const slices = 1000;
-  const per = h.totalCount / slices;
-  for (let k = 0; k < slices; k++) fn(h.getValueAtPercentile(((k + 0.5) / slices) * 100), per);
-}
-
 /** A "nice" step (1, 2, 2.5 or 5 × 10^k) close to raw. */
 export function niceStep(raw: number): number {
   if (!(raw > 0)) return 1;
@@ -253,7 +239,7 @@ function histogramChart(s: Summary, m: MetricName, unitLabel: string): ChartSpec
   for (const { w, i } of have) {
     const counts = new Array<number>(n + 1).fill(0);
     const h = decode(w.metrics[m]!.hdr);
-    forEachRecorded(h, (vUs, c) => {
+    forEachBucket(h, (vUs, c) => {
       const v = vUs * 1e-3;
       const k = Math.floor((v - start) / step);
       if (k >= n) {
@@ -271,6 +257,24 @@ function histogramChart(s: Summary, m: MetricName, unitLabel: string): ChartSpec
   return spec;
 }
 
+/** One latency heatmap per workload that completed requests (summary.heatmaps). */
+function heatmapCharts(s: Summary): ChartSpec[] {
+  const index = (h: { workload: string }) => s.workloads.findIndex((w) => w.name === h.workload);
+  return (s.heatmaps ?? []).filter((h) => index(h) >= 0).map((h) => {
+    const i = index(h);
+    return {
+      id: `heatmap-${i}`,
+      title: `Latency heatmap: ${h.workload}`,
+      kind: 'heatmap' as const,
+      xLabel: 'elapsed',
+      yLabel: 'latency (ms, log scale)',
+      series: [{ label: h.workload, color: workloadColor(i), unit: ' requests' }],
+      data: [h.seconds, h.edgesMs, ...h.counts],
+      note: 'Completions per second in each latency band; darker is more.',
+    };
+  });
+}
+
 export interface ReportData {
   charts: ChartSpec[];
 }
@@ -284,6 +288,7 @@ export function buildChartData(s: Summary): ReportData {
       errors,
       latency,
       tokens,
+      ...heatmapCharts(s),
       spectrumChart(s, 'latency'),
       spectrumChart(s, 'ttft'),
       histogramChart(s, 'ttft', 'requests'),

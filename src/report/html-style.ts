@@ -44,6 +44,7 @@ section { margin: 0 0 28px; }
 .banner { border-radius: 10px; padding: 12px 16px; margin: 0 0 16px; border: 1px solid; }
 .banner h3 { font-size: 14px; margin: 0 0 4px; }
 .banner ul { margin: 4px 0 0; padding-left: 20px; }
+.hm-legend { font-size: 12px; color: var(--muted); padding: 4px 0 0 60px; min-height: 20px; }
 .live-banner { border-radius: 10px; padding: 8px 14px; margin: 0 0 16px; border: 1px solid #93c5fd; background: #eff6ff; color: #1e3a8a; font-size: 13px; }
 .live-banner::before { content: "\\25CF  "; color: #dc2626; }
 .banner.warn { background: var(--warn-bg); border-color: var(--warn-line); color: #78350f; }

@@ -311,8 +311,8 @@ function chartsSection(charts: ChartSpec[]): string {
   const group = (title: string, cs: ChartSpec[]) => (cs.length ? `<h4 class="group">${title}</h4><div class="charts">${cs.map(chartBox).join('')}</div>` : '');
   const drawn = charts.filter((c) => !c.empty);
   return `<section id="charts"><h2>Charts</h2>${absentLine(charts)}
-${group('Over time', drawn.filter((c) => c.kind === 'time'))}
-${group('Distributions', drawn.filter((c) => c.kind !== 'time'))}
+${group('Over time', drawn.filter((c) => c.kind === 'time' || c.kind === 'heatmap'))}
+${group('Distributions', drawn.filter((c) => c.kind !== 'time' && c.kind !== 'heatmap'))}
 <p class="muted" style="margin-top:8px;font-size:12px">Drag across a chart to zoom, double-click to reset. Away from the cursor a legend shows each series' mean. The percentile spectrum uses a log scale of 1/(1−p), as HdrHistogram plots do.</p></section>`;
 }
 

@@ -74,7 +74,7 @@ describe('report.html in a browser', () => {
     );
     expect(charts.length).toBeGreaterThanOrEqual(8);
     const withData = charts.filter((c) => !c.empty);
-    expect(withData.map((c) => c.id)).toEqual(['rate', 'errors', 'latency', 'tokens', 'latency-spectrum', 'ttft-spectrum', 'ttft-histogram', 'itl-histogram']);
+    expect(withData.map((c) => c.id)).toEqual(['rate', 'errors', 'latency', 'tokens', 'heatmap-0', 'heatmap-1', 'latency-spectrum', 'ttft-spectrum', 'ttft-histogram', 'itl-histogram']);
     expect(timing.charts).toBe(withData.length);
     for (const c of withData) {
       expect(c.hasCanvas, `chart ${c.id} has a canvas`).toBe(true);
@@ -119,7 +119,7 @@ describe('report.html in a browser', () => {
     await page.waitForSelector('html[data-charts-ready]');
     // No placeholder panel: every chart box on the page holds a drawn canvas.
     expect(await page.locator('.chart .nodata').count()).toBe(0);
-    expect(await page.locator('.chart').count()).toBe(4);
+    expect(await page.locator('.chart').count()).toBe(5);
     expect(await page.$$eval('.chart', (els) => els.every((el) => !!el.querySelector('canvas')))).toBe(true);
     for (const id of ['ttft-spectrum', 'ttft-histogram', 'itl-histogram', 'tokens']) expect(await page.locator(`[data-chart="${id}"]`).count()).toBe(0);
     expect(await page.locator('.absent').getAttribute('data-absent')).toBe('tokens ttft-spectrum ttft-histogram itl-histogram');

@@ -134,7 +134,7 @@ describe('html report', () => {
   it('embeds chart data as columns and omits empty charts with a note', () => {
     const data = embeddedData(html);
     const ids = data.charts.map((c) => c.id);
-    expect(ids).toEqual(['rate', 'errors', 'latency', 'tokens', 'latency-spectrum', 'ttft-spectrum', 'ttft-histogram', 'itl-histogram']);
+    expect(ids).toEqual(['rate', 'errors', 'latency', 'tokens', 'heatmap-0', 'heatmap-1', 'latency-spectrum', 'ttft-spectrum', 'ttft-histogram', 'itl-histogram']);
     for (const c of data.charts) {
       expect(c.empty).toBeUndefined();
       expect(html).toContain(`<div class="chart" data-chart="${c.id}">`);
