@@ -39,6 +39,8 @@ export function summariseServer(records: readonly ServerRecord[], w: Window): Se
   if (records.length === 0) return undefined;
   const sources = new Map<string, { source: string; scrapes: number; failures: number; lastError?: string }>();
   const series = new Map<string, Series>();
+  /** Times of each source's successful scrapes. */
+  const okTimes = new Map<string, number[]>();
   for (const r of [...records].sort((a, b) => a.atEpochMs - b.atEpochMs)) {
     const src = sources.get(r.source) ?? { source: r.source, scrapes: 0, failures: 0 };
     sources.set(r.source, src);
@@ -48,6 +50,9 @@ export function summariseServer(records: readonly ServerRecord[], w: Window): Se
       if (r.error) src.lastError = r.error;
       continue;
     }
+    const times = okTimes.get(r.source) ?? [];
+    okTimes.set(r.source, times);
+    times.push(r.atEpochMs);
     for (const p of r.series ?? []) {
       const key = `${r.source}\u0000${p.name}\u0000${labelKey(p.labels)}`;
       let s = series.get(key);
@@ -62,7 +67,8 @@ export function summariseServer(records: readonly ServerRecord[], w: Window): Se
   const summaries: ServerSeriesSummary[] = [];
   const perSecond: Array<Map<number, number>> = [];
   for (const s of series.values()) {
-    const inWindow = windowPoints(s.points, w);
+    if (s.kind !== 'gauge') fromZero(s, okTimes.get(s.source) ?? []);
+    const inWindow = windowPoints(s.points, w, s.kind);
     if (inWindow.length === 0) continue;
     const column = seriesColumn(s.name, multiSource ? { ...s.labels, source: s.source } : s.labels);
     const sum: ServerSeriesSummary = { name: s.name, labels: s.labels, source: s.source, kind: s.kind, column, ...figures(s.kind, inWindow) };
@@ -83,18 +89,38 @@ export function summariseServer(records: readonly ServerRecord[], w: Window): Se
   };
 }
 
-/** The points inside the window, led by the last one before it (the baseline of cumulative series). */
-function windowPoints(points: readonly Timed[], w: Window): Timed[] {
-  let first = points.findIndex((x) => x.t >= w.startEpochMs);
-  if (first < 0) return [];
-  if (first > 0) first--;
-  return points.slice(first).filter((x) => x.t <= w.endEpochMs);
+/**
+ * A counter or histogram that appears in a scrape after the source's first one began at zero in
+ * between (prometheus_client creates a labelled series at its first use): that zero is the
+ * baseline its first requests count from.
+ */
+function fromZero(s: Series, okTimes: readonly number[]): void {
+  const first = s.points[0];
+  const before = okTimes.filter((t) => t < first.t).pop();
+  if (before === undefined) return;
+  const p = first.p;
+  const zero: ServerPoint =
+    s.kind === 'counter' ? { ...p, value: 0 } : { ...p, buckets: (p.buckets ?? []).map(() => 0), count: 0, sum: 0 };
+  s.points.unshift({ t: before, p: zero });
+}
+
+/**
+ * The points inside the window; for cumulative kinds led by the last one before it and closed
+ * by the first one after it, so the increase covers the whole window (the scraper's last scrape
+ * comes after the load's in-flight requests are done).
+ */
+function windowPoints(points: readonly Timed[], w: Window, kind: ServerPoint['kind']): Timed[] {
+  const inside = points.filter((x) => x.t >= w.startEpochMs && x.t <= w.endEpochMs);
+  if (kind === 'gauge') return inside;
+  const before = points.filter((x) => x.t < w.startEpochMs).pop();
+  const after = points.find((x) => x.t > w.endEpochMs);
+  const out = [...(before ? [before] : []), ...inside, ...(after ? [after] : [])];
+  return out.length >= 2 || inside.length > 0 ? out : [];
 }
 
 function figures(kind: ServerPoint['kind'], pts: readonly Timed[]): Partial<ServerSeriesSummary> {
   if (kind === 'gauge') {
-    // The baseline before the window is not part of a gauge's figures (it was before the load).
-    const vals = (pts.length > 1 ? pts.slice(1) : pts).map((x) => x.p.value ?? 0);
+    const vals = pts.map((x) => x.p.value ?? 0);
     const mean = vals.reduce((a, v) => a + v, 0) / vals.length;
     return { min: round(Math.min(...vals)), mean: round(mean), max: round(Math.max(...vals)), last: round(vals[vals.length - 1]) };
   }

@@ -155,6 +155,13 @@ describe('window summaries', () => {
     expect(r.series[0].rate).toBe((50 + 20) / 2);
   });
 
+  it('a counter that first shows up mid-run counts from zero at the scrape before it', () => {
+    const empty = rec(T0 - 100, '# TYPE other gauge\nother 1\n');
+    const c = (t: number, v: number) => rec(t, `# TYPE c_total counter\nc_total{code="200"} ${v}\n`);
+    const r = summariseServer([empty, c(T0 + 900, 6), c(T0 + 1900, 10)], { startEpochMs: T0, endEpochMs: T0 + 2000 })!;
+    expect(r.series.find((x) => x.name === 'c_total')!.rate).toBe(10 / 2);
+  });
+
   it('compares client and server TTFT and names the difference in ms', () => {
     const cmp = clientVsServer({ ttft: { p50: 75, p90: 120, p99: 200 } }, s.series);
     expect(cmp).toHaveLength(1);
