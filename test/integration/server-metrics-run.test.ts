@@ -8,6 +8,7 @@ import { pointsOf, selector } from '../../src/server-metrics/points.js';
 import { startRun } from '../../src/engine/coordinator.js';
 import { buildSummary } from '../../src/metrics/summary.js';
 import { timeseriesCsv } from '../../src/report/csv.js';
+import { renderHtml } from '../../src/report/html.js';
 import { scenario, chatWorkload, predictWorkload } from '../helpers/scenario.js';
 import type { ResolvedServerEndpoint } from '../../src/scenario/types.js';
 import { freePort } from '../helpers/free-port.js';
@@ -111,5 +112,16 @@ describe('a run that scrapes the server', () => {
     const csv = timeseriesCsv.render(sum).trim().split('\n');
     expect(csv[0]).toContain('"vllm:num_requests_running{engine=""0"",model_name=""llm""}"');
     expect(csv).toHaveLength(sum.timeseries.length + 1);
+
+    // report.html: the Server section, its charts in the page's chart data, the comparison named
+    const html = renderHtml(sum);
+    expect(html).toContain('<section id="server">');
+    expect(html).toContain('difference: gateway, network, queueing in front of the server');
+    expect(html).toContain('vllm:time_to_first_token_seconds');
+    const data = JSON.parse(/<script type="application\/json" id="sb-data">([\s\S]*?)<\/script>/.exec(html)![1]) as { charts: Array<{ id: string; kind: string; data: unknown[][] }> };
+    const serverCharts = data.charts.filter((c) => c.id.startsWith('server-'));
+    expect(serverCharts.length).toBeGreaterThanOrEqual(5);
+    const rate = data.charts.find((c) => c.id === 'rate')!;
+    for (const c of serverCharts) expect(c.data[0]).toEqual(rate.data[0]);
   });
 });
