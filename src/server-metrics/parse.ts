@@ -138,10 +138,12 @@ function parseSampleLine(line: string, lineNo: number): Sample {
   return { name, labels, value, ...(ts !== undefined && Number.isFinite(ts) ? { timestampMs: ts } : {}) };
 }
 
+/** Go's ParseFloat, which Prometheus uses, takes NaN and Inf in any case (prom-client writes `Nan`). */
 function parseValue(s: string): number | undefined {
-  if (s === '+Inf' || s === 'Inf') return Infinity;
-  if (s === '-Inf') return -Infinity;
-  if (s === 'NaN') return NaN;
+  const l = s.toLowerCase();
+  if (l === '+inf' || l === 'inf') return Infinity;
+  if (l === '-inf') return -Infinity;
+  if (l === 'nan') return NaN;
   const n = Number(s);
   return Number.isNaN(n) ? undefined : n;
 }

@@ -67,6 +67,8 @@ describe('exposition parser', () => {
       'q_sum 10',
       'q_count 40',
       'g +Inf',
+      'h Nan',
+      'i -inf',
     ].join('\n');
     const fams = parseExposition(text);
     const x = fams.find((f) => f.name === 'x_total')!;
@@ -74,6 +76,8 @@ describe('exposition parser', () => {
     expect(x.samples[0]).toEqual({ name: 'x_total', labels: { path: 'C:\\dir', msg: 'say "hi"' }, value: 3, timestampMs: 1700000000000 });
     const pts = pointsOf(fams, all);
     expect(pts.map((p) => `${p.name}:${p.kind}`)).toEqual(['x_total:counter', 'q:gauge', 'q_sum:counter', 'q_count:counter']);
+    expect(fams.find((f) => f.name === 'h')!.samples[0].value).toBeNaN();
+    expect(fams.find((f) => f.name === 'i')!.samples[0].value).toBe(-Infinity);
     expect(() => parseExposition('ok 1\nbroken{le="1} 2')).toThrow(ExpositionError);
     expect(() => parseExposition('ok 1\nbroken{le="1} 2')).toThrow(/line 2/);
     expect(() => parseExposition('x abc')).toThrow(/expected a number as the value of x, got 'abc'/);
