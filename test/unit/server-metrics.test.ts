@@ -186,3 +186,13 @@ describe('PromQL matrices', () => {
     expect(recs[0].source).toBe('promql:waiting');
   });
 });
+
+describe('server records in results.ndjson', () => {
+  it('pass the record check `servebench report` applies; a malformed one is named', async () => {
+    const { recordProblem } = await import('../../src/metrics/records-schema.js');
+    const ok: ServerRecord = { type: 'server', shard: '0/1', source: 'http://x/metrics', atEpochMs: 1, ok: true, series: [{ name: 'g', labels: {}, kind: 'gauge', value: 1 }] };
+    expect(recordProblem(ok)).toBeNull();
+    expect(recordProblem({ ...ok, series: [{ name: 'g', labels: {}, kind: 'meter', value: 1 }] })).toMatch(/^series\[0\]\.kind:/);
+    expect(recordProblem({ ...ok, ok: 'yes' })).toMatch(/^ok:/);
+  });
+});
