@@ -196,3 +196,18 @@ describe('server records in results.ndjson', () => {
     expect(recordProblem({ ...ok, ok: 'yes' })).toMatch(/^ok:/);
   });
 });
+
+describe('server signals of a saturated sweep step', () => {
+  it('name a queue that held requests and a KV cache above 90 %', async () => {
+    const { serverSaturation } = await import('../../src/server-metrics/signals.js');
+    const g = (name: string, mean: number, max: number, last: number) => ({ name, labels: {}, source: 's', kind: 'gauge' as const, column: name, min: 0, mean, max, last });
+    const srv = (series: ReturnType<typeof g>[]) => ({ scrapes: 1, failures: 0, sources: [], series, timeseries: { columns: [], rows: [] }, clientVsServer: [] });
+    expect(serverSaturation(undefined)).toEqual([]);
+    expect(serverSaturation(srv([g('vllm:num_requests_waiting', 0.2, 1, 0), g('vllm:kv_cache_usage_perc', 0.5, 0.8, 0.6)]))).toEqual([]);
+    expect(serverSaturation(srv([g('vllm:num_requests_waiting', 12.3, 30, 30), g('vllm:kv_cache_usage_perc', 0.8, 0.956, 0.95)]))).toEqual([
+      "requests waited in vLLM's queue (vllm:num_requests_waiting: mean 12.3, max 30, at the end 30)",
+      'KV cache above 90 % (vllm:kv_cache_usage_perc reached 95.6 %)',
+    ]);
+    expect(serverSaturation(srv([g('revision_queue_depth', 3, 5, 2)]))[0]).toMatch(/^Knative's queue-proxy held requests/);
+  });
+});
