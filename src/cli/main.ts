@@ -17,6 +17,7 @@ import { cmdReport } from './report.js';
 import { cmdCompare } from './compare.js';
 import { cmdSweep } from './sweep.js';
 import { cmdMerge } from './merge.js';
+import { parseMetricsPort } from '../live/server.js';
 
 /** What a command's handler hands back to main: its exit code, and the run the signals stop. */
 interface Session {
@@ -63,7 +64,8 @@ function runCommand<T>(y: Argv<T>, s: Session): Argv<T> {
           .option('shard', { type: 'string', coerce: once('shard'), describe: 'run shard i of n of the plan: --shard 0/3' })
           .option('start-at', { type: 'string', coerce: once('start-at'), describe: 'start at this instant (ISO time or epoch ms), for shards' })
           .option('quiet', { type: 'boolean', describe: 'no progress lines' })
-          .option('force', { type: 'boolean', describe: 'write into a --out folder that already holds a run (its files are removed first)' }),
+          .option('force', { type: 'boolean', describe: 'write into a --out folder that already holds a run (its files are removed first)' })
+          .option('metrics-port', { type: 'string', coerce: once('metrics-port'), describe: "serve servebench's live metrics for Prometheus on this port at /metrics (e.g. 9464)" }),
         'threshold and compared metric',
         'summary',
       ),
@@ -71,7 +73,7 @@ function runCommand<T>(y: Argv<T>, s: Session): Argv<T> {
       s.trapSignals();
       s.code = await cmdRun(
         a.scenario,
-        { out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (s.handle = h), force: a.force, junit: a.junit, markdown: a.markdown },
+        { out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (s.handle = h), force: a.force, junit: a.junit, markdown: a.markdown, metricsPort: parseMetricsPort(a['metrics-port']) },
         stdio,
       );
     },

@@ -20,6 +20,7 @@ import { writeCiOutputs } from './ci-outputs.js';
 import { printError, rememberSecrets, type Out } from './out.js';
 import { defaultOutDir, discardIfNeverStarted, exitForSummary, finishReportKeepingSummary, progressPrinter, type RunCmdOptions } from './shared.js';
 import { runVariants } from './variants.js';
+import { serveLiveMetrics } from '../live/server.js';
 
 export async function cmdRun(file: string, opts: RunCmdOptions, o: Out): Promise<number> {
   const { scenario, warnings } = loadScenario(file, { sets: opts.sets });
@@ -46,10 +47,13 @@ async function runInto(dir: string, created: boolean, scenario: ResolvedScenario
   const progress = progressPrinter(o, opts.quiet);
   const watch = new AbortWatch(scenario.abortOnFail, (rs) => buildSummary(rs));
   let abortedBy: string | undefined;
+  // live-metrics hook: --metrics-port serves the run's progress for Prometheus while it goes.
+  const live = opts.metricsPort !== undefined ? await serveLiveMetrics(opts.metricsPort) : null;
   const handle: RunHandle = startRun(scenario, {
     shard: opts.shard,
     startAtEpochMs: opts.startAtEpochMs,
     onRecord: (r) => {
+      live?.metrics.onRecord(r);
       if (!sink.write(r) && sink.failure) o.err(`\nwarning: ${sink.failure.message}; the run goes on and its summary is printed at the end`);
       const failed = abortedBy === undefined ? watch.observe(r) : null;
       if (failed) {
@@ -72,6 +76,7 @@ async function runInto(dir: string, created: boolean, scenario: ResolvedScenario
   } finally {
     sink.close();
     progress.end();
+    await live?.close();
   }
   const { summary, writeFailure } = finishReportKeepingSummary(records, dir, sink);
   writeCiOutputs(opts, summary, null, o);

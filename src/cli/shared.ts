@@ -28,6 +28,8 @@ export interface RunCmdOptions extends CiOutputs {
   onHandle?: (h: RunHandle) => void;
   /** Use a --out folder that already holds files: the earlier run's files are removed first. */
   force?: boolean;
+  /** Serve servebench's own live metrics on this port while the run goes (src/live). */
+  metricsPort?: number;
 }
 
 /** Local time as yyyymmdd-hhmmss, for folder names. */

@@ -26,6 +26,7 @@ import { workerErrorWarning } from '../metrics/summary.js';
 import { DEFAULTS } from '../scenario/schema.js';
 import { workersOverCoresWarning } from '../metrics/health.js';
 import { availableParallelism } from 'node:os';
+import { startServerMetrics, type ServerMetrics } from '../server-metrics/index.js';
 
 const DEFAULT_MAX_RESPONSE_BYTES = DEFAULTS.maxResponseBytes;
 
@@ -222,6 +223,7 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
     const fingerprint = scenarioFingerprint(scenarioIn);
     const { scenario: s, mock } = await withEmbeddedMock(scenarioIn);
     let piscina: Piscina | null = null;
+    let serverMetrics: ServerMetrics | null = null; // server-metrics hook
     try {
       await preflight(s, warn, redactor, checkAbort.signal);
       if (checkAbort.signal.aborted) throw interruptedBeforeStart(s.target.embedded ? 'the embedded mock' : displayUrl(s.target.url));
@@ -341,12 +343,15 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
       const startRec: StartRecord = { type: 'start', run: runInfo(scenarioIn, shard, measureStartEpochMs, fingerprint) };
       emit(startRec);
       send({ type: 'start', startEpochMs });
+      // server-metrics hook: scraped from this thread with its own timeouts, never by the workers.
+      if (s.server) serverMetrics = startServerMetrics(s.server, { shard, emit, warn: (m) => warn(redactor.redact(m)), embeddedOrigin: mock?.url });
 
       const results = await Promise.all(tasks);
       // Every record a worker posted is in before the run is closed (a dead worker posts no 'done').
       await Promise.race([Promise.all(drained), new Promise((res) => setTimeout(res, 2000).unref())]);
       const cpu = process.cpuUsage(cpuStart);
       const wallMs = performance.now() - wallStart;
+      await serverMetrics?.finish(startEpochMs); // server-metrics hook: last scrapes, PromQL queries
       const workerErrors = results.filter((r): r is { worker: number; error: { code: string; message: string } } => 'error' in r).map((r) => ({ worker: r.worker, ...r.error }));
       const interrupted = stopRequested !== null || results.some((r) => 'interrupted' in r && r.interrupted);
       if (workerErrors.length === workers) {
@@ -370,6 +375,7 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
       emit(end);
       return { records, interrupted };
     } finally {
+      await serverMetrics?.close(); // server-metrics hook
       for (const p of control) p.close();
       await piscina?.destroy().catch(() => undefined);
       await mock?.close().catch(() => undefined);

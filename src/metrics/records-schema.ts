@@ -61,8 +61,11 @@ const EndRecord = z.looseObject({
   workerErrors: z.array(z.looseObject({ worker: z.number(), message: z.string() })),
 });
 
-export const RunRecordSchema = z.discriminatedUnion('type', [StartRecord, IntervalRecord, EndRecord, MergeRecord], {
-  error: () => "expected a record with type 'start', 'interval', 'end' or 'merge'",
+// server-metrics hook: one scrape of a server's /metrics (src/server-metrics/types.ts).
+const ServerRecord = z.looseObject({ type: z.literal('server'), source: z.string(), atEpochMs: z.number().finite(), ok: z.boolean(), series: z.array(z.looseObject({ name: z.string(), kind: z.enum(['gauge', 'counter', 'histogram']) })).optional() });
+
+export const RunRecordSchema = z.discriminatedUnion('type', [StartRecord, IntervalRecord, EndRecord, MergeRecord, ServerRecord], {
+  error: () => "expected a record with type 'start', 'interval', 'end', 'merge' or 'server'",
 });
 
 /** The first problem of a record as `field: message`, or null when it is valid. */

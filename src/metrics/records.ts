@@ -6,6 +6,7 @@
 import type { HttpClient, LoadType, ResolvedScenario, Routing, WorkloadKind } from '../scenario/types.js';
 import { TIME_METRICS, type MetricName } from '../scenario/metric-names.js';
 import type { TokenInterval } from './tokens.js';
+import type { ServerRecord } from '../server-metrics/types.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -152,7 +153,8 @@ export interface MergeRecord {
   sources: Array<{ shard: string; dir: string; measureStartEpochMs: number; offsetMs: number; shiftS: number }>;
 }
 
-export type RunRecord = StartRecord | IntervalRecord | EndRecord | MergeRecord;
+// server-metrics hook: scrapes of the server's own metrics (src/server-metrics/types.ts).
+export type RunRecord = StartRecord | IntervalRecord | EndRecord | MergeRecord | ServerRecord;
 
 export function emptyWorkloadInterval(): WorkloadInterval {
   return { sent: 0, ok: 0, errors: {}, dropped: 0, inFlight: 0, outputTokens: 0, inputTokens: 0, sloMet: 0, short: 0, hist: {} };

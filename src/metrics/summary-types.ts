@@ -10,6 +10,7 @@ import type { WorkerHealth } from './health.js';
 import type { EndRecord, MetricName, RunInfo } from './records.js';
 import type { MergeInfo } from './merge.js';
 import type { TokenCountsSummary } from './tokens.js';
+import type { ServerSummary } from '../server-metrics/types.js';
 
 export interface MetricSummary extends Stats {
   unit: 'ms' | 'tokens';
@@ -127,4 +128,6 @@ export interface Summary {
   heatmaps?: LatencyHeatmap[];
   /** Set on a run built by `servebench merge`: its shards, and which are missing when partial. */
   merge?: MergeInfo;
+  /** server-metrics hook: the server's own series over the run (scenario `server:`). */
+  server?: ServerSummary;
 }

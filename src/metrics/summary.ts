@@ -25,6 +25,7 @@ import type { MetricSummary, Summary, TimeseriesRow, Totals, WorkloadSummary } f
 export type * from './summary-types.js';
 import { addTokenInterval, emptyTokenInterval, tokenCountsSummary, type TokenInterval } from './tokens.js';
 import { round3 } from '../util/values.js';
+import { serverSection } from '../server-metrics/section.js';
 
 interface WlAcc {
   totals: Totals;
@@ -142,6 +143,9 @@ export function buildSummary(records: readonly RunRecord[]): Summary {
     heatmaps: latencyHeatmaps(acc.perSecond, run.workloads.map((w) => w.name)),
     ...(merge ? { merge } : {}),
   };
+  // server-metrics hook: the server's own series over the measured window.
+  const server = serverSection(records, run.measureStartEpochMs, durationS, { ttft: summary.metrics.ttft, serviceTime: summary.metrics.serviceTime });
+  if (server) summary.server = server;
   summary.thresholds = evaluateThresholds(summary, run.thresholds);
   return summary;
 }

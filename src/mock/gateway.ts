@@ -16,6 +16,7 @@ import { classifyPath, Route } from './routes.js';
 import { upstreamPath, type DeploymentRouter } from './routing.js';
 import type { StatsCounter } from './stats.js';
 import type { Timers } from './timers.js';
+import { serveMetrics, type MockMetrics } from './metrics.js';
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
@@ -30,6 +31,8 @@ export interface GatewayParts {
   handlers: readonly (RequestHandler | undefined)[];
   /** Injected delay before a request reaches the predictor, by routing mode. */
   routingDelayMs: { path: number; host: number };
+  /** GET /metrics outside the deployments' routes (metrics.ts). */
+  metrics?: MockMetrics;
 }
 
 export class MockGateway {
@@ -52,6 +55,7 @@ export class MockGateway {
       if (dep) suffix = upstreamPath(path);
     }
     if (!dep) {
+      if (path === '/metrics' && this.p.metrics) return serveMetrics(this.p.metrics, req, res);
       stats.routes[Route.Unrouted]++;
       req.resume();
       this.p.out.noRoute(res);

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { ResolvedMockLlmConfig } from './config.js';
 import type { Exchange, RequestHandler } from './handler.js';
 import { LlmEngine } from './llm.js';
+import type { LlmMetricsSink } from './metrics.js';
 import { LlmRequestError, llmErrorBody, parseGenerationRequest } from './llm-request.js';
 import type { StallGate } from './faults.js';
 import type { Responder } from './respond.js';
@@ -26,6 +27,7 @@ export interface LlmDeps {
   rand: () => number;
   /** True for the requests that get an injected 500. */
   fails: () => boolean;
+  metrics?: LlmMetricsSink;
 }
 
 /** The engine both LLM routes share, and a handler for each route. */
@@ -41,6 +43,7 @@ export function llmHandlers(deps: LlmDeps): { engine: LlmEngine; chat: LlmHandle
     tokensSent: (n) => {
       stats.tokens += n;
     },
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
   return { engine, chat: new LlmHandler(true, engine, deps), completion: new LlmHandler(false, engine, deps) };
 }

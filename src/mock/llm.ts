@@ -14,6 +14,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ResolvedMockLlmConfig } from './config.js';
 import { llmErrorBody, type GenerationRequest } from './llm-request.js';
+import type { LlmMetricsSink } from './metrics.js';
 
 export interface LlmHooks {
   now(): number;
@@ -25,6 +26,8 @@ export interface LlmHooks {
   /** Writes the response head: status and extra headers (the server adds its own). */
   writeHead(res: ServerResponse, status: number, contentType: string, contentLength: number | undefined): void;
   tokensSent(n: number): void;
+  /** The /metrics counters (metrics.ts). */
+  metrics?: LlmMetricsSink;
 }
 
 // Plain constants rather than a const enum: vitest transpiles files one by one.
@@ -105,7 +108,10 @@ export class LlmEngine {
       });
     }
     if (this.cfg.firstTokenMs !== undefined || this.running < this.cfg.maxBatch) this.run(seq);
-    else this.waiting.push(seq);
+    else {
+      this.waiting.push(seq);
+      this.hooks.metrics?.queued(req.model);
+    }
   }
 
   /** Stops everything (server close). */
@@ -120,9 +126,10 @@ export class LlmEngine {
     this.running = 0;
   }
 
-  private run(seq: Seq): void {
+  private run(seq: Seq, fromQueue = false): void {
     seq.state = State.Running;
     this.running++;
+    this.hooks.metrics?.started(seq.req.model, fromQueue);
     const now = this.hooks.now();
     seq.nextAt =
       this.cfg.firstTokenMs !== undefined
@@ -155,6 +162,7 @@ export class LlmEngine {
     const { req } = seq;
     const k = seq.pending;
     const from = seq.sent + 1;
+    if (from === 1) this.hooks.metrics?.firstToken(req.model, this.hooks.now() - req.arrivalMs);
     seq.sent += k;
     const last = seq.sent >= req.outputTokens;
     if (req.stream) {
@@ -178,7 +186,7 @@ export class LlmEngine {
       this.respondWhole(seq);
     }
     if (last) {
-      this.finish(seq);
+      this.finish(seq, req.finishReason);
       return;
     }
     this.plan(seq);
@@ -250,17 +258,18 @@ export class LlmEngine {
         res.end(body);
       });
     }
-    this.finish(seq);
+    this.finish(seq, 'error');
   }
 
-  private finish(seq: Seq): void {
+  private finish(seq: Seq, reason: string): void {
     if (seq.state === State.Done) return;
+    this.hooks.metrics?.finished(seq.req.model, seq.state === State.Running, seq.req.promptTokens, seq.sent, this.hooks.now() - seq.req.arrivalMs, reason);
     if (seq.state === State.Running) this.running--;
     seq.state = State.Done;
     this.live.delete(seq);
     while (this.running < this.cfg.maxBatch && this.waitHead < this.waiting.length) {
       const next = this.waiting[this.waitHead++];
-      if (next.state === State.Queued) this.run(next);
+      if (next.state === State.Queued) this.run(next, true);
     }
     if (this.waitHead > 1024 && this.waitHead * 2 > this.waiting.length) {
       this.waiting.splice(0, this.waitHead);
@@ -272,6 +281,6 @@ export class LlmEngine {
     if (seq.state === State.Done) return;
     if (seq.timer) this.hooks.cancel(seq.timer);
     seq.timer = undefined;
-    this.finish(seq);
+    this.finish(seq, 'abort');
   }
 }

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { JSON_TYPE, type Exchange } from './handler.js';
 import type { StallGate } from './faults.js';
 import type { StatsCounter } from './stats.js';
+import type { MockMetrics } from './metrics.js';
 
 /** Where a finished answer goes (the service slots hand theirs here). */
 export interface Sender {
@@ -18,6 +19,7 @@ export class Responder implements Sender {
   constructor(
     private readonly stall: StallGate,
     private readonly stats: StatsCounter,
+    private readonly metrics?: MockMetrics,
   ) {}
 
   writeHead(ex: Exchange, status: number, contentType: string | undefined, length: number | undefined, extra?: string[]): void {
@@ -28,6 +30,7 @@ export class Responder implements Sender {
     if (extra) h.push(...extra);
     ex.res.writeHead(status, h);
     this.stats.status(status);
+    this.metrics?.answered(ex, status);
   }
 
   /** A whole JSON (or empty) response, through the stall gate. */

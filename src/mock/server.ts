@@ -20,6 +20,7 @@ import { DeploymentRouter } from './routing.js';
 import { ServiceSlots } from './slots.js';
 import { StatsCounter, type MockStats } from './stats.js';
 import { Timers } from './timers.js';
+import { MockMetrics } from './metrics.js';
 
 export interface MockServer {
   /** `http://host:port`, usable as a scenario's target.url. */
@@ -55,10 +56,11 @@ function assemble(cfg: ResolvedMockConfig): Assembly {
   const timers = new Timers();
   const stall = new StallGate(cfg.faults.stallAt);
   const stats = new StatsCounter();
-  const out = new Responder(stall, stats);
+  const metrics = new MockMetrics(cfg.llm.maxBatch);
+  const out = new Responder(stall, stats, metrics);
   const slots = new ServiceSlots(cfg.slots, cfg.serviceTime, rand, timers, out);
   const kserve = { slots, out, fails };
-  const llm = llmHandlers({ cfg: cfg.llm, timers, stall, out, stats, rand, fails });
+  const llm = llmHandlers({ cfg: cfg.llm, timers, stall, out, stats, rand, fails, metrics });
 
   const handlers: RequestHandler[] = [];
   handlers[Route.Predict] = new KServeHandler(predictAnswer(), kserve);
@@ -78,6 +80,7 @@ function assemble(cfg: ResolvedMockConfig): Assembly {
     timers,
     handlers,
     routingDelayMs: cfg.faults.routingDelayMs,
+    metrics,
   });
   return {
     gateway,

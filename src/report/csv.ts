@@ -4,6 +4,7 @@ import { METRICS } from '../metrics/records.js';
 import { STAT_KEYS, decode, spectrum } from '../metrics/hdr.js';
 import { metricScale } from '../metrics/records.js';
 import type { ReportWriter } from './writer.js';
+import { serverColumns } from '../server-metrics/csv.js';
 
 /** One row per workload × metric; the workload 'all' holds the whole run. */
 export const summaryCsv: ReportWriter = {
@@ -28,7 +29,9 @@ export const timeseriesCsv: ReportWriter = {
   file: 'timeseries.csv',
   render(s: Summary): string {
     const cols = ['second', 'workload', 'sent', 'ok', 'errors', 'dropped', 'inFlight', 'rps', 'targetRps', 'latencyP50Ms', 'latencyP99Ms', 'ttftP50Ms', 'tokensPerS'] as const;
-    return stringify([cols as unknown as string[], ...s.timeseries.map((r) => cols.map((c) => r[c]))]);
+    // server-metrics hook: one column per server series, its value in that second.
+    const srv = serverColumns(s);
+    return stringify([[...(cols as unknown as string[]), ...srv.header], ...s.timeseries.map((r) => [...cols.map((c) => r[c]), ...srv.values(r.second)])]);
   },
 };
 

@@ -17,6 +17,7 @@ import type { ReportWriter } from './writer.js';
 import { tokenCountRows } from './html-tokens.js';
 import { CAUSE_LABELS } from '../metrics/diagnosis.js';
 import { CLOSED_LOOP_NOTE } from '../metrics/health.js';
+import { serverSection } from './html-server.js';
 
 let uplotAssets: { js: string; css: string } | null = null;
 
@@ -94,7 +95,7 @@ function header(s: Summary): string {
 <div class="verdicts">${verdicts.join('')}</div>
 </div></header>
 <nav class="sections"><div class="wrap">
-<a href="#overview">Overview</a><a href="#thresholds">Thresholds</a><a href="#workloads">Workloads</a><a href="#charts">Charts</a><a href="#errors">Errors</a><a href="#generator">Generator</a>
+<a href="#overview">Overview</a><a href="#thresholds">Thresholds</a><a href="#workloads">Workloads</a><a href="#charts">Charts</a>${s.server ? '<a href="#server">Server</a>' : ''}<a href="#errors">Errors</a><a href="#generator">Generator</a>
 </div></nav>`;
 }
 
@@ -382,6 +383,8 @@ export function pageHead(title: string, version: string, extraCss = ''): string 
 export function renderHtml(s: Summary): string {
   const assets = uplot();
   const data = buildChartData(s);
+  const server = serverSection(s, chartBox); // server-metrics hook
+  data.charts.push(...server.charts);
   return `${pageHead(`${s.scenario.name} · servebench report`, s.servebenchVersion)}${header(s)}
 <main class="wrap">
 ${banners(s)}
@@ -390,7 +393,8 @@ ${thresholds(s)}
 <section id="workloads"><h2>Workloads</h2>
 ${s.workloads.map((w, i) => workload(s, w, i)).join('\n')}
 </section>
-${chartsSection(data.charts)}
+${chartsSection(data.charts.filter((c) => !c.id.startsWith('server-')))}
+${server.html}
 ${errorsSection(s)}
 ${generatorSection(s)}
 </main>

@@ -42,6 +42,7 @@ import {
 import type { ProblemList } from './source.js';
 import { checkCompare, resolveCompare } from './compare.js';
 import { checkSweep, resolveSweep } from './sweep.js';
+import { checkServer, resolveServer } from './server-resolve.js';
 import { ServebenchError } from '../errors.js';
 import { parseThreshold } from './threshold-grammar.js';
 import { checkDatasetFile } from './dataset-check.js';
@@ -366,6 +367,7 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
     if (type === 'concurrency') required('concurrency');
   }
 
+  checkServer(raw.server, isObject(target) ? target.url : undefined, problems); // server-metrics hook
   checkSweep(raw.sweep, raw.load, Array.isArray(workloads) ? workloads.filter(isObject).map((w) => w.name).filter(nonEmptyString) : [], problems);
   // thresholds: parsed now so a malformed one is a scenario error at its line, not a failed run
   if (Array.isArray(raw.thresholds)) {
@@ -498,6 +500,8 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
     abortOnFail: d.thresholds.flatMap((t) => (typeof t === 'object' && t.abortOnFail ? [{ expr: t.expr.trim(), delayMs: t.delayAbortEval }] : [])),
     ...(d.compare ? { compare: resolveCompare(d.compare) } : {}),
     ...(d.sweep !== undefined ? { sweep: resolveSweep(d.sweep) } : {}),
+    // server-metrics hook
+    ...(d.server !== undefined ? { server: resolveServer(d.server, target.tls) } : {}),
   });
 }
 

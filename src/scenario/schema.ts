@@ -316,6 +316,40 @@ const Sweep = z.strictObject({
 });
 
 /** k6's long form: stop the run early once the threshold fails (after `delayAbortEval`). */
+// server-metrics hook: the `server:` section (resolved in server-resolve.ts).
+const METRICS_URL_PHRASE = `'embedded' or an http(s) URL with its path, like http://10.0.0.5:8000/metrics`;
+const metricsUrl = () =>
+  z.string({ error: (iss) => expected(METRICS_URL_PHRASE, iss.input) }).superRefine((s, ctx) => {
+    let ok = s === 'embedded';
+    try {
+      ok ||= ['http:', 'https:'].includes(new URL(s).protocol);
+    } catch {
+      /* not a URL */
+    }
+    if (!ok) ctx.addIssue({ code: 'custom', message: expected(METRICS_URL_PHRASE, s) });
+  });
+const serverHttp = {
+  timeout: duration({ positive: true }).optional(),
+  headers: z.record(z.string(), z.string(), { error: (iss) => expected('a mapping of header names to strings', iss.input, true) }).optional(),
+  apiKey: apiKey().optional(),
+  tls: z.strictObject({ insecure: z.boolean().default(false) }).optional(),
+};
+const Server = z.strictObject({
+  metrics: z
+    .array(z.strictObject({ url: metricsUrl(), interval: duration({ positive: true }).default(1000), select: z.array(text()).optional(), ...serverHttp }), {
+      error: (iss) => expected('a list of endpoints', iss.input, true),
+    })
+    .default([]),
+  prometheus: z
+    .strictObject({
+      url: metricsUrl(),
+      queries: z.record(z.string(), text(), { error: (iss) => expected('a mapping of names to PromQL queries', iss.input, true) }),
+      step: duration({ positive: true }).default(1000),
+      ...serverHttp,
+    })
+    .optional(),
+});
+
 const Threshold = z.strictObject({
   expr: text(),
   abortOnFail: z.boolean().default(false),
@@ -331,6 +365,7 @@ export const ScenarioSchema = z.strictObject({
   thresholds: z.array(z.union([text(), Threshold], { error: (iss) => expected("an expression like 'latency.p99 < 250ms' or { expr, abortOnFail, delayAbortEval }", iss.input, true) })).default([]),
   compare: Compare.optional(),
   sweep: Sweep.optional(),
+  server: Server.optional(),
 });
 
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

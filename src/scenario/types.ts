@@ -160,6 +160,39 @@ export interface ResolvedScenario {
   readonly abortOnFail: readonly { readonly expr: string; readonly delayMs: number }[];
   /** Only for `servebench sweep`: the ladder or search over rates or concurrencies. */
   readonly sweep?: ResolvedSweep;
+  /** The server's own metrics, scraped or queried during the run (src/server-metrics). */
+  readonly server?: ResolvedServer;
+}
+
+/** `server.metrics[]`: one Prometheus text endpoint scraped during the run (src/server-metrics). */
+export interface ResolvedServerEndpoint {
+  /** Full URL with its path, or 'embedded' (the embedded mock's /metrics). */
+  readonly url: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** Family or sample names to keep; empty keeps every series. */
+  readonly select: readonly string[];
+  readonly headers: Readonly<Record<string, string>>;
+  readonly apiKey?: string;
+  readonly tls: ResolvedTls;
+}
+
+/** `server.prometheus`: range queries over the run's window against a Prometheus server's API. */
+export interface ResolvedPrometheus {
+  /** Base URL of the Prometheus server (the API is under /api/v1). */
+  readonly url: string;
+  /** Name → PromQL expression. */
+  readonly queries: Readonly<Record<string, string>>;
+  readonly stepMs: number;
+  readonly timeoutMs: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly apiKey?: string;
+  readonly tls: ResolvedTls;
+}
+
+export interface ResolvedServer {
+  readonly metrics: readonly ResolvedServerEndpoint[];
+  readonly prometheus?: ResolvedPrometheus;
 }
 
 /**

@@ -22,6 +22,7 @@ import type { IntervalRecord, RunRecord } from '../metrics/records.js';
 import type { Summary, ThresholdResult } from '../metrics/summary-types.js';
 import type { ResolvedSweep } from '../scenario/types.js';
 import { round3 } from '../util/values.js';
+import { serverSaturation } from '../server-metrics/signals.js';
 
 export const RATE_SHORTFALL = 0.05;
 export const SHORTFALL_SLACK = 2;
@@ -203,6 +204,7 @@ export function stepFrom(m: MeasureInput): SweepStep {
   if (m.unit === 'concurrency' && m.previous && m.previous.throughputRps > 0 && throughputRps < (1 + PLATEAU) * m.previous.throughputRps) {
     saturation.push(`throughput stopped rising (${m.previous.throughputRps} → ${throughputRps} rps from concurrency ${m.previous.value} to ${m.value})`);
   }
+  saturation.push(...serverSaturation(s.server)); // server-metrics hook: the server signal that moved
   const stable = isStable(m.windows, m.stability);
   return {
     index: m.index,
