@@ -5,7 +5,7 @@
  * renders the same shape.
  */
 import type { Summary } from '../metrics/summary-types.js';
-import type { Comparison } from './compare.js';
+import type { Comparison } from '../compare/types.js';
 
 export interface JunitCase {
   name: string;

@@ -3,7 +3,8 @@
  * GitLab-flavoured tables). Pure functions of a Summary or a Comparison.
  */
 import type { Summary } from '../metrics/summary-types.js';
-import { dataText, toleranceText, type CompareEntry, type Comparison } from './compare.js';
+import type { CompareEntry, Comparison } from '../compare/types.js';
+import { dataText, toleranceText } from './compare.js';
 
 /** Table cells: pipes and line breaks would break the row. */
 export function mdCell(s: unknown): string {

@@ -8,7 +8,7 @@
  */
 import type { EndRecord, RunRecord, StartRecord } from '../metrics/records.js';
 import type { ResolvedCompare, ResolvedScenario } from '../scenario/types.js';
-import { startRun, withEmbeddedMock, type RunHandle } from './coordinator.js';
+import { startRun, withEmbeddedMock, type RunHandle } from '../engine/coordinator.js';
 import type { Progress } from '../metrics/progress.js';
 import type { MockServer } from '../mock/index.js';
 
