@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode } from '../errors.js';
-import { loadScenario, variantScenarios } from '../scenario/index.js';
+import { loadScenario, variantScenarios } from '../workload/scenario.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { startRun, type RunHandle } from '../engine/coordinator.js';
 import { AbortWatch } from '../metrics/abort-watch.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { variantScenarios } from '../../src/scenario/variants.js';
+import { variantScenarios } from '../../src/workload/scenario.js';
 import { roundPlan } from '../../src/compare/rounds.js';
 import { parse, problems, yaml } from './scenario-helpers.js';
 
