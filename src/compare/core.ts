@@ -10,6 +10,7 @@
 import { ALL, BOOTSTRAP_DEFAULTS, PERCENTILE_OF, bootstrapChange, type BootstrapOptions, type ChangeInterval, type IntervalData, type Stat } from '../metrics/bootstrap.js';
 import { metricScale, type MetricName } from '../metrics/records.js';
 import { RESULTS_FILE } from '../metrics/results-file.js';
+import { round6 } from '../util/values.js';
 import type { Summary, WorkloadSummary } from '../metrics/summary-types.js';
 import {
   DEFAULT_ERROR_RATE_TOLERANCE,
@@ -73,14 +74,13 @@ function rowsFor(a: Side, b: Side): Row[] {
   return rows;
 }
 
-const r6 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
 
 function ciOf(iv: ChangeInterval, level: number): CompareEntry['ci'] {
   return {
     level,
-    change: [r6(iv.change[0]), r6(iv.change[1])],
-    relative: iv.relative ? [r6(iv.relative[0]), r6(iv.relative[1])] : null,
-    ratio: iv.relative ? [r6(1 + iv.relative[0]), r6(1 + iv.relative[1])] : null,
+    change: [round6(iv.change[0]), round6(iv.change[1])],
+    relative: iv.relative ? [round6(iv.relative[0]), round6(iv.relative[1])] : null,
+    ratio: iv.relative ? [round6(1 + iv.relative[0]), round6(1 + iv.relative[1])] : null,
   };
 }
 
@@ -101,7 +101,7 @@ export function judge(e: Pick<CompareEntry, 'better' | 'baseline' | 'change' | '
     // late one (the next run catches a real, lasting regression again).
     const [lo, hi] = e.toleranceKind === 'relative' && e.ci.relative ? e.ci.relative : e.ci.change;
     const clear = e.change > 0 ? lo > e.tolerance : hi < -e.tolerance;
-    const shown = e.toleranceKind === 'relative' && e.ci.relative ? `[${pct(lo)}, ${pct(hi)}]` : `[${r6(lo)}, ${r6(hi)}]`;
+    const shown = e.toleranceKind === 'relative' && e.ci.relative ? `[${pct(lo)}, ${pct(hi)}]` : `[${round6(lo)}, ${round6(hi)}]`;
     if (!clear) return { verdict: 'same', reason: `beyond the tolerance (${tolText}) but not beyond the noise: the ${Math.round(e.ci.level * 100)}% interval of the change ${shown} reaches into the tolerance` };
   }
   const how = e.ci ? `beyond the tolerance (${tolText}) and the noise` : `beyond the tolerance (${tolText}); no per-interval data, so the noise is not judged`;
@@ -208,8 +208,8 @@ function entryOf(workload: string, r: Row, boot: { iv: ChangeInterval } | undefi
   const partial = {
     better: r.better,
     baseline: r.base,
-    change: r6(change),
-    relativeChange: rel === null ? null : r6(rel),
+    change: round6(change),
+    relativeChange: rel === null ? null : round6(rel),
     ci: boot ? ciOf(boot.iv, confidence) : null,
     tolerance: t.tolerance,
     toleranceKind: t.kind,
@@ -226,9 +226,9 @@ function entryOf(workload: string, r: Row, boot: { iv: ChangeInterval } | undefi
     stat: r.stat,
     unit: r.unit,
     ...partial,
-    baseline: r6(r.base),
-    candidate: r6(r.cand),
-    ratio: rel === null ? null : r6(r.cand / r.base),
+    baseline: round6(r.base),
+    candidate: round6(r.cand),
+    ratio: rel === null ? null : round6(r.cand / r.base),
     verdict,
     reason,
   };

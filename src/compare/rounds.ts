@@ -11,6 +11,7 @@ import type { ResolvedCompare, ResolvedScenario } from '../scenario/types.js';
 import { startRun, withEmbeddedMock, type RunHandle } from '../engine/coordinator.js';
 import type { Progress } from '../metrics/progress.js';
 import type { MockServer } from '../mock/index.js';
+import { round1 } from '../util/values.js';
 
 /** Warm-up before rounds after a variant's first: enough to open connections again. */
 export const LATER_WARMUP_MAX_MS = 1000;
@@ -80,7 +81,7 @@ function endOf(ends: EndRecord[], interrupted: boolean): EndRecord {
     // Each round's window ran that much longer than planned.
     sendOverrunMs: ends.reduce((x, e) => x + (e.sendOverrunMs ?? 0), 0),
     interrupted,
-    cpuPercent: ends.length ? Math.round((ends.reduce((x, e) => x + e.cpuPercent, 0) / ends.length) * 10) / 10 : 0,
+    cpuPercent: ends.length ? round1(ends.reduce((x, e) => x + e.cpuPercent, 0) / ends.length) : 0,
     workerErrors: ends.flatMap((e) => e.workerErrors),
     endedAt: ends.length ? ends[ends.length - 1].endedAt : new Date().toISOString(),
   };

@@ -12,7 +12,7 @@ import type { ResolvedScenario } from '../scenario/types.js';
 import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, type EndRecord, type IntervalRecord, type RunInfo, type RunRecord, type StartRecord } from '../metrics/records.js';
 import { progressOf, type Progress } from '../metrics/progress.js';
-import { loadDurationMs, rampSlotCount } from '../schedule/plan.js';
+import { rampSlotCount } from '../schedule/plan.js';
 import { displayUrl, requestTarget } from '../target/url.js';
 import { classifyError, describeError } from './classify.js';
 import { compiledSibling } from './paths.js';
@@ -60,7 +60,7 @@ export interface RunHandle {
 export function plannedRps(s: ResolvedScenario): number {
   const l = s.load;
   if (l.type === 'ramp') {
-    const ms = loadDurationMs(l);
+    const ms = l.durationMs;
     return ms > 0 ? rampSlotCount(l.rps, l.stages) / (ms / 1000) : 0;
   }
   if (l.type === 'concurrency') return 0;
@@ -80,7 +80,7 @@ export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs:
       type: s.load.type,
       // 6 decimals for a shard's part so that the parts sum back to the plan's rate at 3.
       targetRps: Math.round((plannedRps(s) / shardCount) * (shardCount > 1 ? 1e6 : 1e3)) / (shardCount > 1 ? 1e6 : 1e3),
-      durationMs: loadDurationMs(s.load),
+      durationMs: s.load.durationMs,
       warmupMs: s.load.warmupMs,
       requests: s.load.requests,
       workers: s.load.workers,
@@ -454,7 +454,7 @@ async function collect(run: RunSetUp, w: StartedWorkers, ctl: RunControl, measur
 /** The measured window: the plan's duration, or as far as the run got when it stopped early. */
 function measuredDurationMs(s: ResolvedScenario, results: Array<WorkerResult | { worker: number }>, measureStartEpochMs: number, interrupted: boolean, stoppedAtEpochMs?: number): number {
   const l = s.load;
-  const planned = loadDurationMs(l);
+  const planned = l.durationMs;
   // To the stop: the grace period after it sends nothing, and counting it would lower the rate.
   if (interrupted) return Math.max(0, Math.min(planned, (stoppedAtEpochMs ?? Date.now()) - measureStartEpochMs));
   if (l.requests > 0) {

@@ -250,7 +250,7 @@ function interval(changes: Float64Array, rels: Float64Array, relOk: boolean, con
 }
 
 /** Keeps a bootstrap over a long run to a bounded amount of work (about 5·10⁷ additions). */
-export function resamplesFor(requested: number, workPerReplicate: number): number {
+function resamplesFor(requested: number, workPerReplicate: number): number {
   return Math.max(200, Math.min(requested, Math.floor(5e7 / Math.max(1, workPerReplicate))));
 }
 

@@ -5,7 +5,7 @@
  */
 import { addEncoded, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import type { IntervalRecord } from './records.js';
-import { round3 } from '../util/values.js';
+import { round1, round3 } from '../util/values.js';
 
 /**
  * The p99 of `scheduleLag` (sent − intended) and of dispatch lag above which a run counts as
@@ -109,8 +109,4 @@ export class GeneratorHealth {
     }
     return out.sort((a, b) => (a.shard === b.shard ? a.worker - b.worker : a.shard < b.shard ? -1 : 1));
   }
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
 }

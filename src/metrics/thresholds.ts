@@ -3,6 +3,7 @@
  * a summary (a finished run's; during a run, abort-watch.ts evaluates the run so far).
  */
 import { decode } from './hdr.js';
+import { round6 } from '../util/values.js';
 import { metricScale, type MetricName, type RunRecord } from './records.js';
 import type { MetricSummary, Summary, ThresholdResult, Totals, WorkloadSummary } from './summary-types.js';
 import { isMetric, parseThreshold, type ParsedThreshold, type ThresholdOp } from '../scenario/threshold-grammar.js';
@@ -77,7 +78,7 @@ function measure(t: ParsedThreshold, s: Scope): number | string {
   return `unknown metric ${t.metric}`;
 }
 
-const show = (x: number) => String(Math.round(x * 1e6) / 1e6);
+const show = (x: number) => String(round6(x));
 
 /** Evaluates one parsed threshold against a summary. */
 export function evaluateThreshold(t: ParsedThreshold, summary: Summary): ThresholdResult {
@@ -103,7 +104,7 @@ export function evaluateThreshold(t: ParsedThreshold, summary: Summary): Thresho
   if (typeof value === 'string') return { expr: t.expr, ok: false, value: null, message: value };
   const limit = t.ofTarget ? t.value * scope.targetRps : t.value;
   const ok = compare(value, t.op, limit);
-  const rounded = Math.round(value * 1e6) / 1e6;
+  const rounded = round6(value);
   return { expr: t.expr, ok, value: rounded, ...(ok ? {} : { message: `${show(value)} is not ${t.op} ${show(limit)}` }) };
 }
 

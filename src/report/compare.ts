@@ -6,6 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { ALL } from '../metrics/bootstrap.js';
 import type { CompareEntry, CompareReport, Comparison, RunRef } from '../compare/types.js';
 import type { Writer } from './writer.js';
+import { round1 } from '../util/values.js';
 
 /** The comparison's counterpart of the summary's writers: one file rendered from the comparison. */
 export type CompareWriter = Writer<CompareReport>;
@@ -69,7 +70,7 @@ function ciText(m: CompareEntry): string {
 /** The seconds of data a run really has: its measured duration and its one-second records. */
 export function dataText(r: RunRef): string {
   const recs = r.intervals > 0 ? `${r.intervals} one-second record${r.intervals === 1 ? '' : 's'}` : 'summary only, no per-second records';
-  return `${r.label} ${Math.round(r.durationS * 10) / 10} s measured (${recs})`;
+  return `${r.label} ${round1(r.durationS)} s measured (${recs})`;
 }
 
 /** `tolerance ±10% (latency.p99 ±5%, errors.rate ±0.5 pt)`: the overrides too, in their own units. */

@@ -194,7 +194,7 @@ function forEachRecorded(h: Histogram, fn: (value: number, count: number) => voi
 }
 
 /** A "nice" step (1, 2, 2.5 or 5 × 10^k) close to raw. */
-export function niceStep(raw: number): number {
+function niceStep(raw: number): number {
   if (!(raw > 0)) return 1;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const f = raw / mag;

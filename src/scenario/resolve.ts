@@ -100,7 +100,7 @@ interface BodyProblem {
   readonly missing?: boolean;
 }
 
-export function checkBody(kind: WorkloadKind, body: Obj): BodyProblem[] {
+function checkBody(kind: WorkloadKind, body: Obj): BodyProblem[] {
   const out: BodyProblem[] = [];
   const listAt = (k: string): void => {
     if (!Array.isArray(body[k])) out.push({ sub: [k], message: expected('a list', body[k], true) });
