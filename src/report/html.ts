@@ -364,7 +364,7 @@ export function pageHead(title: string, version: string, extraCss = ''): string 
 `;
 }
 
-function renderHtml(s: Summary): string {
+export function renderHtml(s: Summary): string {
   const assets = uplot();
   const data = buildChartData(s);
   return `${pageHead(`${s.scenario.name} · servebench report`, s.servebenchVersion)}${header(s)}
