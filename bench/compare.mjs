@@ -15,7 +15,8 @@ const { Rng } = await import(dist('util/random.js'));
 const { encode, newRecorder } = await import(dist('metrics/hdr.js'));
 const { emptyWorkloadInterval, SCHEMA_VERSION } = await import(dist('metrics/records.js'));
 const { buildSummary } = await import(dist('metrics/summary.js'));
-const { compareRuns, runDataOf } = await import(dist('report/compare.js'));
+const { compareRuns } = await import(dist('compare/core.js'));
+const { runDataOf } = await import(dist('compare/load.js'));
 
 const outRoot = join(root, 'bench', 'results');
 mkdirSync(outRoot, { recursive: true });

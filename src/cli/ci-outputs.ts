@@ -4,7 +4,7 @@
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Summary } from '../metrics/summary-types.js';
-import type { Comparison } from '../report/compare.js';
+import type { Comparison } from '../compare/types.js';
 import { comparisonSuite, renderJunit, thresholdSuite, type JunitSuite } from '../report/junit.js';
 import { markdownComparison, markdownSummary } from '../report/markdown.js';
 import { writeFileAtomic } from '../report/writer.js';

@@ -5,13 +5,15 @@
 import { makeDirs } from '../report/out-dir.js';
 import { join, resolve } from 'node:path';
 import { ExitCode } from '../errors.js';
-import { compareCsv, compareJson, compareRuns, compareText, loadRun, parseTolerance, parseToleranceFor, writeCompareReports, type CompareReport } from '../report/compare.js';
-import { compareHtml } from '../report/compare-html.js';
+import { compareRuns } from '../compare/core.js';
+import { loadRun, parseTolerance, parseToleranceFor } from '../compare/load.js';
+import type { CompareReport } from '../compare/types.js';
+import { compareText } from '../report/compare.js';
+import { COMPARE_WRITERS } from '../report/index.js';
+import { writeAll } from '../report/writer.js';
 import { writeCiOutputs, type CiOutputs } from './ci-outputs.js';
 import type { Out } from './out.js';
 import { stamp } from './shared.js';
-
-export const COMPARE_WRITERS = [compareJson, compareCsv, compareHtml] as const;
 
 export interface CompareCmdOptions extends CiOutputs {
   out?: string;
@@ -34,7 +36,7 @@ export function cmdCompare(baseline: string, candidate: string, opts: CompareCmd
   const dir = resolve(opts.out ?? join('reports', `compare-${stamp()}`));
   makeDirs(dir);
   const report: CompareReport = { comparison, baseline: a.summary, candidate: b.summary };
-  writeCompareReports(report, dir, COMPARE_WRITERS);
+  writeAll(report, dir, COMPARE_WRITERS);
   writeCiOutputs(opts, null, comparison, o);
   o.out(compareText(comparison));
   o.out(`\ncomparison: ${dir}\nopen ${join(dir, 'compare.html')}`);

@@ -8,7 +8,7 @@ import { makeDirs } from '../report/out-dir.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ServebenchError } from '../errors.js';
 import { mergeShardRecords } from '../metrics/merge.js';
-import { RESULTS_FILE, readRecords } from '../report/ndjson.js';
+import { RESULTS_FILE, readRecords } from '../metrics/results-file.js';
 import { writeFileAtomic } from '../report/writer.js';
 import { summaryText } from '../report/console.js';
 import type { Out } from './out.js';

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ServebenchError } from '../errors.js';
-import { RESULTS_FILE, readRecords } from '../report/ndjson.js';
+import { RESULTS_FILE, readRecords } from '../metrics/results-file.js';
 import { summaryText } from '../report/console.js';
 import type { Out } from './out.js';
 import { exitForSummary, finishReport } from './shared.js';

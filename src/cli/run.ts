@@ -5,13 +5,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode } from '../errors.js';
-import { loadScenario, variantScenarios } from '../scenario/index.js';
+import { loadScenario, variantScenarios } from '../workload/scenario.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { startRun, type RunHandle } from '../engine/coordinator.js';
-import { buildSummary } from '../metrics/summary.js';
-import { AbortWatch } from '../metrics/thresholds.js';
+import { AbortWatch } from '../metrics/abort-watch.js';
 import type { RunRecord } from '../metrics/records.js';
-import { NdjsonSink, RESULTS_FILE } from '../report/ndjson.js';
+import { AbortOnFail, ResultsFile, engineHooks, startOutputs, stopOutputs, type RunOutput } from '../report/run-output.js';
+import { RESULTS_FILE } from '../metrics/results-file.js';
 import { prepareOutDir } from '../report/out-dir.js';
 import { summaryText } from '../report/console.js';
 import { Redactor } from '../util/redact.js';
@@ -43,27 +43,22 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
 }
 
 async function runInto(dir: string, created: boolean, scenario: ResolvedScenario, redactor: Redactor, opts: RunCmdOptions, o: Out): Promise<number> {
-  const sink = new NdjsonSink(join(dir, RESULTS_FILE));
-  const progress = progressPrinter(o, opts.quiet);
-  const watch = new AbortWatch(scenario.abortOnFail, (rs) => buildSummary(rs));
-  let abortedBy: string | undefined;
+  const results = new ResultsFile(join(dir, RESULTS_FILE), (m) => o.err(`\nwarning: ${m}; the run goes on and its summary is printed at the end`));
+  let handle: RunHandle | undefined;
+  const abort = new AbortOnFail(new AbortWatch(scenario.abortOnFail), (reason) => {
+    o.err(`\n${redactor.redact(reason)}`);
+    handle?.stop(reason);
+  });
   // live-metrics hook: --metrics-port serves the run's progress for Prometheus while it goes.
   const live = opts.metricsPort !== undefined ? await serveLiveMetrics(opts.metricsPort) : null;
-  const handle: RunHandle = startRun(scenario, {
+  const outputs: RunOutput[] = [results, abort, progressPrinter(o, opts.quiet)];
+  if (live) outputs.push({ add: (r) => live.metrics.onRecord(r) });
+  startOutputs(outputs);
+  handle = startRun(scenario, {
     shard: opts.shard,
     startAtEpochMs: opts.startAtEpochMs,
-    onRecord: (r) => {
-      live?.metrics.onRecord(r);
-      if (!sink.write(r) && sink.failure) o.err(`\nwarning: ${sink.failure.message}; the run goes on and its summary is printed at the end`);
-      const failed = abortedBy === undefined ? watch.observe(r) : null;
-      if (failed) {
-        abortedBy = `threshold '${failed.expr}' failed (${failed.message}); abortOnFail stopped the run`;
-        o.err(`\n${redactor.redact(abortedBy)}`);
-        handle.stop(abortedBy);
-      }
-    },
+    ...engineHooks(outputs),
     onWarning: (m) => o.err(`warning: ${redactor.redact(m)}`),
-    onProgress: progress.onProgress,
   });
   opts.onHandle?.(handle);
   let records: RunRecord[];
@@ -71,20 +66,19 @@ async function runInto(dir: string, created: boolean, scenario: ResolvedScenario
   try {
     ({ records, interrupted } = await handle.done);
   } catch (err) {
-    discardIfNeverStarted(dir, created, sink);
+    discardIfNeverStarted(dir, created, results.sink);
     throw err;
   } finally {
-    sink.close();
-    progress.end();
+    stopOutputs(outputs);
     await live?.close();
   }
-  const { summary, writeFailure } = finishReportKeepingSummary(records, dir, sink);
+  const { summary, writeFailure } = finishReportKeepingSummary(records, dir, results.sink);
   writeCiOutputs(opts, summary, null, o);
   o.out(summaryText(summary, o.tty));
   o.out(`\nreports: ${dir}${existsSync(join(dir, 'report.html')) ? `\nopen ${join(dir, 'report.html')}` : ''}`);
   // After the summary: a full disk costs files, never the figures the run measured.
   if (writeFailure) return printError(writeFailure, false, o);
-  if (abortedBy) return ExitCode.failed;
+  if (abort.reason) return ExitCode.failed;
   if (interrupted) return ExitCode.interrupted;
   return exitForSummary(summary);
 }

@@ -8,13 +8,12 @@ import { ExitCode, type ServebenchError } from '../errors.js';
 import type { RunHandle } from '../engine/coordinator.js';
 import { buildSummary } from '../metrics/summary.js';
 import type { Summary } from '../metrics/summary-types.js';
-import type { Progress } from '../metrics/progress.js';
 import type { RunRecord } from '../metrics/records.js';
 import type { NdjsonSink } from '../report/ndjson.js';
-import { tryWriteReports, writeReports } from '../report/writer.js';
+import type { RunOutput } from '../report/run-output.js';
 import { writeError } from '../report/write-error.js';
 import { progressLine } from '../report/console.js';
-import { registerDefaultWriters } from '../report/index.js';
+import { tryWriteReports, writeReports } from '../report/index.js';
 import type { CiOutputs } from './ci-outputs.js';
 import type { Out } from './out.js';
 
@@ -43,13 +42,14 @@ export function defaultOutDir(name: string, at = new Date()): string {
 }
 
 /**
- * The progress line of a run: on a terminal one line rewritten each second, else a line per
- * second (CI logs). `end()` finishes the rewritten line before anything else is printed.
+ * The progress line of a run, as a run output: on a terminal one line rewritten each second, else
+ * a line per second (CI logs). `stop()` finishes the rewritten line before anything else is
+ * printed (also between the rounds of a compare run).
  */
-export function progressPrinter(o: Out, quiet: boolean | undefined): { onProgress: ((p: Progress) => void) | undefined; end(): void } {
+export function progressPrinter(o: Out, quiet: boolean | undefined): RunOutput & { stop(): void } {
   let lastLen = 0;
   return {
-    onProgress: quiet
+    progress: quiet
       ? undefined
       : (p) => {
           const line = progressLine(p);
@@ -58,7 +58,7 @@ export function progressPrinter(o: Out, quiet: boolean | undefined): { onProgres
             lastLen = line.length;
           } else o.err(line);
         },
-    end() {
+    stop() {
       if (o.tty && lastLen) process.stderr.write('\n');
       lastLen = 0;
     },
@@ -81,7 +81,6 @@ export function exitForSummary(s: Summary): number {
 
 /** Summary + every report file from a run's records. */
 export function finishReport(records: readonly RunRecord[], dir: string): Summary {
-  registerDefaultWriters();
   const summary = buildSummary(records);
   writeReports(summary, dir);
   return summary;
@@ -89,7 +88,6 @@ export function finishReport(records: readonly RunRecord[], dir: string): Summar
 
 /** finishReport for a run: a failed write (a full disk) is returned, not thrown, so the summary is still printed. */
 export function finishReportKeepingSummary(records: readonly RunRecord[], dir: string, sink: NdjsonSink): { summary: Summary; writeFailure: ServebenchError | null } {
-  registerDefaultWriters();
   const summary = buildSummary(records);
   const r = tryWriteReports(summary, dir);
   const failed = [...(sink.failure ? [sink.path] : []), ...r.failed];

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { ExitCode, ServebenchError } from '../errors.js';
-import { loadScenario } from '../scenario/index.js';
+import { loadScenario } from '../workload/scenario.js';
 import { startSweep, type SweepHandle } from '../sweep/run.js';
 import { writeSweepReports } from '../sweep/report.js';
 import type { SweepStep } from '../sweep/core.js';

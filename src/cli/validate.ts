@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ExitCode } from '../errors.js';
-import { loadScenario, variantScenarios } from '../scenario/index.js';
+import { loadScenario, variantScenarios } from '../workload/scenario.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { rememberSecrets, type Out } from './out.js';
 

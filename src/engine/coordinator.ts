@@ -12,7 +12,7 @@ import type { ResolvedScenario } from '../scenario/types.js';
 import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, type EndRecord, type IntervalRecord, type RunInfo, type RunRecord, type StartRecord } from '../metrics/records.js';
 import { progressOf, type Progress } from '../metrics/progress.js';
-import { loadDurationMs, rampSlotCount } from '../schedule/plan.js';
+import { rampSlotCount } from '../schedule/plan.js';
 import { displayUrl, requestTarget } from '../target/url.js';
 import { classifyError, describeError } from './classify.js';
 import { compiledSibling } from './paths.js';
@@ -61,7 +61,7 @@ export interface RunHandle {
 export function plannedRps(s: ResolvedScenario): number {
   const l = s.load;
   if (l.type === 'ramp') {
-    const ms = loadDurationMs(l);
+    const ms = l.durationMs;
     return ms > 0 ? rampSlotCount(l.rps, l.stages) / (ms / 1000) : 0;
   }
   if (l.type === 'concurrency') return 0;
@@ -81,7 +81,7 @@ export function runInfo(s: ResolvedScenario, shard: string, measureStartEpochMs:
       type: s.load.type,
       // 6 decimals for a shard's part so that the parts sum back to the plan's rate at 3.
       targetRps: Math.round((plannedRps(s) / shardCount) * (shardCount > 1 ? 1e6 : 1e3)) / (shardCount > 1 ? 1e6 : 1e3),
-      durationMs: loadDurationMs(s.load),
+      durationMs: s.load.durationMs,
       warmupMs: s.load.warmupMs,
       requests: s.load.requests,
       workers: s.load.workers,
@@ -203,19 +203,56 @@ function singleThreadedGc(): boolean {
  */
 const WORKER_YOUNG_GEN_MB = 12;
 
-export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): RunHandle {
-  const control = new Set<MessageChannel['port1']>();
-  let stopRequested: 'stop' | 'abort' | null = null;
-  let stopReason: string | undefined;
-  /** Wall-clock instant of the first stop: an interrupted run is measured to here, not to the end of the grace period. */
-  let stoppedAtEpochMs: number | undefined;
-  /** Aborts the check request when a stop comes before the run has started. */
-  const checkAbort = new AbortController();
-  const graceMs = opts.graceMs ?? Math.min(scenarioIn.target.timeoutMs, 10_000);
-  const send = (m: ControlMessage) => {
-    for (const p of control) p.postMessage(m);
-  };
+/** A worker's outcome as collect() sees it: its result, or the error that ended it. */
+type WorkerOutcome = WorkerResult | { worker: number; error: { code: string; message: string } };
 
+/** A run's stop and abort, from the handle to the workers (and to the check request before them). */
+class RunControl {
+  readonly ports = new Set<MessageChannel['port1']>();
+  requested: 'stop' | 'abort' | null = null;
+  reason: string | undefined;
+  /** Wall-clock instant of the first stop: an interrupted run is measured to here, not to the end of the grace period. */
+  stoppedAtEpochMs: number | undefined;
+  /** Aborts the check request when a stop comes before the run has started. */
+  readonly checkAbort = new AbortController();
+
+  constructor(private readonly graceMs: number) {}
+
+  send(m: ControlMessage): void {
+    for (const p of this.ports) p.postMessage(m);
+  }
+  stop(reason?: string): void {
+    this.reason ??= reason;
+    this.requested ??= 'stop';
+    this.stoppedAtEpochMs ??= Date.now();
+    this.checkAbort.abort();
+    this.send({ type: 'stop', graceMs: this.graceMs });
+  }
+  abort(): void {
+    this.requested = 'abort';
+    this.stoppedAtEpochMs ??= Date.now();
+    this.checkAbort.abort();
+    this.send({ type: 'abort' });
+  }
+}
+
+/** What set-up prepared: the pool, the shard, the workers' scenario, and where records go. */
+interface RunSetUp {
+  s: ResolvedScenario;
+  piscina: Piscina;
+  shardIndex: number;
+  shardCount: number;
+  shard: string;
+  workers: number;
+  sharedBodies: Array<ReturnType<typeof packBodies> | null>;
+  workerScenario: ResolvedScenario;
+  records: RunRecord[];
+  emit(r: RunRecord): void;
+  onInterval(r: IntervalRecord): void;
+}
+
+export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): RunHandle {
+  const ctl = new RunControl(opts.graceMs ?? Math.min(scenarioIn.target.timeoutMs, 10_000));
   const done = (async (): Promise<RunOutcome> => {
     const warn = opts.onWarning ?? (() => undefined);
     const redactor = new Redactor([scenarioIn.target.apiKey]);
@@ -225,185 +262,207 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
     let piscina: Piscina | null = null;
     let serverMetrics: ServerMetrics | null = null; // server-metrics hook
     try {
-      await preflight(s, warn, redactor, checkAbort.signal);
-      if (checkAbort.signal.aborted) throw interruptedBeforeStart(s.target.embedded ? 'the embedded mock' : displayUrl(s.target.url));
-      const shardIndex = opts.shard?.index ?? 0;
-      const shardCount = opts.shard?.count ?? 1;
-      const shard = `${shardIndex}/${shardCount}`;
-      const workers = s.load.workers;
-      const totalWorkers = workers * shardCount;
-      const overCores = workersOverCoresWarning(workers, availableParallelism());
-      if (overCores) warn(overCores);
-      piscina = new Piscina({
-        filename: compiledSibling(import.meta.url, 'worker'),
-        minThreads: workers,
-        maxThreads: workers,
-        idleTimeout: 1000,
-        concurrentTasksPerWorker: 1,
-        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB },
-      });
-
-      // One serialized copy of the predict bodies for all workers, not a clone and a copy in each.
-      const sharedBodies = s.workloads.map((w) => (w.bodies.length > 0 ? packBodies(w.bodies) : null));
-      const workerScenario: ResolvedScenario = { ...s, workloads: s.workloads.map((w, i) => (sharedBodies[i] ? { ...w, bodies: [] } : w)) };
-      const records: RunRecord[] = [];
-      const emit = (r: RunRecord) => {
-        records.push(r);
-        opts.onRecord?.(r);
-      };
-      const progress = new Map<number, { n: number; recs: IntervalRecord[] }>();
-      // The record after the window holds only late completions: a progress line for it reads as
-      // a second of load that sent nothing. A run of `requests` has no fixed window (see below).
-      const windowIntervals = s.load.requests > 0 ? Infinity : Math.ceil(s.load.durationMs / (opts.intervalMs ?? 1000));
-      const onInterval = (r: IntervalRecord) => {
-        emit(r);
-        if (!opts.onProgress || r.index >= windowIntervals) return;
-        const e = progress.get(r.index) ?? { n: 0, recs: [] };
-        e.n++;
-        e.recs.push(r);
-        progress.set(r.index, e);
-        if (e.n === workers) {
-          progress.delete(r.index);
-          const p = progressOf(r.index, e.recs);
-          if (s.load.requests > 0 && p.sent === 0 && p.inFlight === 0) return; // after the last request
-          opts.onProgress(p);
-        }
-      };
-
-      let readyCount = 0;
-      let failedWorkers = 0;
-      const setupErrors: NonNullable<WorkerResult['setupError']>[] = [];
-      let allReady!: () => void;
-      const ready = new Promise<void>((res) => (allReady = res));
-      const cpuStart = process.cpuUsage();
-      const wallStart = performance.now();
-      const tasks: Array<Promise<WorkerResult | { worker: number; error: { code: string; message: string } }>> = [];
-      const drained: Array<Promise<void>> = [];
-      for (let k = 0; k < workers; k++) {
-        const ch = new MessageChannel();
-        control.add(ch.port1);
-        let portDone!: () => void;
-        drained.push(new Promise<void>((res) => (portDone = res)));
-        ch.port1.on('message', (m: IntervalRecord | { type: 'ready' } | { type: 'done' }) => {
-          if (m.type === 'ready') {
-            if (++readyCount === workers) allReady();
-          } else if (m.type === 'done') portDone();
-          else onInterval(m);
-        });
-        const task: WorkerTask = {
-          scenario: workerScenario,
-          sharedBodies,
-          // Worker k of this shard is worker shardIndex + k*shardCount of the whole plan: every
-          // shard and worker strides through one sequence, so merged arrivals are the plan itself.
-          worker: globalWorkerIndex({ index: shardIndex, count: shardCount }, k),
-          workers: totalWorkers,
-          shard,
-          port: ch.port2,
-          intervalMs: opts.intervalMs ?? 1000,
-          maxBodyBytes: s.target.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-        };
-        tasks.push(
-          piscina.run(task, { transferList: [ch.port2] }).then(
-            (r: WorkerResult) => {
-              if (!r.setupError) return r;
-              setupErrors.push(r.setupError);
-              if (++readyCount === workers) allReady();
-              portDone();
-              return { worker: k, error: { code: r.setupError.code, message: redactor.redact(r.setupError.message) } };
-            },
-            (err: unknown) => {
-              const e = err as { code?: string; message?: string };
-              if (++readyCount === workers) allReady();
-              failedWorkers++;
-              // A dead thread posts no 'done': give what it posted before dying a moment to arrive
-              // (another channel than this rejection), then take its records as complete.
-              setTimeout(portDone, 100).unref();
-              // Told at once, not only in the summary: the user sees the rate fall as it happens.
-              warn(workerErrorWarning({ worker: k, message: redactor.redact(e.message ?? String(err)) }, failedWorkers, workers));
-              return { worker: k, error: { code: e.code ?? 'E_WORKER', message: redactor.redact(e.message ?? String(err)) } };
-            },
-          ),
-        );
-      }
-      await ready;
-      if (setupErrors.length > 0) {
-        // A worker could not prepare its requests (a dataset, a tokenizer): nothing was sent.
-        send({ type: 'abort' });
-        await Promise.all(tasks);
-        const e = setupErrors[0];
-        throw new ServebenchError(e.code as ErrorCode, redactor.redact(e.message), e.hint ? { hint: redactor.redact(e.hint) } : {});
-      }
-      if (stopRequested) send({ type: 'abort' });
-      // Slot 0 a little after everyone is ready, so no worker starts with a backlog.
-      const startEpochMs = opts.startAtEpochMs ?? Date.now() + 50;
-      if (opts.startAtEpochMs !== undefined && opts.startAtEpochMs < Date.now()) {
-        warn(`--start-at was ${Date.now() - opts.startAtEpochMs} ms ago when the workers were ready: the first slots go out late (schedule lag); pick a start further ahead`);
-      }
-      const measureStartEpochMs = startEpochMs + s.load.warmupMs;
-      const startRec: StartRecord = { type: 'start', run: runInfo(scenarioIn, shard, measureStartEpochMs, fingerprint) };
-      emit(startRec);
-      send({ type: 'start', startEpochMs });
+      await preflight(s, warn, redactor, ctl.checkAbort.signal);
+      if (ctl.checkAbort.signal.aborted) throw interruptedBeforeStart(s.target.embedded ? 'the embedded mock' : displayUrl(s.target.url));
+      const run = setUpRun(s, opts, warn);
+      piscina = run.piscina;
+      const workers = startWorkers(run, ctl, opts, redactor, warn);
+      const measureStartEpochMs = await startLoad(run, workers, ctl, opts, redactor, warn, (shard, at) => runInfo(scenarioIn, shard, at, fingerprint));
       // server-metrics hook: scraped from this thread with its own timeouts, never by the workers.
-      if (s.server) serverMetrics = startServerMetrics(s.server, { shard, emit, warn: (m) => warn(redactor.redact(m)), embeddedOrigin: mock?.url });
-
-      const results = await Promise.all(tasks);
-      // Every record a worker posted is in before the run is closed (a dead worker posts no 'done').
-      await Promise.race([Promise.all(drained), new Promise((res) => setTimeout(res, 2000).unref())]);
-      const cpu = process.cpuUsage(cpuStart);
-      const wallMs = performance.now() - wallStart;
-      await serverMetrics?.finish(startEpochMs); // server-metrics hook: last scrapes, PromQL queries
-      const workerErrors = results.filter((r): r is { worker: number; error: { code: string; message: string } } => 'error' in r).map((r) => ({ worker: r.worker, ...r.error }));
-      const interrupted = stopRequested !== null || results.some((r) => 'interrupted' in r && r.interrupted);
-      if (workerErrors.length === workers) {
-        // Close results.ndjson properly first, so `servebench report` can still read what was measured.
-        emit({ type: 'end', shard, measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, true, stoppedAtEpochMs), interrupted: true, cpuPercent: 0, workerErrors, endedAt: new Date().toISOString() });
-        throw new ServebenchError('E_WORKER', `every worker failed: ${workerErrors[0].message}`, { hint: 'results.ndjson holds the intervals measured before; --verbose shows more' });
-      }
-      const end: EndRecord = {
-        type: 'end',
-        shard,
-        measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, interrupted, stoppedAtEpochMs),
-        sendOverrunMs: Math.max(0, ...results.map((r) => ('sendOverrunMs' in r ? r.sendOverrunMs : 0))),
-        // The plan's own count (a Poisson plan's seed decides it), not rate × duration.
-        ...(s.load.type === 'concurrency' ? {} : { plannedSlots: results.reduce((n, r) => n + ('measuredSlots' in r ? (r.measuredSlots ?? 0) : 0), 0) }),
-        interrupted,
-        cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
-        workerErrors,
-        endedAt: new Date().toISOString(),
-        ...(stopReason ? { stopReason } : {}),
-      };
-      emit(end);
-      return { records, interrupted };
+      if (s.server) serverMetrics = startServerMetrics(s.server, { shard: run.shard, emit: run.emit, warn: (m) => warn(redactor.redact(m)), embeddedOrigin: mock?.url });
+      const startEpochMs = measureStartEpochMs - s.load.warmupMs;
+      // The last scrapes and the PromQL queries go in before the end record.
+      return await collect(run, workers, ctl, measureStartEpochMs, async () => void (await serverMetrics?.finish(startEpochMs)));
     } finally {
       await serverMetrics?.close(); // server-metrics hook
-      for (const p of control) p.close();
+      for (const p of ctl.ports) p.close();
       await piscina?.destroy().catch(() => undefined);
       await mock?.close().catch(() => undefined);
     }
   })();
+  return { stop: (reason?: string) => ctl.stop(reason), abort: () => ctl.abort(), done };
+}
 
-  return {
-    stop(reason?: string) {
-      stopReason ??= reason;
-      stopRequested ??= 'stop';
-      stoppedAtEpochMs ??= Date.now();
-      checkAbort.abort();
-      send({ type: 'stop', graceMs });
-    },
-    abort() {
-      stopRequested = 'abort';
-      stoppedAtEpochMs ??= Date.now();
-      checkAbort.abort();
-      send({ type: 'abort' });
-    },
-    done,
+/** Set-up: the shard, the worker pool, the bodies shared by every worker, and the record stream. */
+function setUpRun(s: ResolvedScenario, opts: RunOptions, warn: (m: string) => void): RunSetUp {
+  const shardIndex = opts.shard?.index ?? 0;
+  const shardCount = opts.shard?.count ?? 1;
+  const workers = s.load.workers;
+  const overCores = workersOverCoresWarning(workers, availableParallelism());
+  if (overCores) warn(overCores);
+  const piscina = new Piscina({
+    filename: compiledSibling(import.meta.url, 'worker'),
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 1000,
+    concurrentTasksPerWorker: 1,
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB },
+  });
+  // One serialized copy of the predict bodies for all workers, not a clone and a copy in each.
+  const sharedBodies = s.workloads.map((w) => (w.bodies.length > 0 ? packBodies(w.bodies) : null));
+  const workerScenario: ResolvedScenario = { ...s, workloads: s.workloads.map((w, i) => (sharedBodies[i] ? { ...w, bodies: [] } : w)) };
+  const records: RunRecord[] = [];
+  const emit = (r: RunRecord) => {
+    records.push(r);
+    opts.onRecord?.(r);
   };
+  const progress = new Map<number, { n: number; recs: IntervalRecord[] }>();
+  // The record after the window holds only late completions: a progress line for it reads as
+  // a second of load that sent nothing. A run of `requests` has no fixed window (see below).
+  const windowIntervals = s.load.requests > 0 ? Infinity : Math.ceil(s.load.durationMs / (opts.intervalMs ?? 1000));
+  const onInterval = (r: IntervalRecord) => {
+    emit(r);
+    if (!opts.onProgress || r.index >= windowIntervals) return;
+    const e = progress.get(r.index) ?? { n: 0, recs: [] };
+    e.n++;
+    e.recs.push(r);
+    progress.set(r.index, e);
+    if (e.n === workers) {
+      progress.delete(r.index);
+      const p = progressOf(r.index, e.recs);
+      if (s.load.requests > 0 && p.sent === 0 && p.inFlight === 0) return; // after the last request
+      opts.onProgress(p);
+    }
+  };
+  return { s, piscina, shardIndex, shardCount, shard: `${shardIndex}/${shardCount}`, workers, sharedBodies, workerScenario, records, emit, onInterval };
+}
+
+/** The workers started: each task's outcome, when all are ready, and when each has posted its last record. */
+interface StartedWorkers {
+  tasks: Array<Promise<WorkerOutcome>>;
+  drained: Array<Promise<void>>;
+  ready: Promise<void>;
+  setupErrors: NonNullable<WorkerResult['setupError']>[];
+  cpuStart: NodeJS.CpuUsage;
+  wallStart: number;
+}
+
+/** Start: one task per worker on the pool, each with its control port; they get ready, then wait for the start instant. */
+function startWorkers(run: RunSetUp, ctl: RunControl, opts: RunOptions, redactor: Redactor, warn: (m: string) => void): StartedWorkers {
+  const { workers, shardIndex, shardCount } = run;
+  let readyCount = 0;
+  let failedWorkers = 0;
+  const setupErrors: NonNullable<WorkerResult['setupError']>[] = [];
+  let allReady!: () => void;
+  const ready = new Promise<void>((res) => (allReady = res));
+  const oneReady = () => {
+    if (++readyCount === workers) allReady();
+  };
+  const cpuStart = process.cpuUsage();
+  const wallStart = performance.now();
+  const tasks: Array<Promise<WorkerOutcome>> = [];
+  const drained: Array<Promise<void>> = [];
+  for (let k = 0; k < workers; k++) {
+    const ch = new MessageChannel();
+    ctl.ports.add(ch.port1);
+    let portDone!: () => void;
+    drained.push(new Promise<void>((res) => (portDone = res)));
+    ch.port1.on('message', (m: IntervalRecord | { type: 'ready' } | { type: 'done' }) => {
+      if (m.type === 'ready') oneReady();
+      else if (m.type === 'done') portDone();
+      else run.onInterval(m);
+    });
+    const task: WorkerTask = {
+      scenario: run.workerScenario,
+      sharedBodies: run.sharedBodies,
+      // Worker k of this shard is worker shardIndex + k*shardCount of the whole plan: every
+      // shard and worker strides through one sequence, so merged arrivals are the plan itself.
+      worker: globalWorkerIndex({ index: shardIndex, count: shardCount }, k),
+      workers: workers * shardCount,
+      shard: run.shard,
+      port: ch.port2,
+      intervalMs: opts.intervalMs ?? 1000,
+      maxBodyBytes: run.s.target.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    };
+    tasks.push(
+      run.piscina.run(task, { transferList: [ch.port2] }).then(
+        (r: WorkerResult) => {
+          if (!r.setupError) return r;
+          setupErrors.push(r.setupError);
+          oneReady();
+          portDone();
+          return { worker: k, error: { code: r.setupError.code, message: redactor.redact(r.setupError.message) } };
+        },
+        (err: unknown) => {
+          const e = err as { code?: string; message?: string };
+          oneReady();
+          failedWorkers++;
+          // A dead thread posts no 'done': give what it posted before dying a moment to arrive
+          // (another channel than this rejection), then take its records as complete.
+          setTimeout(portDone, 100).unref();
+          // Told at once, not only in the summary: the user sees the rate fall as it happens.
+          warn(workerErrorWarning({ worker: k, message: redactor.redact(e.message ?? String(err)) }, failedWorkers, workers));
+          return { worker: k, error: { code: e.code ?? 'E_WORKER', message: redactor.redact(e.message ?? String(err)) } };
+        },
+      ),
+    );
+  }
+  return { tasks, drained, ready, setupErrors, cpuStart, wallStart };
+}
+
+/**
+ * Once every worker is ready: one common start instant, the start record, and the go. A worker
+ * that could not prepare its requests (a dataset, a tokenizer) stops the run before anything is
+ * sent. Returns the instant measuring starts (after the warm-up).
+ */
+async function startLoad(run: RunSetUp, w: StartedWorkers, ctl: RunControl, opts: RunOptions, redactor: Redactor, warn: (m: string) => void, info: (shard: string, measureStartEpochMs: number) => RunInfo): Promise<number> {
+  await w.ready;
+  if (w.setupErrors.length > 0) {
+    ctl.send({ type: 'abort' });
+    await Promise.all(w.tasks);
+    const e = w.setupErrors[0];
+    throw new ServebenchError(e.code as ErrorCode, redactor.redact(e.message), e.hint ? { hint: redactor.redact(e.hint) } : {});
+  }
+  if (ctl.requested) ctl.send({ type: 'abort' });
+  // Slot 0 a little after everyone is ready, so no worker starts with a backlog.
+  const startEpochMs = opts.startAtEpochMs ?? Date.now() + 50;
+  if (opts.startAtEpochMs !== undefined && opts.startAtEpochMs < Date.now()) {
+    warn(`--start-at was ${Date.now() - opts.startAtEpochMs} ms ago when the workers were ready: the first slots go out late (schedule lag); pick a start further ahead`);
+  }
+  const measureStartEpochMs = startEpochMs + run.s.load.warmupMs;
+  const startRec: StartRecord = { type: 'start', run: info(run.shard, measureStartEpochMs) };
+  run.emit(startRec);
+  ctl.send({ type: 'start', startEpochMs });
+  return measureStartEpochMs;
+}
+
+/** Collect: every worker's outcome and last records, then the end record. */
+async function collect(run: RunSetUp, w: StartedWorkers, ctl: RunControl, measureStartEpochMs: number, beforeEnd?: () => Promise<void>): Promise<RunOutcome> {
+  const { s, shard } = run;
+  const results = await Promise.all(w.tasks);
+  // Every record a worker posted is in before the run is closed (a dead worker posts no 'done').
+  await Promise.race([Promise.all(w.drained), new Promise((res) => setTimeout(res, 2000).unref())]);
+  const cpu = process.cpuUsage(w.cpuStart);
+  const wallMs = performance.now() - w.wallStart;
+  await beforeEnd?.();
+  const workerErrors = results.filter((r): r is Extract<WorkerOutcome, { error: unknown }> => 'error' in r).map((r) => ({ worker: r.worker, ...r.error }));
+  const interrupted = ctl.requested !== null || results.some((r) => 'interrupted' in r && r.interrupted);
+  if (workerErrors.length === run.workers) {
+    // Close results.ndjson properly first, so `servebench report` can still read what was measured.
+    run.emit({ type: 'end', shard, measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, true, ctl.stoppedAtEpochMs), interrupted: true, cpuPercent: 0, workerErrors, endedAt: new Date().toISOString() });
+    throw new ServebenchError('E_WORKER', `every worker failed: ${workerErrors[0].message}`, { hint: 'results.ndjson holds the intervals measured before; --verbose shows more' });
+  }
+  const end: EndRecord = {
+    type: 'end',
+    shard,
+    measuredDurationMs: measuredDurationMs(s, results, measureStartEpochMs, interrupted, ctl.stoppedAtEpochMs),
+    sendOverrunMs: Math.max(0, ...results.map((r) => ('sendOverrunMs' in r ? r.sendOverrunMs : 0))),
+    // The plan's own count (a Poisson plan's seed decides it), not rate × duration.
+    ...(s.load.type === 'concurrency' ? {} : { plannedSlots: results.reduce((n, r) => n + ('measuredSlots' in r ? (r.measuredSlots ?? 0) : 0), 0) }),
+    interrupted,
+    cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
+    workerErrors,
+    endedAt: new Date().toISOString(),
+    ...(ctl.reason ? { stopReason: ctl.reason } : {}),
+  };
+  run.emit(end);
+  return { records: run.records, interrupted };
 }
 
 /** The measured window: the plan's duration, or as far as the run got when it stopped early. */
 function measuredDurationMs(s: ResolvedScenario, results: Array<WorkerResult | { worker: number }>, measureStartEpochMs: number, interrupted: boolean, stoppedAtEpochMs?: number): number {
   const l = s.load;
-  const planned = loadDurationMs(l);
+  const planned = l.durationMs;
   // To the stop: the grace period after it sends nothing, and counting it would lower the rate.
   if (interrupted) return Math.max(0, Math.min(planned, (stoppedAtEpochMs ?? Date.now()) - measureStartEpochMs));
   if (l.requests > 0) {

@@ -250,7 +250,7 @@ function interval(changes: Float64Array, rels: Float64Array, relOk: boolean, con
 }
 
 /** Keeps a bootstrap over a long run to a bounded amount of work (about 5·10⁷ additions). */
-export function resamplesFor(requested: number, workPerReplicate: number): number {
+function resamplesFor(requested: number, workPerReplicate: number): number {
   return Math.max(200, Math.min(requested, Math.floor(5e7 / Math.max(1, workPerReplicate))));
 }
 
@@ -266,44 +266,63 @@ export function bootstrapChange(
   opts: BootstrapOptions = BOOTSTRAP_DEFAULTS,
 ): { intervals: ChangeInterval[]; resamples: number } {
   const rng = new Rng(opts.seed);
+  if (base.length === 0 || cand.length === 0) return { intervals: [], resamples: 0 };
+  const draw = (n: number) => Math.floor(rng.next() * n);
+  return spec.kind === 'ratio' ? bootstrapRatio(base, cand, spec, opts, draw) : bootstrapHist(base, cand, spec, opts, draw);
+}
+
+/** A ratio of sums (errors over completions, sent per second): each replicate sums its draws. */
+function bootstrapRatio(
+  base: readonly IntervalData[],
+  cand: readonly IntervalData[],
+  spec: Extract<StatisticSpec, { kind: 'ratio' }>,
+  opts: BootstrapOptions,
+  draw: (n: number) => number,
+): { intervals: ChangeInterval[]; resamples: number } {
   const nA = base.length;
   const nB = cand.length;
-  if (nA === 0 || nB === 0) return { intervals: [], resamples: 0 };
-  const draw = (n: number) => Math.floor(rng.next() * n);
-
-  if (spec.kind === 'ratio') {
-    const numA = Float64Array.from(base, spec.num);
-    const denA = Float64Array.from(base, spec.den);
-    const numB = Float64Array.from(cand, spec.num);
-    const denB = Float64Array.from(cand, spec.den);
-    const B = resamplesFor(opts.resamples, nA + nB);
-    const changes = new Float64Array(B);
-    const rels = new Float64Array(B);
-    let relOk = true;
-    for (let b = 0; b < B; b++) {
-      let na = 0;
-      let da = 0;
-      let nb = 0;
-      let db = 0;
-      for (let i = 0; i < nA; i++) {
-        const k = draw(nA);
-        na += numA[k];
-        da += denA[k];
-      }
-      for (let i = 0; i < nB; i++) {
-        const k = draw(nB);
-        nb += numB[k];
-        db += denB[k];
-      }
-      const va = da > 0 ? na / da : 0;
-      const vb = db > 0 ? nb / db : 0;
-      changes[b] = vb - va;
-      if (va > 0) rels[b] = vb / va - 1;
-      else relOk = false;
+  const numA = Float64Array.from(base, spec.num);
+  const denA = Float64Array.from(base, spec.den);
+  const numB = Float64Array.from(cand, spec.num);
+  const denB = Float64Array.from(cand, spec.den);
+  const B = resamplesFor(opts.resamples, nA + nB);
+  const changes = new Float64Array(B);
+  const rels = new Float64Array(B);
+  let relOk = true;
+  for (let b = 0; b < B; b++) {
+    let na = 0;
+    let da = 0;
+    let nb = 0;
+    let db = 0;
+    for (let i = 0; i < nA; i++) {
+      const k = draw(nA);
+      na += numA[k];
+      da += denA[k];
     }
-    return { intervals: [interval(changes, rels, relOk, opts.confidence)], resamples: B };
+    for (let i = 0; i < nB; i++) {
+      const k = draw(nB);
+      nb += numB[k];
+      db += denB[k];
+    }
+    const va = da > 0 ? na / da : 0;
+    const vb = db > 0 ? nb / db : 0;
+    changes[b] = vb - va;
+    if (va > 0) rels[b] = vb / va - 1;
+    else relOk = false;
   }
+  return { intervals: [interval(changes, rels, relOk, opts.confidence)], resamples: B };
+}
 
+/** Stats of a metric's histogram: each replicate merges its draws' histograms exactly. */
+function bootstrapHist(
+  base: readonly IntervalData[],
+  cand: readonly IntervalData[],
+  spec: Extract<StatisticSpec, { kind: 'hist' }>,
+  opts: BootstrapOptions,
+  draw: (n: number) => number,
+): { intervals: ChangeInterval[]; resamples: number } {
+  const nA = base.length;
+  const nB = cand.length;
   const packed = pack([...base.map((d) => d.hist[spec.metric]), ...cand.map((d) => d.hist[spec.metric])]);
   const U = packed.values.length;
   let work = U * 2;

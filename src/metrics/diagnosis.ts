@@ -260,54 +260,7 @@ export function diagnose(d: DiagnosisInput): Diagnosis {
     causes.push('startUp');
     warnings.push(startUpLagWarning(schedule.p99, laterP99, run.load.warmupMs));
   } else if (lateEnough(sendLate, sendTotal)) {
-    const largest = Math.max(bins.busy.late, bins.machine.late, bins.waits.late, bins.unexplained.late);
-    // A cause is named when it holds a quarter of the late sends (and enough of them), or the most.
-    const pick = (b: Bin) => b.late > 0 && ((b.late >= Math.min(MIN_LATE, sendLate) && b.late >= CAUSE_SHARE * sendLate) || b.late === largest);
-    const late = (b: Bin) => `${b.late} of ${sendTotal} sends went out over ${B} ms late (${lagName})`;
-    const cpuShare = (b: Bin) => pct(b.cpuMs / b.wallMs);
-    const waitPerS = (b: Bin) => round3((b.runQueueMs / b.wallMs) * 1000);
-    if (pick(bins.busy)) {
-      saturated = true;
-      causes.push('generatorBusy');
-      const b = bins.busy;
-      const figure = b.cpuKnown
-        ? `its worker thread was on a CPU ${cpuShare(b)} % of the seconds they fell in`
-        : `its event loop was busy ${pct(b.eluMs / b.wallMs)} % of the seconds they fell in (no per-thread CPU figures on this platform)`;
-      warnings.push(`generator busy: ${late(b)}; ${figure}, so it had no time to spare for its slots; latency figures include the generator's own delay (event-loop lag p99 ${statsOf(facts.loopLag, 1e-3).p99} ms)${hints}`);
-    }
-    if (pick(bins.machine)) {
-      causes.push('machineBusy');
-      const b = bins.machine;
-      warnings.push(`machine busy: ${late(b)} while the worker thread used ${cpuShare(b)} % of a core and waited ${waitPerS(b)} ms per second for one: other processes took its core; ${tail}`);
-    }
-    if (pick(bins.waits) && !facts.measuresWaits) {
-      causes.push('connectionWait');
-      warnings.push(
-        `schedule lag p99 ${schedule.p99} ms is over the ${B} ms bound while dispatch kept up: requests waited for a free connection (load.connections ${run.load.connections}) or for maxInFlight (onSaturation: ${run.load.onSaturation}) (inferred: this file has no measured waits); latency still counts the wait, serviceTime does not`,
-      );
-    } else if (pick(bins.waits)) {
-      const b = bins.waits;
-      if (lateConn >= lateQueue || lateConn >= MIN_LATE) {
-        causes.push('connectionWait');
-        warnings.push(
-          `requests waited for a free connection: ${late(b)}; ${lateConn} of ${conn?.count ?? 0} requests waited over ${B} ms for one (connection wait p99 ${conn?.p99 ?? 0} ms, load.connections ${run.load.connections}) while the worker thread used ${cpuShare(b)} % of a core: the server held every connection, so latency counts the wait and serviceTime does not`,
-        );
-      }
-      if (lateQueue > lateConn || lateQueue >= MIN_LATE) {
-        causes.push('queueWait');
-        warnings.push(
-          `slots waited for maxInFlight (${run.load.maxInFlight}, onSaturation: ${run.load.onSaturation}): ${late(b)}; ${lateQueue} waited over ${B} ms (queue wait p99 ${queue?.p99 ?? 0} ms): the server did not answer fast enough to free a place, so latency counts the wait`,
-        );
-      }
-    }
-    if (pick(bins.unexplained)) {
-      causes.push('lateUnexplained');
-      const b = bins.unexplained;
-      const figure = b.cpuKnown
-        ? `the worker thread was neither busy (${cpuShare(b)} % of a core) nor waiting for a CPU (${waitPerS(b)} ms per second)`
-        : `its event loop was busy only ${pct(b.eluMs / b.wallMs)} % of the time; without per-thread CPU figures (not Linux) a busy machine cannot be told apart`;
-      warnings.push(`late sends: ${late(b)} while ${figure}; ${tail}`);
-    }
+    saturated = explainLateSends({ run, facts, bins, sendLate, sendTotal, lagName, tail, hints, schedule, conn, queue, lateConn, lateQueue }, warnings, causes);
   } else if (sendLate > 0 && Math.max(dispatch.p99, schedule.p99) > B) {
     notes.push(tooFew(lagName, sendLate, sendTotal));
   }
@@ -325,6 +278,83 @@ export function diagnose(d: DiagnosisInput): Diagnosis {
     ...(queue ? { queueWaitMs: queue } : {}),
     ...(d.plannedSlots !== null ? { plannedSlots: d.plannedSlots } : {}),
   };
+}
+
+/** What explainLateSends needs of the run: the late sends sorted into bins, and the figures the warnings quote. */
+interface LateSends {
+  run: RunInfo;
+  facts: HealthFacts;
+  bins: Record<BinName, Bin>;
+  sendLate: number;
+  sendTotal: number;
+  lagName: string;
+  tail: string;
+  hints: string;
+  schedule: Stats;
+  conn: Stats | undefined;
+  queue: Stats | undefined;
+  lateConn: number;
+  lateQueue: number;
+}
+
+/**
+ * Enough sends went out late for a verdict: names each cause that holds a quarter of them (or the
+ * most), with a warning that says what the worker thread was doing. True when the generator
+ * itself was the cause (saturated).
+ */
+function explainLateSends(d: LateSends, warnings: string[], causes: GeneratorCause[]): boolean {
+  const { run, facts, bins, sendLate, sendTotal, lagName, tail, hints, schedule, conn, queue, lateConn, lateQueue } = d;
+  const B = SCHEDULE_LAG_BOUND_MS;
+  let saturated = false;
+  const largest = Math.max(bins.busy.late, bins.machine.late, bins.waits.late, bins.unexplained.late);
+  // A cause is named when it holds a quarter of the late sends (and enough of them), or the most.
+  const pick = (b: Bin) => b.late > 0 && ((b.late >= Math.min(MIN_LATE, sendLate) && b.late >= CAUSE_SHARE * sendLate) || b.late === largest);
+  const late = (b: Bin) => `${b.late} of ${sendTotal} sends went out over ${B} ms late (${lagName})`;
+  const cpuShare = (b: Bin) => pct(b.cpuMs / b.wallMs);
+  const waitPerS = (b: Bin) => round3((b.runQueueMs / b.wallMs) * 1000);
+  if (pick(bins.busy)) {
+    saturated = true;
+    causes.push('generatorBusy');
+    const b = bins.busy;
+    const figure = b.cpuKnown
+      ? `its worker thread was on a CPU ${cpuShare(b)} % of the seconds they fell in`
+      : `its event loop was busy ${pct(b.eluMs / b.wallMs)} % of the seconds they fell in (no per-thread CPU figures on this platform)`;
+    warnings.push(`generator busy: ${late(b)}; ${figure}, so it had no time to spare for its slots; latency figures include the generator's own delay (event-loop lag p99 ${statsOf(facts.loopLag, 1e-3).p99} ms)${hints}`);
+  }
+  if (pick(bins.machine)) {
+    causes.push('machineBusy');
+    const b = bins.machine;
+    warnings.push(`machine busy: ${late(b)} while the worker thread used ${cpuShare(b)} % of a core and waited ${waitPerS(b)} ms per second for one: other processes took its core; ${tail}`);
+  }
+  if (pick(bins.waits) && !facts.measuresWaits) {
+    causes.push('connectionWait');
+    warnings.push(
+      `schedule lag p99 ${schedule.p99} ms is over the ${B} ms bound while dispatch kept up: requests waited for a free connection (load.connections ${run.load.connections}) or for maxInFlight (onSaturation: ${run.load.onSaturation}) (inferred: this file has no measured waits); latency still counts the wait, serviceTime does not`,
+    );
+  } else if (pick(bins.waits)) {
+    const b = bins.waits;
+    if (lateConn >= lateQueue || lateConn >= MIN_LATE) {
+      causes.push('connectionWait');
+      warnings.push(
+        `requests waited for a free connection: ${late(b)}; ${lateConn} of ${conn?.count ?? 0} requests waited over ${B} ms for one (connection wait p99 ${conn?.p99 ?? 0} ms, load.connections ${run.load.connections}) while the worker thread used ${cpuShare(b)} % of a core: the server held every connection, so latency counts the wait and serviceTime does not`,
+      );
+    }
+    if (lateQueue > lateConn || lateQueue >= MIN_LATE) {
+      causes.push('queueWait');
+      warnings.push(
+        `slots waited for maxInFlight (${run.load.maxInFlight}, onSaturation: ${run.load.onSaturation}): ${late(b)}; ${lateQueue} waited over ${B} ms (queue wait p99 ${queue?.p99 ?? 0} ms): the server did not answer fast enough to free a place, so latency counts the wait`,
+      );
+    }
+  }
+  if (pick(bins.unexplained)) {
+    causes.push('lateUnexplained');
+    const b = bins.unexplained;
+    const figure = b.cpuKnown
+      ? `the worker thread was neither busy (${cpuShare(b)} % of a core) nor waiting for a CPU (${waitPerS(b)} ms per second)`
+      : `its event loop was busy only ${pct(b.eluMs / b.wallMs)} % of the time; without per-thread CPU figures (not Linux) a busy machine cannot be told apart`;
+    warnings.push(`late sends: ${late(b)} while ${figure}; ${tail}`);
+  }
+  return saturated;
 }
 
 function tooFew(what: string, late: number, total: number): string {

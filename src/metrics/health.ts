@@ -5,7 +5,7 @@
  */
 import { addEncoded, newAccumulator, statsOf, type Histogram, type Stats } from './hdr.js';
 import type { IntervalRecord } from './records.js';
-import { round3 } from '../util/values.js';
+import { round1, round3 } from '../util/values.js';
 
 /**
  * The p99 of `scheduleLag` (sent − intended) and of dispatch lag above which a run counts as
@@ -100,18 +100,13 @@ export class GeneratorHealth {
     }
   }
 
+  /** Each worker's health so far; the figures stay, so a live run may ask again later. */
   workers(): WorkerHealth[] {
     const out: WorkerHealth[] = [];
     for (const w of this.byWorker.values()) {
       const cpu = w.cpuWallMs > 0 ? { threadCpuPercent: round1((100 * w.cpuMs) / w.cpuWallMs), runQueuePercent: round1((100 * w.runQueueMs) / w.cpuWallMs) } : {};
       out.push({ shard: w.shard, worker: w.worker, eventLoopLagMs: statsOf(w.lag, 1e-3), elu: round3(w.n ? w.eluSum / w.n : 0), maxElu: round3(w.eluMax), ...cpu });
-      w.lag.destroy();
     }
-    this.byWorker.clear();
     return out.sort((a, b) => (a.shard === b.shard ? a.worker - b.worker : a.shard < b.shard ? -1 : 1));
   }
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
 }

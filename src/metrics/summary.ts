@@ -3,7 +3,6 @@
  * `servebench report` on a killed run's results.ndjson, and `merge` of shards: totals are sums,
  * percentiles come from merged histograms, never from averaged percentiles.
  */
-import { latencyHeatmaps } from './heatmap.js';
 import { ServebenchError } from '../errors.js';
 import { evaluateThresholds } from './thresholds.js';
 import { CLOSED_LOOP_NOTE, GeneratorHealth, SCHEDULE_LAG_BOUND_MS, workersOverCoresWarning, type WorkerHealth } from './health.js';
@@ -15,17 +14,21 @@ import {
   metricScale,
   type EndRecord,
   type IntervalRecord,
+  type MergeRecord,
   type MetricName,
   type RunInfo,
   type RunRecord,
+  type StartRecord,
 } from './records.js';
 import { mergeInfoOf, type MergeInfo } from './merge.js';
 import type { MetricSummary, Summary, TimeseriesRow, Totals, WorkloadSummary } from './summary-types.js';
 
 export type * from './summary-types.js';
 import { addTokenInterval, emptyTokenInterval, tokenCountsSummary, type TokenInterval } from './tokens.js';
-import { round3 } from '../util/values.js';
+import { latencyHeatmaps } from './heatmap.js';
 import { serverSection } from '../server-metrics/section.js';
+import type { ServerRecord } from '../server-metrics/types.js';
+import { round3 } from '../util/values.js';
 
 interface WlAcc {
   totals: Totals;
@@ -81,77 +84,127 @@ interface SecondRow {
   ttft: Histogram;
 }
 
+/** A run's summary from all its records at once (a finished run, `report`, `merge`). */
 export function buildSummary(records: readonly RunRecord[]): Summary {
-  const starts = records.filter((r) => r.type === 'start');
-  if (starts.length === 0) throw new ServebenchError('E_RESULTS', 'no start record: this is not a servebench results file');
-  // A merged run describes itself in its merge record (target rate of all its shards, earliest start).
-  const merge = mergeInfoOf(records);
-  const run = records.find((r) => r.type === 'merge')?.run ?? starts[0].run;
-  const ends = records.filter((r): r is EndRecord => r.type === 'end');
-  const acc = accumulate(
-    records.filter((r): r is IntervalRecord => r.type === 'interval'),
-    run,
-  );
-  const { all, facts, lastIndex } = acc;
+  const b = new SummaryBuilder();
+  for (const r of records) b.add(r);
+  return b.summary();
+}
 
-  const measuredMs = ends.length > 0 ? Math.max(...ends.map((e) => e.measuredDurationMs)) : (lastIndex + 1) * 1000;
-  const durationS = Math.max(measuredMs / 1000, 1e-3);
-  const interrupted = ends.length === 0 || ends.some((e) => e.interrupted);
-  // The achieved rate is requests on the wire over the time it took to put them there: when the
-  // last one left late (waiting for a connection behind a generator that fell behind), the window
-  // was longer than planned.
-  const overrunMs = interrupted ? 0 : Math.max(0, ...ends.map((e) => e.sendOverrunMs ?? 0));
-  const sendSpanS = durationS + overrunMs / 1000;
-  const weightSum = run.workloads.reduce((s, w) => s + w.weight, 0);
+/**
+ * Builds the summary record by record: each interval's histograms are decoded once, as it is
+ * added, so a live run's abort watch can ask for the summary so far every few seconds at the
+ * cost of the figures it holds, not of every record read again.
+ */
+export class SummaryBuilder {
+  private readonly starts: StartRecord[] = [];
+  private readonly ends: EndRecord[] = [];
+  private merge: MergeRecord | undefined;
+  private acc: Accumulated | null = null;
+  /** Intervals that came before the run's description (never in a servebench file; kept in order). */
+  private readonly early: IntervalRecord[] = [];
+  /** inFlight per workload of each worker's latest interval, keyed by shard and worker. */
+  private readonly lastInFlight = new Map<string, { index: number; inFlight: number[] }>();
+  /** server-metrics hook: the scrapes of the server's own /metrics, summed up at the end. */
+  private readonly server: ServerRecord[] = [];
 
-  const plans = ends.map((e) => e.plannedSlots);
-  const diag = diagnose({
-    run,
-    facts,
-    scheduleLag: histFor(all.hist, 'scheduleLag'),
-    latencyP99Ms: statsOf(histFor(all.hist, 'latency'), 1e-3).p99,
-    totals: all.totals,
-    durationS,
-    sendSpanS,
-    overrunMs,
-    interrupted,
-    plannedSlots: plans.length > 0 && plans.every((p) => p !== undefined) ? plans.reduce((a, p) => a + p!, 0) : null,
-    lastIndex,
-  });
+  add(r: RunRecord): void {
+    if (r.type === 'interval') {
+      if (this.acc) this.addInterval(this.acc, r);
+      else this.early.push(r);
+      return;
+    }
+    if (r.type === 'server') {
+      this.server.push(r);
+      return;
+    }
+    if (r.type === 'start') this.starts.push(r);
+    else if (r.type === 'end') this.ends.push(r);
+    else this.merge ??= r;
+    if (!this.acc && r.type !== 'end') {
+      this.acc = newAccumulated(r.run);
+      for (const e of this.early.splice(0)) this.addInterval(this.acc, e);
+    }
+  }
 
-  const summary: Summary = {
-    schemaVersion: SCHEMA_VERSION,
-    servebenchVersion: run.servebenchVersion,
-    scenario: run.scenario,
-    target: run.target,
-    ...(run.variants ? { variants: run.variants } : {}),
-    startedAt: run.startedAt,
-    durationS: round3(durationS),
-    interrupted,
-    ...(ends.find((e) => e.stopReason) ? { stopReason: ends.find((e) => e.stopReason)!.stopReason } : {}),
-    shards: [...new Set(starts.map((s) => s.run.shard))].sort(),
-    load: { ...run.load, targetRps: run.load.targetRps, achievedRps: round3(all.totals.sent / sendSpanS) },
-    totals: all.totals,
-    errors: all.errors,
-    errorSamples: acc.errorSamples,
-    metrics: metricSummaries(all.hist),
-    workloads: workloadSummaries(run, acc.wl, { durationS, sendSpanS, weightSum }),
-    slo: run.slo,
-    thresholds: [],
-    generator: generatorSection(run, ends, diag, acc, merge),
-    timeseries: timeseriesRows(acc.perSecond, run, weightSum),
-    heatmaps: latencyHeatmaps(acc.perSecond, run.workloads.map((w) => w.name)),
-    ...(merge ? { merge } : {}),
-  };
-  // server-metrics hook: the server's own series over the measured window.
-  const server = serverSection(records, run.measureStartEpochMs, durationS, { ttft: summary.metrics.ttft, serviceTime: summary.metrics.serviceTime });
-  if (server) summary.server = server;
-  summary.thresholds = evaluateThresholds(summary, run.thresholds);
-  return summary;
+  private addInterval(acc: Accumulated, rec: IntervalRecord): void {
+    acc.lastIndex = Math.max(acc.lastIndex, rec.index);
+    const key = `${rec.shard}#${rec.worker}`;
+    if ((this.lastInFlight.get(key)?.index ?? -1) <= rec.index) this.lastInFlight.set(key, { index: rec.index, inFlight: rec.workloads.map((w) => w.inFlight) });
+    addInterval(acc, rec, acc.run);
+  }
+
+  /** The summary of the records added so far. */
+  summary(): Summary {
+    const { starts, ends } = this;
+    if (starts.length === 0) throw new ServebenchError('E_RESULTS', 'no start record: this is not a servebench results file');
+    // A merged run describes itself in its merge record (target rate of all its shards, earliest start).
+    const merge = this.merge ? mergeInfoOf([this.merge]) : undefined;
+    const run = this.merge?.run ?? starts[0].run;
+    const acc = this.acc!;
+    const { all, wl } = finishedTotals(acc, this.lastInFlight);
+    const { facts, lastIndex } = acc;
+
+    const measuredMs = ends.length > 0 ? Math.max(...ends.map((e) => e.measuredDurationMs)) : (lastIndex + 1) * 1000;
+    const durationS = Math.max(measuredMs / 1000, 1e-3);
+    const interrupted = ends.length === 0 || ends.some((e) => e.interrupted);
+    // The achieved rate is requests on the wire over the time it took to put them there: when the
+    // last one left late (waiting for a connection behind a generator that fell behind), the window
+    // was longer than planned.
+    const overrunMs = interrupted ? 0 : Math.max(0, ...ends.map((e) => e.sendOverrunMs ?? 0));
+    const sendSpanS = durationS + overrunMs / 1000;
+    const weightSum = run.workloads.reduce((s, w) => s + w.weight, 0);
+
+    const plans = ends.map((e) => e.plannedSlots);
+    const diag = diagnose({
+      run,
+      facts,
+      scheduleLag: histFor(all.hist, 'scheduleLag'),
+      latencyP99Ms: statsOf(histFor(all.hist, 'latency'), 1e-3).p99,
+      totals: all.totals,
+      durationS,
+      sendSpanS,
+      overrunMs,
+      interrupted,
+      plannedSlots: plans.length > 0 && plans.every((p) => p !== undefined) ? plans.reduce((a, p) => a + p!, 0) : null,
+      lastIndex,
+    });
+
+    const summary: Summary = {
+      schemaVersion: SCHEMA_VERSION,
+      servebenchVersion: run.servebenchVersion,
+      scenario: run.scenario,
+      target: run.target,
+      ...(run.variants ? { variants: run.variants } : {}),
+      startedAt: run.startedAt,
+      durationS: round3(durationS),
+      interrupted,
+      ...(ends.find((e) => e.stopReason) ? { stopReason: ends.find((e) => e.stopReason)!.stopReason } : {}),
+      shards: [...new Set(starts.map((s) => s.run.shard))].sort(),
+      load: { ...run.load, targetRps: run.load.targetRps, achievedRps: round3(all.totals.sent / sendSpanS) },
+      totals: all.totals,
+      errors: all.errors,
+      errorSamples: { ...acc.errorSamples },
+      metrics: metricSummaries(all.hist),
+      workloads: workloadSummaries(run, wl, { durationS, sendSpanS, weightSum }),
+      slo: run.slo,
+      thresholds: [],
+      generator: generatorSection(run, ends, diag, acc, all.totals.unfinished, merge),
+      timeseries: timeseriesRows(acc.perSecond, run, weightSum),
+      heatmaps: latencyHeatmaps(acc.perSecond, run.workloads.map((w) => w.name)),
+      ...(merge ? { merge } : {}),
+    };
+    // server-metrics hook: the server's own series over the measured window.
+    const server = serverSection(this.server, run.measureStartEpochMs, durationS, { ttft: summary.metrics.ttft, serviceTime: summary.metrics.serviceTime });
+    if (server) summary.server = server;
+    summary.thresholds = evaluateThresholds(summary, run.thresholds);
+    return summary;
+  }
 }
 
 /** The interval records summed: per workload, for the whole run, and per second × workload. */
 interface Accumulated {
+  run: RunInfo;
   wl: WlAcc[];
   all: WlAcc;
   facts: HealthFacts;
@@ -161,11 +214,15 @@ interface Accumulated {
   lastIndex: number;
 }
 
-function accumulate(intervals: readonly IntervalRecord[], run: RunInfo): Accumulated {
-  const wl = run.workloads.map<WlAcc>(() => ({ totals: newTotals(), errors: {}, hist: new Map(), sloMet: 0, short: 0 }));
-  const acc: Accumulated = {
-    wl,
-    all: { totals: newTotals(), errors: {}, hist: new Map(), sloMet: 0, short: 0 },
+function newWlAcc(): WlAcc {
+  return { totals: newTotals(), errors: {}, hist: new Map(), sloMet: 0, short: 0 };
+}
+
+function newAccumulated(run: RunInfo): Accumulated {
+  return {
+    run,
+    wl: run.workloads.map(newWlAcc),
+    all: newWlAcc(),
     facts: new HealthFacts(),
     health: new GeneratorHealth(),
     errorSamples: {},
@@ -173,29 +230,31 @@ function accumulate(intervals: readonly IntervalRecord[], run: RunInfo): Accumul
     perSecond: new Map(),
     lastIndex: -1,
   };
-  /** inFlight per workload of each worker's latest interval, keyed by shard and worker. */
-  const lastInFlight = new Map<string, { index: number; inFlight: number[] }>();
-  for (const rec of intervals) {
-    acc.lastIndex = Math.max(acc.lastIndex, rec.index);
-    const key = `${rec.shard}#${rec.worker}`;
-    if ((lastInFlight.get(key)?.index ?? -1) <= rec.index) lastInFlight.set(key, { index: rec.index, inFlight: rec.workloads.map((w) => w.inFlight) });
-    addInterval(acc, rec, run);
-  }
-  // A worker's last record says what it still had in flight when it ended: zero unless cut off.
+}
+
+/**
+ * The totals as a summary shows them, on copies (the builder goes on adding): a worker's last
+ * record says what it still had in flight when it ended (zero unless cut off), and the derived
+ * counts are summed.
+ */
+function finishedTotals(acc: Accumulated, lastInFlight: ReadonlyMap<string, { inFlight: number[] }>): { all: WlAcc; wl: WlAcc[] } {
+  const copy = (a: WlAcc): WlAcc => ({ ...a, totals: { ...a.totals }, errors: { ...a.errors } });
+  const all = copy(acc.all);
+  const wl = acc.wl.map(copy);
   for (const { inFlight } of lastInFlight.values()) {
     inFlight.forEach((n, i) => {
       if (wl[i]) wl[i].totals.unfinished += n;
-      acc.all.totals.unfinished += n;
+      all.totals.unfinished += n;
     });
   }
-  const finishTotals = (a: WlAcc) => {
+  const finish = (a: WlAcc) => {
     a.totals.errors = sumValues(a.errors);
     a.totals.completed = a.totals.ok + a.totals.errors;
     a.totals.scheduled = a.totals.sent + a.totals.dropped;
   };
-  finishTotals(acc.all);
-  wl.forEach(finishTotals);
-  return acc;
+  finish(all);
+  wl.forEach(finish);
+  return { all, wl };
 }
 
 function addInterval(acc: Accumulated, rec: IntervalRecord, run: RunInfo): void {
@@ -270,11 +329,10 @@ function workloadSummaries(run: RunInfo, wl: readonly WlAcc[], t: { durationS: n
 }
 
 /** The summary's `generator` section: the diagnosis, each worker's health, and every warning. */
-function generatorSection(run: RunInfo, ends: readonly EndRecord[], diag: ReturnType<typeof diagnose>, acc: Accumulated, merge: MergeInfo | undefined): Summary['generator'] {
+function generatorSection(run: RunInfo, ends: readonly EndRecord[], diag: ReturnType<typeof diagnose>, acc: Accumulated, unfinished: number, merge: MergeInfo | undefined): Summary['generator'] {
   const warnings = diag.warnings;
   const overCores = workersOverCoresWarning(run.load.workers, run.cores);
   if (overCores) warnings.push(overCores);
-  const unfinished = acc.all.totals.unfinished;
   if (unfinished > 0) {
     warnings.push(`${unfinished} requests were still in flight when the run was cut off; they have no outcome (sent = ok + errors + unfinished)`);
   }

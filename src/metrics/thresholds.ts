@@ -1,8 +1,9 @@
 /**
  * Evaluation of thresholds (the grammar and its parser are scenario/threshold-grammar.ts): against
- * a finished summary, and during a run for abortOnFail.
+ * a summary (a finished run's; during a run, abort-watch.ts evaluates the run so far).
  */
 import { decode } from './hdr.js';
+import { round6 } from '../util/values.js';
 import { metricScale, type MetricName, type RunRecord } from './records.js';
 import type { MetricSummary, Summary, ThresholdResult, Totals, WorkloadSummary } from './summary-types.js';
 import { isMetric, parseThreshold, type ParsedThreshold, type ThresholdOp } from '../scenario/threshold-grammar.js';
@@ -77,7 +78,7 @@ function measure(t: ParsedThreshold, s: Scope): number | string {
   return `unknown metric ${t.metric}`;
 }
 
-const show = (x: number) => String(Math.round(x * 1e6) / 1e6);
+const show = (x: number) => String(round6(x));
 
 /** Evaluates one parsed threshold against a summary. */
 export function evaluateThreshold(t: ParsedThreshold, summary: Summary): ThresholdResult {
@@ -103,55 +104,11 @@ export function evaluateThreshold(t: ParsedThreshold, summary: Summary): Thresho
   if (typeof value === 'string') return { expr: t.expr, ok: false, value: null, message: value };
   const limit = t.ofTarget ? t.value * scope.targetRps : t.value;
   const ok = compare(value, t.op, limit);
-  const rounded = Math.round(value * 1e6) / 1e6;
+  const rounded = round6(value);
   return { expr: t.expr, ok, value: rounded, ...(ok ? {} : { message: `${show(value)} is not ${t.op} ${show(limit)}` }) };
 }
 
 /** Evaluates expressions that were validated with the scenario. */
 export function evaluateThresholds(summary: Summary, exprs: readonly string[]): ThresholdResult[] {
   return exprs.map((e) => evaluateThreshold(parseThreshold(e), summary));
-}
-
-/**
- * abortOnFail during a run: fed every record as it arrives, it evaluates the abort thresholds on
- * the run so far once per new measured second (after each one's delay) and reports the first
- * failure. A summary of the whole run so far is rebuilt each time, so evaluations are spaced at
- * least ten times their own cost apart: a long run never spends more than a tenth of the
- * coordinator's time here.
- */
-export class AbortWatch {
-  private readonly records: RunRecord[] = [];
-  private readonly rules: ReadonlyArray<{ parsed: ParsedThreshold; delayMs: number }>;
-  private lastIndex = -1;
-  private nextEvalAtMs = 0;
-
-  constructor(
-    rules: readonly { readonly expr: string; readonly delayMs: number }[],
-    private readonly summarize: (records: readonly RunRecord[]) => Summary,
-  ) {
-    this.rules = rules.map((r) => ({ parsed: parseThreshold(r.expr), delayMs: r.delayMs }));
-  }
-
-  get active(): boolean {
-    return this.rules.length > 0;
-  }
-
-  /** Returns the failed threshold that should stop the run, or null. */
-  observe(r: RunRecord): ThresholdResult | null {
-    if (!this.active) return null;
-    this.records.push(r);
-    if (r.type !== 'interval' || r.index <= this.lastIndex) return null;
-    this.lastIndex = r.index;
-    const elapsedMs = (r.index + 1) * 1000;
-    const due = this.rules.filter((x) => elapsedMs >= x.delayMs);
-    const now = Date.now();
-    if (due.length === 0 || now < this.nextEvalAtMs) return null;
-    const summary = this.summarize(this.records);
-    this.nextEvalAtMs = Date.now() + Math.max(1000, 10 * (Date.now() - now));
-    for (const x of due) {
-      const res = evaluateThreshold(x.parsed, summary);
-      if (!res.ok) return res;
-    }
-    return null;
-  }
 }

@@ -12,7 +12,8 @@ import { SPECTRUM_MAX_PERCENTILE, perSecondRate, spectrumX, workloadColor, type 
 import { escapeHtml as e, fmtInstant, fmtMs, fmtNum, jsonForScript } from './html-format.js';
 import { inlineScript, pageHead, uplot } from './html.js';
 import { VERSION } from '../version.js';
-import type { CompareEntry, CompareReport, CompareWriter } from './compare.js';
+import type { CompareEntry, CompareReport } from '../compare/types.js';
+import type { CompareWriter } from './compare.js';
 
 const BASE_COLOR = workloadColor(0);
 const CAND_COLOR = workloadColor(1);

@@ -199,7 +199,7 @@ function spectrumChart(s: Summary, m: MetricName): ChartSpec {
 }
 
 /** A "nice" step (1, 2, 2.5 or 5 × 10^k) close to raw. */
-export function niceStep(raw: number): number {
+function niceStep(raw: number): number {
   if (!(raw > 0)) return 1;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const f = raw / mag;

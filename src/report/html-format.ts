@@ -25,7 +25,7 @@ export function jsonForScript(value: unknown): string {
 }
 
 /** 1234567 → "1,234,567" (always commas, whatever the locale). */
-export function groupDigits(intPart: string): string {
+function groupDigits(intPart: string): string {
   return intPart.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
@@ -36,7 +36,7 @@ export function fmtInt(x: number): string {
 }
 
 /** A fixed-decimals number with grouped thousands. */
-export function fmtFixed(x: number, decimals: number): string {
+function fmtFixed(x: number, decimals: number): string {
   if (!Number.isFinite(x)) return '—';
   const s = Math.abs(x).toFixed(decimals);
   const [i, f] = s.split('.');

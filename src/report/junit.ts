@@ -5,7 +5,7 @@
  * renders the same shape.
  */
 import type { Summary } from '../metrics/summary-types.js';
-import type { Comparison } from './compare.js';
+import type { Comparison } from '../compare/types.js';
 
 export interface JunitCase {
   name: string;
@@ -25,7 +25,7 @@ export interface JunitSuite {
 }
 
 /** XML 1.0 text: escapes markup and drops characters XML cannot carry at all. */
-export function xmlEscape(s: unknown): string {
+function xmlEscape(s: unknown): string {
   return String(s)
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')

@@ -3,10 +3,11 @@
  * GitLab-flavoured tables). Pure functions of a Summary or a Comparison.
  */
 import type { Summary } from '../metrics/summary-types.js';
-import { dataText, toleranceText, type CompareEntry, type Comparison } from './compare.js';
+import type { CompareEntry, Comparison } from '../compare/types.js';
+import { dataText, toleranceText } from './compare.js';
 
 /** Table cells: pipes and line breaks would break the row. */
-export function mdCell(s: unknown): string {
+function mdCell(s: unknown): string {
   return String(s).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/</g, '&lt;');
 }
 

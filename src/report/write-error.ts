@@ -8,12 +8,12 @@ import { ServebenchError } from '../errors.js';
 
 const FULL = new Set(['ENOSPC', 'EDQUOT']);
 
-export function isDiskFull(e: unknown): boolean {
+function isDiskFull(e: unknown): boolean {
   return FULL.has((e as NodeJS.ErrnoException)?.code ?? '');
 }
 
 /** Why a write failed, in words; a full disk names the folder. */
-export function writeReason(e: unknown, dir: string): string {
+function writeReason(e: unknown, dir: string): string {
   const code = (e as NodeJS.ErrnoException)?.code;
   if (isDiskFull(e)) return `the disk holding ${dir} is full`;
   if (code === 'EROFS') return `${dir} is on a read-only file system`;

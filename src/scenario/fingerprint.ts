@@ -27,7 +27,7 @@ export function scenarioFingerprint(s: ResolvedScenario): string {
 }
 
 /** JSON with object keys sorted and undefined members left out, so equal data gives equal text. */
-export function canonicalJson(v: unknown): string {
+function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
   const o = v as Record<string, unknown>;

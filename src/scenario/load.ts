@@ -18,6 +18,7 @@ import { ScenarioSchema, issueMessages } from './schema.js';
 import { ProblemList, parseSource } from './source.js';
 import type { ResolvedScenario } from './types.js';
 import { fileErrorText } from '../util/values.js';
+import type { WorkloadFileChecks } from './file-checks.js';
 
 export interface LoadOptions {
   /** `--set path=value` overrides, applied in order. */
@@ -34,17 +35,18 @@ export interface LoadedScenario {
 
 const INLINE = '<inline>';
 
-export function loadScenario(file: string, opts: LoadOptions = {}): LoadedScenario {
+/** `checks`: the workload layer's file checks (workload/scenario.ts binds them). */
+export function loadScenario(file: string, checks: WorkloadFileChecks, opts: LoadOptions = {}): LoadedScenario {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new ServebenchError('E_FILE', `cannot read scenario ${file}: ${fileErrorText(e)}`, { cause: e });
   }
-  return parseScenarioText(text, file, opts);
+  return parseScenarioText(text, file, checks, opts);
 }
 
-export function parseScenarioText(text: string, file: string, opts: LoadOptions = {}): LoadedScenario {
+export function parseScenarioText(text: string, file: string, checks: WorkloadFileChecks, opts: LoadOptions = {}): LoadedScenario {
   const shown = file === '' ? INLINE : file;
   const src = parseSource(text, shown);
   if (src.syntax.length > 0) throw failure(shown, src.syntax, []);
@@ -64,6 +66,7 @@ export function parseScenarioText(text: string, file: string, opts: LoadOptions 
     file,
     absFile: file === '' ? '' : path.resolve(file),
     baseDir: file === '' ? process.cwd() : path.dirname(path.resolve(file)),
+    checks,
   };
   const files = checkScenario(root, ctx, problems);
 

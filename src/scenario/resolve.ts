@@ -45,8 +45,7 @@ import { checkSweep, resolveSweep } from './sweep.js';
 import { checkServer, resolveServer } from './server-resolve.js';
 import { ServebenchError } from '../errors.js';
 import { parseThreshold } from './threshold-grammar.js';
-import { checkDatasetFile } from './dataset-check.js';
-import { checkTokenizerField } from './tokenizer-check.js';
+import type { WorkloadFileChecks } from './file-checks.js';
 import { checkTokenRules } from './token-rules.js';
 import { errText, fileErrorText, isObject } from '../util/values.js';
 
@@ -57,6 +56,8 @@ export interface ResolveContext {
   readonly absFile: string;
   /** Directory that relative paths in the scenario are relative to. */
   readonly baseDir: string;
+  /** The workload layer's checks of the files the scenario names. */
+  readonly checks: WorkloadFileChecks;
 }
 
 /** What checkScenario read from the files the scenario names. */
@@ -100,7 +101,7 @@ interface BodyProblem {
   readonly missing?: boolean;
 }
 
-export function checkBody(kind: WorkloadKind, body: Obj): BodyProblem[] {
+function checkBody(kind: WorkloadKind, body: Obj): BodyProblem[] {
   const out: BodyProblem[] = [];
   const listAt = (k: string): void => {
     if (!Array.isArray(body[k])) out.push({ sub: [k], message: expected('a list', body[k], true) });
@@ -156,30 +157,50 @@ export function checkBody(kind: WorkloadKind, body: Obj): BodyProblem[] {
 export function checkScenario(raw: unknown, ctx: ResolveContext, problems: ProblemList): FileData {
   const data: FileData = { bodies: new Map(), files: new Map() };
   if (!isObject(raw)) return data;
+  const files = new FileChecks(ctx, problems, data);
+  if (isObject(raw.target)) files.target(raw.target);
+  if (Array.isArray(raw.workloads)) files.workloads(raw.workloads);
+  if (isObject(raw.load)) checkLoad(raw.load, problems);
+  const names = Array.isArray(raw.workloads) ? raw.workloads.filter(isObject).map((w) => w.name).filter(nonEmptyString) : [];
+  checkServer(raw.server, isObject(raw.target) ? raw.target.url : undefined, problems); // server-metrics hook
+  checkSweep(raw.sweep, raw.load, names, problems);
+  if (Array.isArray(raw.thresholds)) checkThresholds(raw.thresholds, names, problems);
+  checkCompare(raw, problems);
+  checkTokenRules(raw, problems);
+  checkBounds(raw, problems);
+  return data;
+}
 
-  const readFile = (field: Seg[], rel: string): { text: string; shown: string; abs: string } | undefined => {
-    const { abs, shown } = locate(ctx, rel);
+/** The checks that read the files a scenario names; what they read goes into `data`. */
+class FileChecks {
+  constructor(
+    private readonly ctx: ResolveContext,
+    private readonly problems: ProblemList,
+    private readonly data: FileData,
+  ) {}
+
+  private readFile(field: Seg[], rel: string): { text: string; shown: string; abs: string } | undefined {
+    const { abs, shown } = locate(this.ctx, rel);
     try {
       return { text: readFileSync(abs, 'utf8'), shown, abs };
     } catch (e) {
-      problems.add(field, 'value', `cannot read ${shown}: ${fileErrorText(e)}`);
+      this.problems.add(field, 'value', `cannot read ${shown}: ${fileErrorText(e)}`);
       return undefined;
     }
-  };
+  }
 
-  const mustExist = (field: Seg[], rel: string): void => {
-    const { abs, shown } = locate(ctx, rel);
+  private mustExist(field: Seg[], rel: string): void {
+    const { abs, shown } = locate(this.ctx, rel);
     try {
-      if (!statSync(abs).isFile()) problems.add(field, 'value', `cannot read ${shown}: it is not a file`);
-      else data.files.set(formatPath(field), abs);
+      if (!statSync(abs).isFile()) this.problems.add(field, 'value', `cannot read ${shown}: it is not a file`);
+      else this.data.files.set(formatPath(field), abs);
     } catch (e) {
-      problems.add(field, 'value', `cannot read ${shown}: ${fileErrorText(e)}`);
+      this.problems.add(field, 'value', `cannot read ${shown}: ${fileErrorText(e)}`);
     }
-  };
+  }
 
-  // target
-  const target = raw.target;
-  if (isObject(target)) {
+  target(target: Obj): void {
+    const { problems, data } = this;
     const t: Seg[] = ['target'];
     if (has(target, 'apiKey') && has(target, 'apiKeyFile')) {
       problems.add([...t, 'apiKeyFile'], 'key', `use either 'apiKey' or 'apiKeyFile', not both`);
@@ -188,7 +209,7 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
       problems.add([...t, 'mock'], 'key', `'mock' applies only when url is 'embedded'`);
     }
     if (nonEmptyString(target.apiKeyFile)) {
-      const f = readFile([...t, 'apiKeyFile'], target.apiKeyFile);
+      const f = this.readFile([...t, 'apiKeyFile'], target.apiKeyFile);
       if (f) {
         const key = f.text.trim();
         const bad = key === '' ? undefined : apiKeyProblem(key);
@@ -199,7 +220,7 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
     }
     const tls = target.tls;
     if (isObject(tls) && nonEmptyString(tls.caFile)) {
-      const f = readFile([...t, 'tls', 'caFile'], tls.caFile);
+      const f = this.readFile([...t, 'tls', 'caFile'], tls.caFile);
       if (f) {
         if (!f.text.includes('-----BEGIN')) problems.add([...t, 'tls', 'caFile'], 'value', `${f.shown} is not a PEM file (no -----BEGIN line)`);
         else {
@@ -210,9 +231,7 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
     }
   }
 
-  // workloads
-  const workloads = raw.workloads;
-  if (Array.isArray(workloads)) {
+  workloads(workloads: unknown[]): void {
     const firstByName = new Map<string, number>();
     workloads.forEach((w, i) => {
       if (!isObject(w)) return;
@@ -220,13 +239,14 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
       if (nonEmptyString(w.name)) {
         const first = firstByName.get(w.name);
         if (first === undefined) firstByName.set(w.name, i);
-        else problems.add([...at, 'name'], 'value', `duplicate workload name '${w.name}' (also workloads[${first}])`);
+        else this.problems.add([...at, 'name'], 'value', `duplicate workload name '${w.name}' (also workloads[${first}])`);
       }
-      checkWorkload(w, at, i);
+      this.workload(w, at, i);
     });
   }
 
-  function checkWorkload(w: Obj, at: Seg[], i: number): void {
+  private workload(w: Obj, at: Seg[], i: number): void {
+    const { problems } = this;
     const kind = typeof w.kind === 'string' && (KINDS as readonly string[]).includes(w.kind) ? (w.kind as WorkloadKind) : undefined;
     const predictLike = kind !== undefined && PREDICT_KINDS.includes(kind);
     const generative = kind !== undefined && GENERATIVE_KINDS.includes(kind);
@@ -240,39 +260,44 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
       if (has(w, 'prompt') && has(w, 'dataset')) problems.add([...at, 'dataset'], 'key', `use either 'prompt' or 'dataset', not both`);
       else if (!has(w, 'prompt') && !has(w, 'dataset')) problems.add(at, 'value', `a ${kind} workload needs 'prompt' or 'dataset'`);
     }
-
     if (!generative) {
       if (predictLike && isObject(w.body)) {
         for (const p of checkBody(kind, w.body)) problems.add([...at, 'body', ...p.sub], p.missing ? 'parent' : 'value', p.message);
       }
-      if (nonEmptyString(w.bodies)) readBodies([...at, 'bodies'], w.bodies, predictLike ? kind : undefined, i);
+      if (nonEmptyString(w.bodies)) this.readBodies([...at, 'bodies'], w.bodies, predictLike ? kind : undefined, i);
     }
-    if (!predictLike) {
-      if (isObject(w.prompt)) {
-        for (const k of ['inputTokens', 'outputTokens']) {
-          const d = w.prompt[k];
-          if (isObject(d)) checkDistribution(d, [...at, 'prompt', k]);
-        }
+    if (!predictLike) this.generativeFields(w, at);
+  }
+
+  /** The fields of a chat/completion workload (or one of unknown kind): prompt, dataset, tokenizer, token bounds. */
+  private generativeFields(w: Obj, at: Seg[]): void {
+    const { problems, ctx, data } = this;
+    if (isObject(w.prompt)) {
+      for (const k of ['inputTokens', 'outputTokens']) {
+        const d = w.prompt[k];
+        if (isObject(d)) checkDistribution(d, [...at, 'prompt', k], problems);
       }
-      if (nonEmptyString(w.dataset)) {
-        mustExist([...at, 'dataset'], w.dataset);
-        const abs = data.files.get(formatPath([...at, 'dataset']));
-        if (abs !== undefined) checkDatasetFile(problems, [...at, 'dataset'], abs, locate(ctx, w.dataset).shown);
-      }
-      if (nonEmptyString(w.tokenizer)) {
-        const field = [...at, 'tokenizer'];
-        const { abs, shown } = locate(ctx, w.tokenizer);
-        const kept = checkTokenizerField(problems, field, w.tokenizer, abs, shown);
-        if (kept !== undefined) data.files.set(formatPath(field), kept);
-      }
-      if (typeof w.minTokens === 'number' && typeof w.maxTokens === 'number' && w.minTokens > w.maxTokens) {
-        problems.add([...at, 'minTokens'], 'value', expected(`minTokens <= maxTokens (${w.maxTokens})`, w.minTokens));
-      }
+    }
+    if (nonEmptyString(w.dataset)) {
+      this.mustExist([...at, 'dataset'], w.dataset);
+      const abs = data.files.get(formatPath([...at, 'dataset']));
+      if (abs !== undefined) ctx.checks.dataset(problems, [...at, 'dataset'], abs, locate(ctx, w.dataset).shown);
+    }
+    if (nonEmptyString(w.tokenizer)) {
+      const field = [...at, 'tokenizer'];
+      const { abs, shown } = locate(ctx, w.tokenizer);
+      const kept = ctx.checks.tokenizer(problems, field, w.tokenizer, abs, shown);
+      if (kept !== undefined) data.files.set(formatPath(field), kept);
+    }
+    if (typeof w.minTokens === 'number' && typeof w.maxTokens === 'number' && w.minTokens > w.maxTokens) {
+      problems.add([...at, 'minTokens'], 'value', expected(`minTokens <= maxTokens (${w.maxTokens})`, w.minTokens));
     }
   }
 
-  function readBodies(field: Seg[], rel: string, kind: WorkloadKind | undefined, i: number): void {
-    const f = readFile(field, rel);
+  /** A predict workload's `bodies:` file, one JSON body a line, each checked like `body:`. */
+  private readBodies(field: Seg[], rel: string, kind: WorkloadKind | undefined, i: number): void {
+    const { problems, data } = this;
+    const f = this.readFile(field, rel);
     if (!f) return;
     const bodies: unknown[] = [];
     let bad = 0;
@@ -305,93 +330,84 @@ export function checkScenario(raw: unknown, ctx: ResolveContext, problems: Probl
     else if (bad === 0 && bodies.length === 0) problems.add(field, 'value', `${f.shown} has no bodies`);
     data.bodies.set(i, { bodies, source: f.shown });
   }
+}
 
-  function checkDistribution(d: Obj, at: Seg[]): void {
-    const num = (k: string): number | undefined => (typeof d[k] === 'number' ? (d[k] as number) : undefined);
-    if (has(d, 'mean') || has(d, 'stddev')) {
-      for (const k of ['mean', 'stddev']) if (!has(d, k)) problems.missing([...at, k]);
-      const mean = num('mean');
-      const stddev = num('stddev');
-      const min = has(d, 'min') ? num('min') : 1;
-      if (mean === undefined || stddev === undefined || min === undefined) return;
-      if (has(d, 'max')) {
-        const max = num('max');
-        if (max !== undefined && min > max) problems.add([...at, 'max'], 'value', expected(`max >= min (${min})`, max));
-      } else if (min > mean + 4 * stddev) {
-        problems.add([...at, 'min'], 'value', expected(`min <= mean + 4 * stddev (${mean + 4 * stddev})`, min));
-      }
-      return;
+function checkDistribution(d: Obj, at: Seg[], problems: ProblemList): void {
+  const num = (k: string): number | undefined => (typeof d[k] === 'number' ? (d[k] as number) : undefined);
+  if (has(d, 'mean') || has(d, 'stddev')) {
+    for (const k of ['mean', 'stddev']) if (!has(d, k)) problems.missing([...at, k]);
+    const mean = num('mean');
+    const stddev = num('stddev');
+    const min = has(d, 'min') ? num('min') : 1;
+    if (mean === undefined || stddev === undefined || min === undefined) return;
+    if (has(d, 'max')) {
+      const max = num('max');
+      if (max !== undefined && min > max) problems.add([...at, 'max'], 'value', expected(`max >= min (${min})`, max));
+    } else if (min > mean + 4 * stddev) {
+      problems.add([...at, 'min'], 'value', expected(`min <= mean + 4 * stddev (${mean + 4 * stddev})`, min));
     }
-    if (!has(d, 'min') && !has(d, 'max')) {
-      problems.add(at, 'value', `expected {mean, stddev} or {min, max}, got an empty mapping`);
-      return;
-    }
-    for (const k of ['min', 'max']) if (!has(d, k)) problems.missing([...at, k]);
-    const min = num('min');
-    const max = num('max');
-    if (min !== undefined && max !== undefined && min > max) problems.add([...at, 'max'], 'value', expected(`max >= min (${min})`, max));
+    return;
   }
-
-  // load
-  const load = raw.load;
-  if (isObject(load)) {
-    const at: Seg[] = ['load'];
-    const type: LoadType | undefined = !has(load, 'type')
-      ? 'constant'
-      : typeof load.type === 'string' && (LOAD_TYPES as readonly string[]).includes(load.type)
-        ? (load.type as LoadType)
-        : undefined;
-    const onlyFor = (key: string, types: readonly LoadType[], list: string): void => {
-      if (type !== undefined && !types.includes(type) && has(load, key)) problems.add([...at, key], 'key', `'${key}' applies to ${list} loads`);
-    };
-    onlyFor('rps', ['constant', 'poisson', 'ramp'], 'constant, poisson and ramp');
-    onlyFor('burstiness', ['poisson'], 'poisson');
-    onlyFor('stages', ['ramp'], 'ramp');
-    onlyFor('concurrency', ['concurrency'], 'concurrency');
-    onlyFor('thinkTime', ['concurrency'], 'concurrency');
-    if (typeof load.rps === 'number' && Number.isFinite(load.rps) && type !== 'concurrency') {
-      if (type === 'constant' || type === 'poisson') {
-        if (!(load.rps > 0)) problems.add([...at, 'rps'], 'value', expected('a number > 0', load.rps));
-      } else if (load.rps < 0) {
-        problems.add([...at, 'rps'], 'value', expected('a number >= 0', load.rps));
-      }
-    }
-    const required = (key: string): void => {
-      if (!has(load, key)) problems.missing([...at, key]);
-    };
-    if (type === 'constant' || type === 'poisson') required('rps');
-    if (type === 'ramp') {
-      required('stages');
-      if (has(load, 'duration')) problems.add([...at, 'duration'], 'key', `'duration' does not apply to ramp loads; the stages set it`);
-    }
-    if (type === 'concurrency') required('concurrency');
+  if (!has(d, 'min') && !has(d, 'max')) {
+    problems.add(at, 'value', `expected {mean, stddev} or {min, max}, got an empty mapping`);
+    return;
   }
+  for (const k of ['min', 'max']) if (!has(d, k)) problems.missing([...at, k]);
+  const min = num('min');
+  const max = num('max');
+  if (min !== undefined && max !== undefined && min > max) problems.add([...at, 'max'], 'value', expected(`max >= min (${min})`, max));
+}
 
-  checkServer(raw.server, isObject(target) ? target.url : undefined, problems); // server-metrics hook
-  checkSweep(raw.sweep, raw.load, Array.isArray(workloads) ? workloads.filter(isObject).map((w) => w.name).filter(nonEmptyString) : [], problems);
-  // thresholds: parsed now so a malformed one is a scenario error at its line, not a failed run
-  if (Array.isArray(raw.thresholds)) {
-    const names = Array.isArray(workloads) ? workloads.filter(isObject).map((w) => w.name).filter(nonEmptyString) : [];
-    raw.thresholds.forEach((t, i) => {
-      const at: Seg[] = isObject(t) ? ['thresholds', i, 'expr'] : ['thresholds', i];
-      const expr = isObject(t) ? t.expr : t;
-      if (!nonEmptyString(expr)) return;
-      try {
-        const parsed = parseThreshold(expr);
-        if (parsed.workload !== undefined && !names.includes(parsed.workload)) {
-          problems.add(at, 'value', `threshold '${parsed.expr}': no workload named '${parsed.workload}' (workloads: ${names.join(', ')})`);
-        }
-      } catch (e) {
-        if (!(e instanceof ServebenchError)) throw e;
-        problems.add(at, 'value', e.hint ? `${e.message} (${e.hint})` : e.message);
-      }
-    });
+/** `load`: which keys apply to which load type, and what each type requires. */
+function checkLoad(load: Obj, problems: ProblemList): void {
+  const at: Seg[] = ['load'];
+  const type: LoadType | undefined = !has(load, 'type')
+    ? 'constant'
+    : typeof load.type === 'string' && (LOAD_TYPES as readonly string[]).includes(load.type)
+      ? (load.type as LoadType)
+      : undefined;
+  const onlyFor = (key: string, types: readonly LoadType[], list: string): void => {
+    if (type !== undefined && !types.includes(type) && has(load, key)) problems.add([...at, key], 'key', `'${key}' applies to ${list} loads`);
+  };
+  onlyFor('rps', ['constant', 'poisson', 'ramp'], 'constant, poisson and ramp');
+  onlyFor('burstiness', ['poisson'], 'poisson');
+  onlyFor('stages', ['ramp'], 'ramp');
+  onlyFor('concurrency', ['concurrency'], 'concurrency');
+  onlyFor('thinkTime', ['concurrency'], 'concurrency');
+  if (typeof load.rps === 'number' && Number.isFinite(load.rps) && type !== 'concurrency') {
+    if (type === 'constant' || type === 'poisson') {
+      if (!(load.rps > 0)) problems.add([...at, 'rps'], 'value', expected('a number > 0', load.rps));
+    } else if (load.rps < 0) {
+      problems.add([...at, 'rps'], 'value', expected('a number >= 0', load.rps));
+    }
   }
+  const required = (key: string): void => {
+    if (!has(load, key)) problems.missing([...at, key]);
+  };
+  if (type === 'constant' || type === 'poisson') required('rps');
+  if (type === 'ramp') {
+    required('stages');
+    if (has(load, 'duration')) problems.add([...at, 'duration'], 'key', `'duration' does not apply to ramp loads; the stages set it`);
+  }
+  if (type === 'concurrency') required('concurrency');
+}
 
-  checkCompare(raw, problems);
-  checkTokenRules(raw, problems);
-  checkBounds(raw, problems);
-  return data;
+/** Thresholds are parsed now, so a malformed one is a scenario error at its line, not a failed run. */
+function checkThresholds(thresholds: unknown[], names: readonly string[], problems: ProblemList): void {
+  thresholds.forEach((t, i) => {
+    const at: Seg[] = isObject(t) ? ['thresholds', i, 'expr'] : ['thresholds', i];
+    const expr = isObject(t) ? t.expr : t;
+    if (!nonEmptyString(expr)) return;
+    try {
+      const parsed = parseThreshold(expr);
+      if (parsed.workload !== undefined && !names.includes(parsed.workload)) {
+        problems.add(at, 'value', `threshold '${parsed.expr}': no workload named '${parsed.workload}' (workloads: ${names.join(', ')})`);
+      }
+    } catch (e) {
+      if (!(e instanceof ServebenchError)) throw e;
+      problems.add(at, 'value', e.hint ? `${e.message} (${e.hint})` : e.message);
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ function duration(opts: { positive?: boolean } = {}) {
 const URL_PHRASE = `'embedded' or http(s)://host[:port] with no path`;
 
 /** 'embedded' or an origin; the path is added per request by the routing mode. */
-export function checkUrl(s: string): boolean {
+function checkUrl(s: string): boolean {
   if (s === 'embedded') return true;
   let u: URL;
   try {

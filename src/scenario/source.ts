@@ -7,7 +7,7 @@
  * validating yaml's node objects, lets --set overrides and ${VAR} substitution edit plain data
  * while the positions stay right.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import type { Problem } from '../errors.js';
 import { jsonError } from './json-syntax.js';
 import { closest, formatPath, missingKeyMessage, unknownKeyMessage, type Path, type Seg } from './messages.js';
@@ -180,7 +180,26 @@ export function parseSource(text: string, file: string): ParsedSource {
     return { file, line, col, rank: offset };
   };
   const locator = new Locator({ file, line: 1, col: 1, rank: 0 });
-  let syntax: Problem[] = doc.errors
+  const syntax = syntaxProblems(doc, text, file, at);
+  const warnings = doc.warnings.map((w) => {
+    const p = at(w.pos[0]);
+    return `${file}:${p.line}:${p.col}  ${w.message}`;
+  });
+  if (syntax.length > 0 || doc.contents == null) return { root: undefined, locator, syntax, warnings };
+  const tree = new TreeBuilder(doc as Document, file, at, locator, syntax);
+  let root: unknown;
+  try {
+    root = tree.convert(doc.contents, [], locator.root);
+  } catch (e) {
+    if (!(e instanceof TooManyAliases)) throw e;
+    syntax.push({ file, line: 1, col: 1, path: '', message: `more than ${MAX_ALIAS_EXPANSIONS} alias expansions; is this an alias bomb?` });
+  }
+  return { root, locator, syntax, warnings };
+}
+
+/** The document's syntax errors, in order; a .json file is held to strict JSON. */
+function syntaxProblems(doc: { errors: ReadonlyArray<{ pos: [number, number]; message: string }> }, text: string, file: string, at: (offset: number) => Pos): Problem[] {
+  const syntax: Problem[] = doc.errors
     .map((e) => {
       const p = at(e.pos[0]);
       return { file, line: p.line, col: p.col, path: '', message: e.message };
@@ -192,94 +211,107 @@ export function parseSource(text: string, file: string): ParsedSource {
     const j = jsonError(text);
     if (j) {
       const p = at(j.offset);
-      syntax = [{ file, line: p.line, col: p.col, path: '', message: `invalid JSON: ${j.message}` }];
+      return [{ file, line: p.line, col: p.col, path: '', message: `invalid JSON: ${j.message}` }];
     }
   }
-  const warnings = doc.warnings.map((w) => {
-    const p = at(w.pos[0]);
-    return `${file}:${p.line}:${p.col}  ${w.message}`;
-  });
-  if (syntax.length > 0 || doc.contents == null) return { root: undefined, locator, syntax, warnings };
+  return syntax;
+}
 
-  let expansions = 0;
-  const active = new Set<Node>();
-  const aliasProblem = (node: Node, path: Seg[], fallback: Pos, message: string): void => {
-    const p = node.range ? at(node.range[0]) : fallback;
-    syntax.push({ file, line: p.line, col: p.col, path: formatPath(path), message });
-  };
-  const resolveAlias = (node: unknown, path: Seg[], fallback: Pos): Node | undefined => {
+/**
+ * The document's nodes as a plain tree, with every key and value located (locator); aliases and
+ * `<<` merges expanded, a broken or circular alias a syntax problem.
+ */
+class TreeBuilder {
+  private expansions = 0;
+  private readonly active = new Set<Node>();
+
+  constructor(
+    private readonly doc: Document,
+    private readonly file: string,
+    private readonly at: (offset: number) => Pos,
+    private readonly locator: Locator,
+    private readonly syntax: Problem[],
+  ) {}
+
+  private aliasProblem(node: Node, path: Seg[], fallback: Pos, message: string): void {
+    const p = node.range ? this.at(node.range[0]) : fallback;
+    this.syntax.push({ file: this.file, line: p.line, col: p.col, path: formatPath(path), message });
+  }
+
+  private resolveAlias(node: unknown, path: Seg[], fallback: Pos): Node | undefined {
     if (!isAlias(node)) return node as Node;
-    const target = node.resolve(doc as Document);
-    if (!target) aliasProblem(node, path, fallback, `alias *${node.source} has no anchor &${node.source} before it`);
-    else if (active.has(target)) aliasProblem(node, path, fallback, `alias *${node.source} refers to a value that contains it`);
-    else if (++expansions > MAX_ALIAS_EXPANSIONS) throw new TooManyAliases();
+    const target = node.resolve(this.doc);
+    if (!target) this.aliasProblem(node, path, fallback, `alias *${node.source} has no anchor &${node.source} before it`);
+    else if (this.active.has(target)) this.aliasProblem(node, path, fallback, `alias *${node.source} refers to a value that contains it`);
+    else if (++this.expansions > MAX_ALIAS_EXPANSIONS) throw new TooManyAliases();
     else return target;
     return undefined;
-  };
-  const convert = (node: unknown, path: Seg[], fallback: Pos): unknown => {
+  }
+
+  convert(node: unknown, path: Seg[], fallback: Pos): unknown {
     if (isAlias(node)) {
-      const target = resolveAlias(node, path, fallback);
+      const target = this.resolveAlias(node, path, fallback);
       if (!target) return null;
-      active.add(target);
+      this.active.add(target);
       try {
-        return convert(target, path, fallback);
+        return this.convert(target, path, fallback);
       } finally {
-        active.delete(target);
+        this.active.delete(target);
       }
     }
-    const here = (node as Node | null)?.range ? at((node as Node).range![0]) : fallback;
-    locator.setValue(path, here);
-    if (isMap(node)) {
-      const obj: Record<string, unknown> = {};
-      // defineProperty: a key named __proto__ must stay an own (and therefore unknown) key.
-      const put = (key: string, value: unknown): void => {
-        Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-      };
-      for (const pair of node.items) {
-        const keyNode = pair.key as unknown;
-        const key = isScalar(keyNode) ? String(keyNode.value) : keyNode == null ? '' : String(keyNode);
-        const keyPos = isScalar(keyNode) && keyNode.range ? at(keyNode.range[0]) : here;
-        const v = pair.value as Node | null;
-        if (key === MERGE && isScalar(keyNode) && keyNode.type === 'PLAIN' && (isAlias(v) || isSeq(v))) {
-          // `<<: *defaults` or `<<: [*a, *b]`: the mappings' entries, under the keys written here.
-          // Earlier sources win over later ones, and keys written in this mapping over all.
-          const sources = isSeq(v) ? v.items : [v];
-          for (const src of sources) {
-            const merged = convert(src, path, keyPos);
-            if (merged === null || typeof merged !== 'object' || Array.isArray(merged)) {
-              aliasProblem(src as Node, [...path, MERGE], keyPos, `'<<' merges mappings only`);
-              continue;
-            }
-            for (const [k, mv] of Object.entries(merged)) if (!Object.hasOwn(obj, k) && !hasOwnKey(node, k)) put(k, mv);
-          }
-          locator.setValue(path, here);
-          continue;
-        }
-        const childPath = [...path, key];
-        locator.setKey(childPath, keyPos);
-        // `key:` with nothing after it: point at the key, not at the empty spot after the colon.
-        const empty = isScalar(v) && v.range && v.range[0] === v.range[1];
-        const value = convert(v, childPath, keyPos);
-        if (empty || v == null) locator.setValue(childPath, keyPos);
-        put(key, value);
-      }
-      return obj;
-    }
-    if (isSeq(node)) return node.items.map((item, i) => convert(item, [...path, i], here));
+    const here = (node as Node | null)?.range ? this.at((node as Node).range![0]) : fallback;
+    this.locator.setValue(path, here);
+    if (isMap(node)) return this.convertMap(node, path, here);
+    if (isSeq(node)) return node.items.map((item, i) => this.convert(item, [...path, i], here));
     if (isScalar(node)) {
       const v = node.value;
       return typeof v === 'bigint' ? Number(v) : v;
     }
     return null;
-  };
-  let root: unknown;
-  try {
-    root = convert(doc.contents, [], locator.root);
-  } catch (e) {
-    if (!(e instanceof TooManyAliases)) throw e;
-    syntax.push({ file, line: 1, col: 1, path: '', message: `more than ${MAX_ALIAS_EXPANSIONS} alias expansions; is this an alias bomb?` });
   }
-  return { root, locator, syntax, warnings };
+
+  private convertMap(node: YAMLMap, path: Seg[], here: Pos): Record<string, unknown> {
+    const obj: Record<string, unknown> = {};
+    // defineProperty: a key named __proto__ must stay an own (and therefore unknown) key.
+    const put = (key: string, value: unknown): void => {
+      Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+    };
+    for (const pair of node.items) {
+      const keyNode = pair.key as unknown;
+      const key = isScalar(keyNode) ? String(keyNode.value) : keyNode == null ? '' : String(keyNode);
+      const keyPos = isScalar(keyNode) && keyNode.range ? this.at(keyNode.range[0]) : here;
+      const v = pair.value as Node | null;
+      if (key === MERGE && isScalar(keyNode) && keyNode.type === 'PLAIN' && (isAlias(v) || isSeq(v))) {
+        this.merge(node, v, obj, put, path, keyPos);
+        this.locator.setValue(path, here);
+        continue;
+      }
+      const childPath = [...path, key];
+      this.locator.setKey(childPath, keyPos);
+      // `key:` with nothing after it: point at the key, not at the empty spot after the colon.
+      const empty = isScalar(v) && v.range && v.range[0] === v.range[1];
+      const value = this.convert(v, childPath, keyPos);
+      if (empty || v == null) this.locator.setValue(childPath, keyPos);
+      put(key, value);
+    }
+    return obj;
+  }
+
+  /**
+   * `<<: *defaults` or `<<: [*a, *b]`: the mappings' entries, under the keys written here.
+   * Earlier sources win over later ones, and keys written in this mapping over all.
+   */
+  private merge(node: YAMLMap, v: Node, obj: Record<string, unknown>, put: (k: string, v: unknown) => void, path: Seg[], keyPos: Pos): void {
+    const sources = isSeq(v) ? v.items : [v];
+    for (const src of sources) {
+      const merged = this.convert(src, path, keyPos);
+      if (merged === null || typeof merged !== 'object' || Array.isArray(merged)) {
+        this.aliasProblem(src as Node, [...path, MERGE], keyPos, `'<<' merges mappings only`);
+        continue;
+      }
+      for (const [k, mv] of Object.entries(merged)) if (!Object.hasOwn(obj, k) && !hasOwnKey(node, k)) put(k, mv);
+    }
+  }
 }
 
 class TooManyAliases extends Error {}

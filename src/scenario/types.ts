@@ -154,7 +154,7 @@ export interface ResolvedScenario {
   readonly slo: ResolvedSlo;
   /** Threshold expressions, validated (src/metrics/thresholds.ts). */
   readonly thresholds: readonly string[];
-  /** Set when the run compares variants of one key (see src/engine/rounds.ts). */
+  /** Set when the run compares variants of one key (see src/compare/rounds.ts). */
   readonly compare?: ResolvedCompare;
   /** Thresholds that stop the run once they fail, checked from `delayMs` after the measured start. */
   readonly abortOnFail: readonly { readonly expr: string; readonly delayMs: number }[];

@@ -90,7 +90,7 @@ export class SlotIterator {
     // Gamma gaps with shape k and mean 1/rate: k = 1 is exponential (Poisson arrivals).
     this.gapShape = load.burstiness;
     this.gapScaleMs = 1000 / load.rps / load.burstiness;
-    this.endMs = load.warmupMs + loadDurationMs(load);
+    this.endMs = load.warmupMs + load.durationMs;
   }
 
   next(): number {
@@ -153,13 +153,3 @@ export class SlotIterator {
   }
 }
 
-/**
- * The measured part of a plan, in ms. A resolved ramp's durationMs already holds its stages' sum;
- * the stages are what the plan follows, so a ramp is measured by them.
- */
-export function loadDurationMs(load: ResolvedLoad): number {
-  if (load.type !== 'ramp') return load.durationMs;
-  let s = 0;
-  for (const st of load.stages) s += st.durationMs;
-  return s;
-}

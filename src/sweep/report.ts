@@ -1,26 +1,21 @@
 /**
- * The sweep's report set: sweep.json, sweep.csv and sweep.html. The writers share one interface,
- * like the run's ReportWriter, and are written atomically. sweep.html reuses the run report's
+ * The sweep's report set: sweep.json, sweep.csv and sweep.html. The writers are the report's
+ * `Writer<T>`, like the run's and the comparison's, and are written atomically. sweep.html reuses the run report's
  * stylesheet, chart boxes, inlined uPlot and its client script (the 'xy' chart kind), so there is
  * one chart stack.
  */
-import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { CLIENT_JS } from '../report/html-client.js';
 import { LOG_RATIO, PALETTE, type ChartSpec, type SeriesSpec } from '../report/html-data.js';
 import { escapeHtml as e, fmtMs, fmtNum, fmtPct, fmtInstant, jsonForScript } from '../report/html-format.js';
 import { chartBox, inlineScript, pageHead, tile, uplot } from '../report/html.js';
-import { writeFileAtomic } from '../report/writer.js';
+import { writeAll, type Writer } from '../report/writer.js';
 import { VERSION } from '../version.js';
 import { parseThreshold } from './conditions.js';
 import type { Pcts, SweepStep } from './core.js';
 import type { SweepResult } from './run.js';
 
-export interface SweepWriter {
-  readonly name: string;
-  readonly file: string;
-  render(r: SweepResult): string;
-}
+export type SweepWriter = Writer<SweepResult>;
 
 export const sweepJson: SweepWriter = {
   name: 'sweep-json',
@@ -202,9 +197,5 @@ export const sweepHtml: SweepWriter = { name: 'sweep-html', file: 'sweep.html', 
 export const SWEEP_WRITERS: readonly SweepWriter[] = [sweepJson, sweepCsv, sweepHtml];
 
 export function writeSweepReports(r: SweepResult, dir: string): string[] {
-  return SWEEP_WRITERS.map((w) => {
-    const p = join(dir, w.file);
-    writeFileAtomic(p, w.render(r));
-    return p;
-  });
+  return writeAll(r, dir, SWEEP_WRITERS);
 }

@@ -8,7 +8,7 @@ import { makeDirs } from '../report/out-dir.js';
 import { join } from 'node:path';
 import { ServebenchError } from '../errors.js';
 import { startRun, type RunHandle } from '../engine/coordinator.js';
-import type { IntervalRecord } from '../metrics/records.js';
+import type { IntervalRecord, RunRecord } from '../metrics/records.js';
 import { buildSummary } from '../metrics/summary.js';
 import type { ResolvedScenario, ResolvedSweep } from '../scenario/types.js';
 import { evaluateThresholds } from './conditions.js';
@@ -77,126 +77,147 @@ export function stepScenario(s: ResolvedScenario, sweep: ResolvedSweep, value: n
   };
 }
 
+/** The sweep's state shared by its steps: the run in progress and whether the sweep was stopped. */
+interface SweepState {
+  current: RunHandle | null;
+  stopped: boolean;
+}
+
+/**
+ * One step's run. A closed-loop step starts every stream at once: if its first measured windows
+ * sent nothing, it never will (an engine without the concurrency load type has an empty plan), so
+ * it is stopped rather than waited for (`silent`). Null when the sweep was stopped during it.
+ */
+async function runStep(scenario: ResolvedScenario, sweep: ResolvedSweep, value: number, unit: SweepUnit, windowMs: number, opts: SweepOptions, state: SweepState): Promise<{ records: RunRecord[]; interrupted: boolean; silent: boolean } | null> {
+  let windows = 0;
+  let sent = 0;
+  let silent = false;
+  const workers = scenario.load.workers;
+  const run = startRun(stepScenario(scenario, sweep, value), {
+    intervalMs: windowMs,
+    onWarning: opts.onWarning,
+    onRecord: (r) => {
+      if (r.type !== 'interval') return;
+      windows++;
+      for (const w of r.workloads) sent += w.sent + w.dropped;
+      if (unit === 'concurrency' && !silent && sent === 0 && windows >= 2 * workers) {
+        silent = true;
+        run.abort();
+      }
+    },
+  });
+  state.current = run;
+  try {
+    const { records, interrupted } = await run.done;
+    return state.stopped ? null : { records, interrupted, silent };
+  } catch (e) {
+    // Stopped during the step's check request: the sweep keeps the steps it finished.
+    if (state.stopped && e instanceof ServebenchError && e.code === 'E_INTERRUPTED') return null;
+    throw e;
+  } finally {
+    state.current = null;
+  }
+}
+
+/** Requests in flight over the measured windows, on average across the run's workers. */
+function meanInFlight(records: readonly RunRecord[], measuredWindows: number, workers: number): number {
+  let inFlight = 0;
+  let n = 0;
+  for (const r of records) {
+    if (r.type !== 'interval' || r.index >= measuredWindows) continue;
+    for (const w of (r as IntervalRecord).workloads) inFlight += w.inFlight;
+    n++;
+  }
+  return n ? (inFlight / n) * workers : 0;
+}
+
 export function startSweep(scenario: ResolvedScenario, opts: SweepOptions): SweepHandle {
   const sweep = scenario.sweep;
   if (!sweep) throw new ServebenchError('E_SCENARIO', `${scenario.file || 'the scenario'} has no 'sweep:' section`, { hint: "add sweep: { mode: search, from: 50, to: 1000, until: ['latency.p99 < 50ms'] }" });
-  let current: RunHandle | null = null;
-  let stopped = false;
+  const state: SweepState = { current: null, stopped: false };
   const unit: SweepUnit = sweep.over === 'concurrency' ? 'concurrency' : 'rps';
   const windowMs = windowMsFor(sweep.stepDurationMs);
   const measuredWindows = Math.round(sweep.stepDurationMs / windowMs);
   makeDirs(opts.dir);
   const stepsPath = join(opts.dir, STEPS_FILE);
   writeFileSync(stepsPath, '');
+  const steps: SweepStep[] = [];
+  let baselineErrorRate: number | null = null;
+
+  const measure = async (value: number, attempt: number): Promise<SweepStep | null> => {
+    if (state.stopped) return null;
+    opts.onStepStart?.(value, unit, attempt);
+    const ran = await runStep(scenario, sweep, value, unit, windowMs, opts, state);
+    if (!ran) return null;
+    const { records, interrupted, silent } = ran;
+    const summary = buildSummary(records);
+    if (silent || summary.totals.scheduled === 0) {
+      throw new ServebenchError(
+        'E_USAGE',
+        `the step at ${value} ${unit} sent no request`,
+        unit === 'concurrency' ? { hint: "a closed-loop step starts every stream at once; check load.maxInFlight and that this build runs load.type 'concurrency'" } : {},
+      );
+    }
+    if (interrupted) return null;
+    const previous = [...steps].reverse().find((p) => p.value < value) ?? null;
+    const step = stepFrom({
+      index: steps.length,
+      value,
+      unit,
+      attempts: attempt,
+      summary,
+      windows: stepWindows(records, measuredWindows),
+      meanInFlight: meanInFlight(records, measuredWindows, summary.load.workers),
+      conditions: evaluateThresholds(summary, sweep.until),
+      stability: sweep.stability,
+      baselineErrorRate,
+      previous,
+    });
+    baselineErrorRate ??= step.errorRate;
+    return step;
+  };
+  const onStep = (step: SweepStep) => {
+    steps.push(step);
+    appendFileSync(stepsPath, JSON.stringify(step) + '\n');
+    opts.onStep?.(step);
+  };
 
   const done = (async (): Promise<SweepResult> => {
     const t0 = performance.now();
     const startedAt = new Date().toISOString();
-    const steps: SweepStep[] = [];
-    let baselineErrorRate: number | null = null;
-    const measure = async (value: number, attempt: number): Promise<SweepStep | null> => {
-      if (stopped) return null;
-      opts.onStepStart?.(value, unit, attempt);
-      // A closed-loop step starts every stream at once: if its first measured windows sent nothing,
-      // it never will (an engine without the concurrency load type has an empty plan). Stop it
-      // rather than wait.
-      let windows = 0;
-      let sent = 0;
-      let silent = false;
-      const workers = scenario.load.workers;
-      const run = startRun(stepScenario(scenario, sweep, value), {
-        intervalMs: windowMs,
-        onWarning: opts.onWarning,
-        onRecord: (r) => {
-          if (r.type !== 'interval') return;
-          windows++;
-          for (const w of r.workloads) sent += w.sent + w.dropped;
-          if (unit === 'concurrency' && !silent && sent === 0 && windows >= 2 * workers) {
-            silent = true;
-            run.abort();
-          }
-        },
-      });
-      current = run;
-      let outcome: Awaited<typeof run.done>;
-      try {
-        outcome = await run.done;
-      } catch (e) {
-        // Stopped during the step's check request: the sweep keeps the steps it finished.
-        if (stopped && e instanceof ServebenchError && e.code === 'E_INTERRUPTED') return null;
-        throw e;
-      } finally {
-        current = null;
-      }
-      const { records, interrupted } = outcome;
-      if (stopped) return null;
-      const summary = buildSummary(records);
-      if (silent || summary.totals.scheduled === 0) {
-        throw new ServebenchError(
-          'E_USAGE',
-          `the step at ${value} ${unit} sent no request`,
-          unit === 'concurrency' ? { hint: "a closed-loop step starts every stream at once; check load.maxInFlight and that this build runs load.type 'concurrency'" } : {},
-        );
-      }
-      if (interrupted) return null;
-      let inFlight = 0;
-      let n = 0;
-      for (const r of records) {
-        if (r.type !== 'interval' || r.index >= measuredWindows) continue;
-        for (const w of (r as IntervalRecord).workloads) inFlight += w.inFlight;
-        n++;
-      }
-      const previous = [...steps].reverse().find((p) => p.value < value) ?? null;
-      const step = stepFrom({
-        index: steps.length,
-        value,
-        unit,
-        attempts: attempt,
-        summary,
-        windows: stepWindows(records, measuredWindows),
-        meanInFlight: n ? (inFlight / n) * summary.load.workers : 0,
-        conditions: evaluateThresholds(summary, sweep.until),
-        stability: sweep.stability,
-        baselineErrorRate,
-        previous,
-      });
-      baselineErrorRate ??= step.errorRate;
-      return step;
-    };
-    const onStep = (step: SweepStep) => {
-      steps.push(step);
-      appendFileSync(stepsPath, JSON.stringify(step) + '\n');
-      opts.onStep?.(step);
-    };
     const outcome = sweep.mode === 'search' ? await driveSearch(sweep, measure, onStep) : await driveLadder(sweep, measure, onStep);
-    const answer = answerOf(steps, unit, sweep.to);
-    const planning =
-      opts.peakRps !== undefined && answer.maxAchievedRps !== null ? planReplicas(answer.maxAchievedRps, opts.peakRps, opts.headroom ?? 0) : null;
-    const t = scenario.target;
-    return {
-      schemaVersion: 1,
-      scenario: { name: scenario.name, file: scenario.file },
-      target: { url: t.embedded ? 'embedded' : t.url, routing: t.routing, deployment: t.deployment },
-      sweep,
-      startedAt,
-      elapsedS: Math.round(performance.now() - t0) / 1000,
-      interrupted: stopped || outcome.interrupted,
-      generative: scenario.workloads.some((w) => w.kind === 'chat' || w.kind === 'completion'),
-      answer,
-      planning,
-      steps,
-    };
+    return resultOf(scenario, sweep, opts, steps, unit, { startedAt, elapsedS: Math.round(performance.now() - t0) / 1000, interrupted: state.stopped || outcome.interrupted });
   })();
 
   return {
     stop() {
-      stopped = true;
-      current?.stop();
+      state.stopped = true;
+      state.current?.stop();
     },
     abort() {
-      stopped = true;
-      current?.abort();
+      state.stopped = true;
+      state.current?.abort();
     },
     done,
+  };
+}
+
+/** sweep.json's content: the answer, the replica plan, and every step. */
+function resultOf(scenario: ResolvedScenario, sweep: ResolvedSweep, opts: SweepOptions, steps: SweepStep[], unit: SweepUnit, when: { startedAt: string; elapsedS: number; interrupted: boolean }): SweepResult {
+  const answer = answerOf(steps, unit, sweep.to);
+  const planning = opts.peakRps !== undefined && answer.maxAchievedRps !== null ? planReplicas(answer.maxAchievedRps, opts.peakRps, opts.headroom ?? 0) : null;
+  const t = scenario.target;
+  return {
+    schemaVersion: 1,
+    scenario: { name: scenario.name, file: scenario.file },
+    target: { url: t.embedded ? 'embedded' : t.url, routing: t.routing, deployment: t.deployment },
+    sweep,
+    startedAt: when.startedAt,
+    elapsedS: when.elapsedS,
+    interrupted: when.interrupted,
+    generative: scenario.workloads.some((w) => w.kind === 'chat' || w.kind === 'completion'),
+    answer,
+    planning,
+    steps,
   };
 }

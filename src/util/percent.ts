@@ -16,7 +16,7 @@ function short(n: number): string {
 }
 
 /** The hint for a bare number: the per cent it most likely meant, and the fraction's reading. */
-export function bareHint(n: number): string {
+function bareHint(n: number): string {
   const asFraction = n > 0 && n < 1 ? ` (or ${short(n * 100)}% if ${short(n)} was a fraction)` : '';
   return `write ${short(n)}%${asFraction}`;
 }

@@ -12,6 +12,16 @@ export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
+/** Rounded to 1 decimal (percentages of CPU and of run time). */
+export function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+/** Rounded to 6 decimals (threshold values, comparison figures): noise of float sums, not data. */
+export function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
 /** The message of something caught, whether or not it is an Error. */
 export function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

@@ -305,98 +305,129 @@ export class PromptBuilder {
     return this.buildMeasured(n, rng, prefix);
   }
 
+  /**
+   * Fits the text to the real tokenizer's count: pieces chosen by estimated cost, then a coarse
+   * pass that scales by the measured error and a fine one that changes the tail.
+   */
   private buildMeasured(n: number, rng: Rng, prefix: { text: string; tokens: number } | undefined): { text: string; tokens: number } {
-    const head = prefix?.text ?? '';
     const headTokens = prefix?.tokens ?? 0;
-    const target = headTokens + n;
-    const pick = (pool: number[]) => pool[(rng.next() * pool.length) | 0];
-    const any = (len: number) => (rng.next() * len) | 0;
-    // A piece for position `at` (0 is the start of the text when there is no prefix).
-    const piece = (at: number, cheap: boolean): [string, number] => {
-      if (at === 0 && !prefix) {
-        const k = cheap ? pick(this.cheapHeads) : any(this.heads.length);
-        return [this.heads[k], this.headCosts[k]];
-      }
-      const k = cheap ? pick(this.cheapWords) : any(this.words.length);
-      return [this.words[k], this.wordCosts[k]];
-    };
+    const f: Fit = { head: prefix?.text ?? '', headTokens, target: headTokens + n, prefixed: prefix !== undefined, rng, parts: [], costs: [], ratio: 1, measured: 0 };
+    this.addPieces(f, n);
+    f.measured = this.measure(f, f.parts);
+    this.coarseFit(f);
+    // Fine: one tail change at a time, chosen by estimated cost, kept only when it gets closer.
+    for (let round = 0; round < 32 && f.measured !== f.target; round++) this.fineStep(f);
+    return { text: f.head + f.parts.join(''), tokens: f.measured };
+  }
 
-    let parts: string[] = [];
-    let costs: number[] = [];
-    let ratio = 1; // measured tokens per unit of estimated cost, corrected after every count
-    const add = (deficit: number) => {
-      const budget = Math.max(1, Math.round(deficit / ratio));
-      for (let est = 0; est < budget; ) {
-        const [p, c] = piece(parts.length, budget - est <= 2);
-        parts.push(p);
-        costs.push(c);
-        est += c;
-      }
-    };
-    const measure = (ps: string[]) => this.tokenizer.count(head + ps.join(''));
+  private measure(f: Fit, ps: string[]): number {
+    return this.tokenizer.count(f.head + ps.join(''));
+  }
 
-    add(n);
-    let measured = measure(parts);
-    // Coarse: scale by the observed error.
-    for (let round = 0; round < 8 && measured !== target; round++) {
+  /** A piece for position `at` (0 is the start of the text when there is no prefix). */
+  private piece(f: Fit, at: number, cheap: boolean): [string, number] {
+    if (at === 0 && !f.prefixed) {
+      const k = cheap ? pick(f.rng, this.cheapHeads) : any(f.rng, this.heads.length);
+      return [this.heads[k], this.headCosts[k]];
+    }
+    const k = cheap ? pick(f.rng, this.cheapWords) : any(f.rng, this.words.length);
+    return [this.words[k], this.wordCosts[k]];
+  }
+
+  /** Pieces worth about `deficit` tokens at the measured ratio. */
+  private addPieces(f: Fit, deficit: number): void {
+    const budget = Math.max(1, Math.round(deficit / f.ratio));
+    for (let est = 0; est < budget; ) {
+      const [p, c] = this.piece(f, f.parts.length, budget - est <= 2);
+      f.parts.push(p);
+      f.costs.push(c);
+      est += c;
+    }
+  }
+
+  /** Coarse: scale by the observed error. */
+  private coarseFit(f: Fit): void {
+    const { parts, costs } = f;
+    for (let round = 0; round < 8 && f.measured !== f.target; round++) {
       const est = costs.reduce((x, y) => x + y, 0);
-      if (est > 0 && measured > headTokens) ratio = (measured - headTokens) / est;
-      if (Math.abs(target - measured) <= 2 && round >= 2) break;
-      if (measured > target) {
-        let over = measured - target;
+      if (est > 0 && f.measured > f.headTokens) f.ratio = (f.measured - f.headTokens) / est;
+      if (Math.abs(f.target - f.measured) <= 2 && round >= 2) break;
+      if (f.measured > f.target) {
+        let over = f.measured - f.target;
         let first = true;
-        while (parts.length > 1 && (first || costs[costs.length - 1] * ratio <= over)) {
-          over -= costs.pop()! * ratio;
+        while (parts.length > 1 && (first || costs[costs.length - 1] * f.ratio <= over)) {
+          over -= costs.pop()! * f.ratio;
           parts.pop();
           first = false;
         }
-      } else add(target - measured);
-      measured = measure(parts);
+      } else this.addPieces(f, f.target - f.measured);
+      f.measured = this.measure(f, parts);
     }
-    // Fine: one tail change at a time, chosen by estimated cost, kept only when it gets closer.
-    for (let round = 0; round < 32 && measured !== target; round++) {
-      const diff = target - measured;
-      const last = parts.length - 1;
-      const atHead = last === 0 && !prefix;
-      const buckets = atHead ? this.headsByCost : this.wordsByCost;
-      const moves: Array<() => void> = [];
-      const replaceWith = buckets.get(costs[last] + diff);
-      if (replaceWith) moves.push(() => setLast(replaceWith));
-      const pushOne = this.wordsByCost.get(diff);
-      if (pushOne) moves.push(() => pushFrom(pushOne));
-      if (parts.length > 1 && costs[last] === -diff) moves.push(() => popLast());
-      const tryParts = parts.slice();
-      const tryCosts = costs.slice();
-      const setLast = (pool: number[]) => {
-        const k = pick(pool);
+  }
+
+  /** One tail change (replace, add or drop a piece; or a random swap), kept when it gets closer. */
+  private fineStep(f: Fit): void {
+    const { parts, costs, rng } = f;
+    const diff = f.target - f.measured;
+    const last = parts.length - 1;
+    const atHead = last === 0 && !f.prefixed;
+    const buckets = atHead ? this.headsByCost : this.wordsByCost;
+    const tryParts = parts.slice();
+    const tryCosts = costs.slice();
+    const moves: Array<() => void> = [];
+    const replaceWith = buckets.get(costs[last] + diff);
+    if (replaceWith) {
+      moves.push(() => {
+        const k = pick(rng, replaceWith);
         tryParts[last] = atHead ? this.heads[k] : this.words[k];
         tryCosts[last] = atHead ? this.headCosts[k] : this.wordCosts[k];
-      };
-      const pushFrom = (pool: number[]) => {
-        const k = pick(pool);
+      });
+    }
+    const pushOne = this.wordsByCost.get(diff);
+    if (pushOne) {
+      moves.push(() => {
+        const k = pick(rng, pushOne);
         tryParts.push(this.words[k]);
         tryCosts.push(this.wordCosts[k]);
-      };
-      const popLast = () => {
+      });
+    }
+    if (parts.length > 1 && costs[last] === -diff) {
+      moves.push(() => {
         tryParts.pop();
         tryCosts.pop();
-      };
-      // The estimates can be wrong in context: every few rounds (or with no move) a random swap.
-      if (moves.length === 0 || rng.next() < 0.25) {
-        const [p, c] = piece(last, false);
-        tryParts[last] = p;
-        tryCosts[last] = c;
-      } else moves[(rng.next() * moves.length) | 0]();
-      const m = measure(tryParts);
-      if (Math.abs(target - m) < Math.abs(diff)) {
-        parts = tryParts;
-        costs = tryCosts;
-        measured = m;
-      }
+      });
     }
-    return { text: head + parts.join(''), tokens: measured };
+    // The estimates can be wrong in context: every few rounds (or with no move) a random swap.
+    if (moves.length === 0 || rng.next() < 0.25) {
+      const [p, c] = this.piece(f, last, false);
+      tryParts[last] = p;
+      tryCosts[last] = c;
+    } else moves[(rng.next() * moves.length) | 0]();
+    const m = this.measure(f, tryParts);
+    if (Math.abs(f.target - m) < Math.abs(diff)) {
+      f.parts = tryParts;
+      f.costs = tryCosts;
+      f.measured = m;
+    }
   }
 }
+
+/** A text being fitted to a measured token count (buildMeasured). */
+interface Fit {
+  head: string;
+  headTokens: number;
+  target: number;
+  prefixed: boolean;
+  rng: Rng;
+  parts: string[];
+  costs: number[];
+  /** Measured tokens per unit of estimated cost, corrected after every count. */
+  ratio: number;
+  measured: number;
+}
+
+const pick = (rng: Rng, pool: number[]): number => pool[(rng.next() * pool.length) | 0];
+const any = (rng: Rng, len: number): number => (rng.next() * len) | 0;
 
 /**
  * Common English words, lower case, no apostrophes: each is one token in cl100k/o200k and in most

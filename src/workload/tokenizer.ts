@@ -14,7 +14,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { ServebenchError } from '../errors.js';
-import { errText } from '../util/values.js';
+import { errText, isObject } from '../util/values.js';
 
 export interface Tokenizer {
   readonly name: string;
@@ -98,9 +98,6 @@ export function loadTokenizer(path?: string): Tokenizer {
 // ---------------------------------------------------------------------------------------------
 // Hugging Face tokenizer.json
 
-type Json = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // The library builds a pass-through model for any other type instead of refusing it.
 const MODEL_TYPES = ['BPE', 'WordPiece', 'Unigram'];
@@ -117,9 +114,9 @@ const NO_SPECIAL_TOKENS = { add_special_tokens: false };
 
 /** Build a counter from a parsed tokenizer.json; `label` names the file in error messages. */
 export function hfTokenizer(json: unknown, label: string): Tokenizer {
-  if (!isObj(json)) throw new ServebenchError('E_DATASET', `${label}: not a tokenizer.json (expected an object)`);
+  if (!isObject(json)) throw new ServebenchError('E_DATASET', `${label}: not a tokenizer.json (expected an object)`);
   const model = json.model;
-  if (!isObj(model)) throw new ServebenchError('E_DATASET', `${label}: not a tokenizer.json (no "model")`);
+  if (!isObject(model)) throw new ServebenchError('E_DATASET', `${label}: not a tokenizer.json (no "model")`);
   if (!MODEL_TYPES.includes(String(model.type))) unsupported(label, 'model', String(model.type));
   let hf: HfTokenizer;
   try {

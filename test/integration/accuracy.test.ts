@@ -124,7 +124,7 @@ function ranked(b64: string): number[] {
 describe('open plans deliver their planned count', () => {
   it('ramp: sends the integral of the rate curve (within 1 %)', async () => {
     const srv = await server({ delayMs: () => 1 });
-    const l: Partial<ResolvedLoad> = { type: 'ramp', rps: 50, stages: [{ durationMs: 1500, targetRps: 300 }, { durationMs: 1000, targetRps: 300 }] };
+    const l: Partial<ResolvedLoad> = { type: 'ramp', rps: 50, durationMs: 2500, stages: [{ durationMs: 1500, targetRps: 300 }, { durationMs: 1000, targetRps: 300 }] };
     const s = await run(srv.url, l);
     const planned = (50 + 300) / 2 * 1.5 + 300;
     expect(Math.abs(s.totals.sent - planned)).toBeLessThanOrEqual(planned * 0.01 + 1);

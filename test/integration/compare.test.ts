@@ -13,7 +13,7 @@ import type { Out } from '../../src/cli/out.js';
 import { cmdCompare } from '../../src/cli/compare.js';
 import { scenario } from '../helpers/scenario.js';
 import { descendants, parseXml } from '../helpers/xml.js';
-import type { Comparison } from '../../src/report/compare.js';
+import type { Comparison } from '../../src/compare/types.js';
 
 function quiet(): Out & { text: string[] } {
   const text: string[] = [];

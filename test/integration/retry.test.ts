@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRun } from '../../src/engine/coordinator.js';
 import { buildSummary, type Summary } from '../../src/metrics/summary.js';
-import { parseScenarioText } from '../../src/scenario/index.js';
+import { parseScenarioText } from '../../src/workload/scenario.js';
 import type { ResolvedRetry, ResolvedWorkload } from '../../src/scenario/types.js';
 import { ServebenchError } from '../../src/errors.js';
 import { scenario, chatWorkload } from '../helpers/scenario.js';

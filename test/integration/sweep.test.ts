@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScenarioText } from '../../src/scenario/index.js';
+import { parseScenarioText } from '../../src/workload/scenario.js';
 import { STEPS_FILE, startSweep } from '../../src/sweep/run.js';
 
 const out = () => mkdtempSync(join(tmpdir(), 'sb-sweep-'));

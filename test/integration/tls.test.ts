@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../../src/engine/coordinator.js';
 import { buildSummary } from '../../src/metrics/summary.js';
-import { loadScenario } from '../../src/scenario/index.js';
+import { loadScenario } from '../../src/workload/scenario.js';
 import { testClient } from '../helpers/scenario.js';
 import { makeSelfSignedCert, startTlsGateway, type TestCert, type TlsGateway } from '../helpers/tls.js';
 

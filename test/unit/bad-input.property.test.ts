@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ServebenchError } from '../../src/errors.js';
-import { loadScenario, parseScenarioText } from '../../src/scenario/index.js';
+import { loadScenario, parseScenarioText } from '../../src/workload/scenario.js';
 import { parseDurationMs } from '../../src/scenario/units.js';
 import { MAX_RPS_PER_WORKER } from '../../src/scenario/bounds.js';
 import { cmdValidate } from '../../src/cli/validate.js';

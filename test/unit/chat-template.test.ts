@@ -7,7 +7,7 @@ import type { ResolvedWorkload } from '../../src/scenario/types.js';
 import { samplePromptItems } from '../../src/workload/prompts.js';
 import { loadTokenizer } from '../../src/workload/tokenizer.js';
 import { loadChatTemplate } from '../../src/workload/chat-template.js';
-import { parseScenarioText } from '../../src/scenario/index.js';
+import { parseScenarioText } from '../../src/workload/scenario.js';
 import { ServebenchError } from '../../src/errors.js';
 
 const FIX = join(import.meta.dirname, '../fixtures/prompts');

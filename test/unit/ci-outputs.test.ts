@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { comparisonSuite, renderJunit, thresholdSuite } from '../../src/report/junit.js';
 import { markdownComparison, markdownSummary } from '../../src/report/markdown.js';
-import { compareRuns, runDataOf } from '../../src/report/compare.js';
+import { compareRuns } from '../../src/compare/core.js';
+import { runDataOf } from '../../src/compare/load.js';
 import { descendants, parseXml } from '../helpers/xml.js';
 import { syntheticRun } from '../helpers/synthetic-run.js';
 import type { Summary } from '../../src/metrics/summary.js';

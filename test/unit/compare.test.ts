@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ALL, bootstrapChange, intervalsOf, statsOver } from '../../src/metrics/bootstrap.js';
-import { compareRuns, compareText, dataText, toleranceText, judge, parseTolerance, parseToleranceFor, runDataOf, compareCsv, CSV_COLUMNS, type RunData } from '../../src/report/compare.js';
+import { compareRuns, judge } from '../../src/compare/core.js';
+import { parseTolerance, parseToleranceFor, runDataOf } from '../../src/compare/load.js';
+import type { RunData } from '../../src/compare/types.js';
+import { compareText, dataText, toleranceText, compareCsv, CSV_COLUMNS } from '../../src/report/compare.js';
 import { renderCompareHtml } from '../../src/report/compare-html.js';
 import { ServebenchError } from '../../src/errors.js';
 import { syntheticRun, type SyntheticOptions } from '../helpers/synthetic-run.js';

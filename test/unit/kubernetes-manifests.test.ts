@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { parseScenarioText } from '../../src/scenario/index.js';
+import { parseScenarioText } from '../../src/workload/scenario.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'deploy', 'kubernetes');
 const root = join(import.meta.dirname, '..', '..');

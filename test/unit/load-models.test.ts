@@ -40,7 +40,7 @@ const openTypes: Array<[string, Partial<ResolvedLoad>]> = [
   ['constant', { type: 'constant', rps: 300, durationMs: 2000 }],
   ['poisson', { type: 'poisson', rps: 300, durationMs: 2000 }],
   ['poisson with burstiness 4', { type: 'poisson', rps: 300, durationMs: 2000, burstiness: 4 }],
-  ['ramp', { type: 'ramp', rps: 50, stages }],
+  ['ramp', { type: 'ramp', rps: 50, durationMs: 2500, stages }],
 ];
 
 describe('worker split and request count, for every open load type', () => {

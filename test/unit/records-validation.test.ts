@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NdjsonSink, readRecords } from '../../src/report/ndjson.js';
+import { NdjsonSink } from '../../src/report/ndjson.js';
+import { readRecords } from '../../src/metrics/results-file.js';
 import { ServebenchError } from '../../src/errors.js';
 import { emptyWorkloadInterval, type IntervalRecord } from '../../src/metrics/records.js';
 

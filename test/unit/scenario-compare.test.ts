@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { variantScenarios } from '../../src/scenario/variants.js';
-import { roundPlan } from '../../src/engine/rounds.js';
+import { variantScenarios } from '../../src/workload/scenario.js';
+import { roundPlan } from '../../src/compare/rounds.js';
 import { parse, problems, yaml } from './scenario-helpers.js';
 
 describe('the scenario compare key', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadScenario } from '../../src/scenario/index.js';
+import { loadScenario } from '../../src/workload/scenario.js';
 
 // Every example a user may copy must at least load: a renamed key or a changed default that
 // breaks one fails here, not in a user's terminal. (The embedded ones also run in test/e2e.)

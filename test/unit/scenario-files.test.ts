@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { loadScenario, parseScenarioText } from '../../src/scenario/load.js';
+import { loadScenario, parseScenarioText } from '../../src/workload/scenario.js';
 import { FIXTURES, problemsOf, yaml } from './scenario-helpers.js';
 
 /** Inline text that behaves as if it were a file in the fixtures folder (relative paths resolve there). */

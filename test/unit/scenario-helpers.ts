@@ -1,5 +1,6 @@
 import { formatProblem, ServebenchError } from '../../src/errors.js';
-import { parseScenarioText, type LoadOptions, type LoadedScenario } from '../../src/scenario/load.js';
+import type { LoadOptions, LoadedScenario } from '../../src/scenario/load.js';
+import { parseScenarioText } from '../../src/workload/scenario.js';
 
 export const FIXTURES = 'test/fixtures/scenarios';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ServebenchError } from '../../src/errors.js';
-import { loadScenario } from '../../src/scenario/load.js';
+import { loadScenario } from '../../src/workload/scenario.js';
 import { parseSetPath } from '../../src/scenario/overrides.js';
 import { FIXTURES, parse, problems, problemsOf, yaml } from './scenario-helpers.js';
 

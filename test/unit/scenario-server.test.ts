@@ -1,6 +1,6 @@
 // The scenario's `server:` section: defaults, TLS from the target, and every problem at its line.
 import { describe, expect, it } from 'vitest';
-import { parseScenarioText } from '../../src/scenario/index.js';
+import { parseScenarioText } from '../../src/workload/scenario.js';
 import { ServebenchError } from '../../src/errors.js';
 
 const base = `name: s

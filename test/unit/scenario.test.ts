@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import * as path from 'node:path';
 import { formatProblem, ServebenchError } from '../../src/errors.js';
-import { loadScenario, parseScenarioText } from '../../src/scenario/index.js';
+import { loadScenario, parseScenarioText } from '../../src/workload/scenario.js';
 import { closest, unknownKeyMessage } from '../../src/scenario/messages.js';
 import { FIXTURES, parse, problems, problemsOf, yaml } from './scenario-helpers.js';
 

@@ -78,7 +78,7 @@ describe('ramp plan', () => {
     expect(rampSlotMs(1500, 0, stages)).toBe(Infinity);
   });
   it('yields the planned count through the iterator', () => {
-    const l = load({ type: 'ramp', rps: 0, stages });
+    const l = load({ type: 'ramp', rps: 0, durationMs: 20_000, stages });
     expect(drain(new SlotIterator(l, 0, 1))).toHaveLength(1500);
   });
 });

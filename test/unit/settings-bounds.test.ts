@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadScenario } from '../../src/scenario/index.js';
+import { loadScenario } from '../../src/workload/scenario.js';
 import { ServebenchError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sb-bounds-'));

@@ -22,7 +22,7 @@ describe('shards split one plan', () => {
   const plans: Array<[string, ResolvedLoad]> = [
     ['constant', load({ rps: 97, durationMs: 2000, warmupMs: 300 })],
     ['poisson', load({ type: 'poisson', rps: 150, durationMs: 2000, warmupMs: 250, seed: 7 })],
-    ['ramp', load({ type: 'ramp', rps: 10, durationMs: 0, warmupMs: 500, stages: [{ durationMs: 1000, targetRps: 200 }, { durationMs: 1000, targetRps: 50 }] })],
+    ['ramp', load({ type: 'ramp', rps: 10, durationMs: 2000, warmupMs: 500, stages: [{ durationMs: 1000, targetRps: 200 }, { durationMs: 1000, targetRps: 50 }] })],
     ['count mode', load({ rps: 300, durationMs: 60_000, warmupMs: 100, requests: 257 })],
   ];
   for (const [name, l] of plans) {

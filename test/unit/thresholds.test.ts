@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { ServebenchError } from '../../src/errors.js';
-import { AbortWatch, evaluateThresholds, parseThreshold } from '../../src/metrics/thresholds.js';
+import { evaluateThresholds, parseThreshold } from '../../src/metrics/thresholds.js';
+import { AbortWatch } from '../../src/metrics/abort-watch.js';
+import { SummaryBuilder } from '../../src/metrics/summary.js';
 import { buildSummary } from '../../src/metrics/summary.js';
 import { decode } from '../../src/metrics/hdr.js';
 import { sampleRecords, sampleSummary } from '../helpers/sample-summary.js';
@@ -118,7 +120,7 @@ describe('evaluation against a summary', () => {
 describe('abortOnFail', () => {
   test('reports the first failure once the delay has passed, and not before', () => {
     const recs = sampleRecords({ seconds: 10, workers: 1 });
-    const watch = new AbortWatch([{ expr: 'latency.p50 < 1us', delayMs: 5000 }], (rs) => buildSummary(rs));
+    const watch = new AbortWatch([{ expr: 'latency.p50 < 1us', delayMs: 5000 }]);
     let firedAt = -1;
     for (const r of recs) {
       const f = watch.observe(r);
@@ -129,12 +131,33 @@ describe('abortOnFail', () => {
 
   test('a passing threshold never fires, and no rules means no work', () => {
     const recs = sampleRecords({ seconds: 5, workers: 1 });
-    const watch = new AbortWatch([{ expr: 'latency.p50 < 1h', delayMs: 0 }], (rs) => buildSummary(rs));
+    const watch = new AbortWatch([{ expr: 'latency.p50 < 1h', delayMs: 0 }]);
     expect(recs.map((r) => watch.observe(r)).filter(Boolean)).toEqual([]);
     let calls = 0;
-    const idle = new AbortWatch([], (rs) => (calls++, buildSummary(rs)));
+    const idle = new AbortWatch([], { add: () => calls++, summary: () => (calls++, buildSummary(recs)) });
     recs.forEach((r) => idle.observe(r));
     expect(calls).toBe(0);
+  });
+
+  test('takes each record once, and its summary so far is the summary of the records so far', () => {
+    const recs = sampleRecords({ seconds: 6, workers: 2 });
+    const builder = new SummaryBuilder();
+    let adds = 0;
+    const summaries: Array<{ at: number; json: string }> = [];
+    const watch = new AbortWatch([{ expr: 'latency.p50 < 1h', delayMs: 0 }], {
+      add: (r) => (adds++, builder.add(r)),
+      summary: () => {
+        const s = builder.summary();
+        summaries.push({ at: adds, json: JSON.stringify(s) });
+        return s;
+      },
+    });
+    recs.forEach((r) => watch.observe(r));
+    expect(adds).toBe(recs.length);
+    expect(summaries.length).toBeGreaterThan(0);
+    for (const { at, json } of summaries) expect(json).toBe(JSON.stringify(buildSummary(recs.slice(0, at))));
+    // Asking for a summary along the way does not change the final one.
+    expect(JSON.stringify(builder.summary())).toBe(JSON.stringify(buildSummary(recs)));
   });
 });
 

@@ -8,9 +8,10 @@
  */
 import type { EndRecord, RunRecord, StartRecord } from '../metrics/records.js';
 import type { ResolvedCompare, ResolvedScenario } from '../scenario/types.js';
-import { startRun, withEmbeddedMock, type RunHandle } from './coordinator.js';
+import { startRun, withEmbeddedMock, type RunHandle } from '../engine/coordinator.js';
 import type { Progress } from '../metrics/progress.js';
 import type { MockServer } from '../mock/index.js';
+import { round1 } from '../util/values.js';
 
 /** Warm-up before rounds after a variant's first: enough to open connections again. */
 export const LATER_WARMUP_MAX_MS = 1000;
@@ -80,10 +81,85 @@ function endOf(ends: EndRecord[], interrupted: boolean): EndRecord {
     // Each round's window ran that much longer than planned.
     sendOverrunMs: ends.reduce((x, e) => x + (e.sendOverrunMs ?? 0), 0),
     interrupted,
-    cpuPercent: ends.length ? Math.round((ends.reduce((x, e) => x + e.cpuPercent, 0) / ends.length) * 10) / 10 : 0,
+    cpuPercent: ends.length ? round1(ends.reduce((x, e) => x + e.cpuPercent, 0) / ends.length) : 0,
     workerErrors: ends.flatMap((e) => e.workerErrors),
     endedAt: ends.length ? ends[ends.length - 1].endedAt : new Date().toISOString(),
   };
+}
+
+/** One embedded mock per variant for the whole run (none for a variant with a real target). */
+async function startVariantMocks(variants: readonly ResolvedScenario[]): Promise<{ mocks: Array<MockServer | null>; targets: ResolvedScenario[] }> {
+  const mocks: Array<MockServer | null> = [];
+  const targets: ResolvedScenario[] = [];
+  try {
+    for (const vs of variants) {
+      const m = await withEmbeddedMock(vs);
+      mocks.push(m.mock);
+      targets.push(m.scenario);
+    }
+  } catch (err) {
+    await Promise.all(mocks.map((m) => m?.close().catch(() => undefined)));
+    throw err;
+  }
+  return { mocks, targets };
+}
+
+/** The two time lines the rounds' records are re-indexed onto, and what each round ended with. */
+class Timelines {
+  readonly whole: RunRecord[] = [];
+  readonly perVariant: RunRecord[][];
+  readonly variantEnds: EndRecord[][];
+  /** Rounds each variant has run so far. */
+  readonly variantRounds: number[];
+  readonly ends: EndRecord[] = [];
+  private firstStart: StartRecord | null = null;
+
+  constructor(
+    private readonly variants: readonly ResolvedScenario[],
+    private readonly c: ResolvedCompare,
+    private readonly plan: RoundPlan,
+    private readonly onRecord: ((r: RunRecord) => void) | undefined,
+  ) {
+    this.perVariant = variants.map(() => []);
+    this.variantEnds = variants.map(() => []);
+    this.variantRounds = variants.map(() => 0);
+  }
+
+  emit(r: RunRecord): void {
+    this.whole.push(r);
+    this.onRecord?.(r);
+  }
+
+  /** A record of round `i` (variant `v`): onto the whole run's time line and its variant's. */
+  add(r: RunRecord, i: number, v: number): void {
+    const { plan, variants } = this;
+    const roundS = plan.roundMs / 1000;
+    if (r.type === 'start') {
+      if (!this.firstStart) {
+        this.firstStart = r;
+        this.emit(wholeStartOf(r, plan.roundMs * plan.order.length, variants[0], this.c, plan));
+      }
+      if (this.variantRounds[v] === 0) this.perVariant[v].push(startOf(r, plan.roundMs * (plan.order.length / variants.length), variants[v]));
+    } else if (r.type === 'interval') {
+      this.emit(shifted(r, i * roundS));
+      this.perVariant[v].push(shifted(r, this.variantRounds[v] * roundS));
+    }
+  }
+
+  /** Round `i` of variant `v` ended (with `end`, unless it failed before one). */
+  roundDone(v: number, end: EndRecord | undefined): void {
+    if (end) {
+      this.ends.push(end);
+      this.variantEnds[v].push(end);
+    }
+    this.variantRounds[v]++;
+  }
+
+  /** The end records, once every round has run. */
+  close(interrupted: boolean): void {
+    this.emit(endOf(this.ends, interrupted));
+    this.variants.forEach((_, v) => this.perVariant[v].push(endOf(this.variantEnds[v], interrupted)));
+  }
 }
 
 export function startRounds(base: ResolvedScenario, variants: readonly ResolvedScenario[], opts: RoundsOptions = {}): RoundsHandle {
@@ -93,76 +169,41 @@ export function startRounds(base: ResolvedScenario, variants: readonly ResolvedS
   let current: RunHandle | null = null;
   let stopped: 'stop' | 'abort' | null = null;
 
+  /** Round `i`: an ordinary run of its variant, against the variant's mock when it has one. */
+  const runRound = async (i: number, t: ResolvedScenario, lines: Timelines): Promise<boolean> => {
+    const v = plan.order[i];
+    const scenario: ResolvedScenario = { ...t, target: { ...t.target, embedded: false }, load: { ...t.load, durationMs: plan.roundMs, warmupMs: plan.warmupMs[i] } };
+    opts.onRound?.(i, v);
+    const wholeOffset = i * roundS;
+    current = startRun(scenario, {
+      onWarning: opts.onWarning,
+      onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, second: p.second + wholeOffset }) : undefined,
+      onRecord: (r) => lines.add(r, i, v),
+    });
+    if (stopped === 'abort') current.abort();
+    else if (stopped === 'stop') current.stop();
+    const out = await current.done;
+    lines.roundDone(v, out.records.find((r): r is EndRecord => r.type === 'end'));
+    return out.interrupted;
+  };
+
   const done = (async (): Promise<RoundsOutcome> => {
-    const whole: RunRecord[] = [];
-    const perVariant: RunRecord[][] = variants.map(() => []);
-    const variantEnds: EndRecord[][] = variants.map(() => []);
-    const variantRounds = variants.map(() => 0);
-    const ends: EndRecord[] = [];
+    const lines = new Timelines(variants, c, plan, opts.onRecord);
     let interrupted = false;
-    let firstStart: StartRecord | null = null;
     // One embedded mock per variant for the whole run, not one per round: a fresh mock (and its
     // cold JIT) in every round would add noise to each round's first second.
-    const mocks: Array<MockServer | null> = [];
-    const targets: ResolvedScenario[] = [];
-    try {
-      for (const vs of variants) {
-        const m = await withEmbeddedMock(vs);
-        mocks.push(m.mock);
-        targets.push(m.scenario);
-      }
-    } catch (err) {
-      await Promise.all(mocks.map((m) => m?.close().catch(() => undefined)));
-      throw err;
-    }
-    const emit = (r: RunRecord) => {
-      whole.push(r);
-      opts.onRecord?.(r);
-    };
+    const { mocks, targets } = await startVariantMocks(variants);
     try {
       for (let i = 0; i < plan.order.length && !stopped; i++) {
-        const v = plan.order[i];
-        const vs = variants[v];
-        const t = targets[v];
-        const scenario: ResolvedScenario = { ...t, target: { ...t.target, embedded: false }, load: { ...t.load, durationMs: plan.roundMs, warmupMs: plan.warmupMs[i] } };
-        opts.onRound?.(i, v);
-        const wholeOffset = i * roundS;
-        const variantOffset = variantRounds[v] * roundS;
-        current = startRun(scenario, {
-          onWarning: opts.onWarning,
-          onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, second: p.second + wholeOffset }) : undefined,
-          onRecord: (r) => {
-            if (r.type === 'start') {
-              if (!firstStart) {
-                firstStart = r;
-                emit(wholeStartOf(r, plan.roundMs * plan.order.length, variants[0], c, plan));
-              }
-              if (variantRounds[v] === 0) perVariant[v].push(startOf(r, plan.roundMs * (plan.order.length / variants.length), vs));
-            } else if (r.type === 'interval') {
-              emit(shifted(r, wholeOffset));
-              perVariant[v].push(shifted(r, variantOffset));
-            }
-          },
-        });
-        if (stopped === 'abort') current.abort();
-        else if (stopped === 'stop') current.stop();
-        const out = await current.done;
-        const end = out.records.find((r): r is EndRecord => r.type === 'end');
-        if (end) {
-          ends.push(end);
-          variantEnds[v].push(end);
-        }
-        variantRounds[v]++;
-        if (out.interrupted) interrupted = true;
+        if (await runRound(i, targets[plan.order[i]], lines)) interrupted = true;
       }
     } finally {
       current = null;
       await Promise.all(mocks.map((m) => m?.close().catch(() => undefined)));
     }
     if (stopped) interrupted = true;
-    emit(endOf(ends, interrupted));
-    variants.forEach((_, v) => perVariant[v].push(endOf(variantEnds[v], interrupted)));
-    return { records: whole, variants: perVariant, interrupted, plan };
+    lines.close(interrupted);
+    return { records: lines.whole, variants: lines.perVariant, interrupted, plan };
   })();
 
   return {

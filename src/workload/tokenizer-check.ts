@@ -4,9 +4,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isBuiltinEncoding } from '../workload/tokenizer.js';
-import type { Seg } from './messages.js';
-import type { ProblemList } from './source.js';
+import { isBuiltinEncoding } from './tokenizer.js';
+import type { Seg } from '../scenario/messages.js';
+import type { ProblemList } from '../scenario/source.js';
 
 /** The value to keep (the name, or the absolute path), or undefined after adding a problem. */
 export function checkTokenizerField(problems: ProblemList, field: Seg[], rel: string, abs: string, shown: string): string | undefined {

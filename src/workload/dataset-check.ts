@@ -4,9 +4,9 @@
  * names the file and line (exit 2), and `validate` would pass a file `run` then refuses.
  */
 import { ServebenchError } from '../errors.js';
-import { readDataset } from '../workload/dataset.js';
-import type { Seg } from './messages.js';
-import type { ProblemList } from './source.js';
+import { readDataset } from './dataset.js';
+import type { Seg } from '../scenario/messages.js';
+import type { ProblemList } from '../scenario/source.js';
 
 export function checkDatasetFile(problems: ProblemList, field: Seg[], abs: string, shown: string): void {
   try {
