@@ -21,6 +21,7 @@ import { printError, rememberSecrets, type Out } from './out.js';
 import { defaultOutDir, discardIfNeverStarted, exitForSummary, finishReportKeepingSummary, progressPrinter, type RunCmdOptions } from './shared.js';
 import { runVariants } from './variants.js';
 import { serveLiveMetrics } from '../live/server.js';
+import { LiveDashboard } from '../dashboard/live.js';
 
 export async function cmdRun(file: string, opts: RunCmdOptions, o: Out): Promise<number> {
   const { scenario, warnings } = loadScenario(file, { sets: opts.sets });
@@ -53,6 +54,12 @@ async function runInto(dir: string, created: boolean, scenario: ResolvedScenario
   const live = opts.metricsPort !== undefined ? await serveLiveMetrics(opts.metricsPort) : null;
   const outputs: RunOutput[] = [results, abort, progressPrinter(o, opts.quiet)];
   if (live) outputs.push({ add: (r) => live.metrics.onRecord(r) });
+  // --dashboard: the live page, served from this thread from the run's own records.
+  const dashboard = opts.dashboard ? await LiveDashboard.start(opts.dashboard) : null;
+  if (dashboard) {
+    o.err(`dashboard: ${dashboard.url}`);
+    outputs.push(dashboard);
+  }
   startOutputs(outputs);
   handle = startRun(scenario, {
     shard: opts.shard,
@@ -76,6 +83,8 @@ async function runInto(dir: string, created: boolean, scenario: ResolvedScenario
   writeCiOutputs(opts, summary, null, o);
   o.out(summaryText(summary, o.tty));
   o.out(`\nreports: ${dir}${existsSync(join(dir, 'report.html')) ? `\nopen ${join(dir, 'report.html')}` : ''}`);
+  // An open dashboard page gets the final report before the process ends (at most a few seconds).
+  await dashboard?.closed();
   // After the summary: a full disk costs files, never the figures the run measured.
   if (writeFailure) return printError(writeFailure, false, o);
   if (abort.reason) return ExitCode.failed;

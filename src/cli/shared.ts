@@ -2,6 +2,7 @@
  * What the commands that run or rebuild a report share: the default report folder, the progress
  * printer, the report set from records, and the exit code of a summary.
  */
+import type { DashboardAddress } from '../dashboard/live.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, type ServebenchError } from '../errors.js';
@@ -29,6 +30,8 @@ export interface RunCmdOptions extends CiOutputs {
   force?: boolean;
   /** Serve servebench's own live metrics on this port while the run goes (src/live). */
   metricsPort?: number;
+  /** Serve the live dashboard (src/dashboard) on this address while the run goes. */
+  dashboard?: DashboardAddress | null;
 }
 
 /** Local time as yyyymmdd-hhmmss, for folder names. */

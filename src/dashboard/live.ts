@@ -3,14 +3,15 @@
  * run's report as it stands, drawn from the run's own records, and the final report once it ended.
  * Nothing is rendered on the workers; the page is rebuilt only when a browser asks and records
  * arrived since, and never more often than the last rebuild's cost allows (at most a sixth of the
- * coordinator's time), so a long run with a dashboard open costs the load nothing.
+ * coordinator's time); the summary is kept up record by record, so a rebuild costs the figures, not
+ * every record read again. A long run with a dashboard open costs the load nothing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ServebenchError } from '../errors.js';
 import type { RunRecord } from '../metrics/records.js';
-import { buildSummary } from '../metrics/summary.js';
+import { SummaryBuilder } from '../metrics/summary.js';
 import type { Summary } from '../metrics/summary-types.js';
 import { CLIENT_JS } from '../report/html-client.js';
 import { escapeHtml as e } from '../report/html-format.js';
@@ -39,7 +40,9 @@ interface Rendered {
 }
 
 export class LiveDashboard {
-  private readonly records: RunRecord[] = [];
+  /** The summary so far, fed record by record: a rebuild costs the figures, not every record again. */
+  private readonly builder = new SummaryBuilder();
+  private started = false;
   private seq = 0;
   private done = false;
   private cache: Rendered | null = null;
@@ -70,7 +73,8 @@ export class LiveDashboard {
 
   /** Every record of the run, as it arrives (the run output's add). */
   add(record: RunRecord): void {
-    this.records.push(record);
+    this.builder.add(record);
+    if (record.type === 'start') this.started = true;
     this.seq++;
   }
 
@@ -97,6 +101,14 @@ export class LiveDashboard {
       this.server.closeAllConnections();
     });
     return this.closing;
+  }
+
+  /** Resolves once the server closed after stop() (an open page had its final report, or LINGER_MS passed). */
+  closed(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (!this.server.listening) resolve();
+      else this.server.once('close', () => resolve());
+    });
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -138,8 +150,8 @@ export class LiveDashboard {
   }
 
   private render(): string {
-    if (!this.records.some((r) => r.type === 'start')) return waitingPage();
-    const s = buildSummary(this.records);
+    if (!this.started) return waitingPage();
+    const s = this.builder.summary();
     if (this.done) return renderHtml(s);
     // Not over yet: not "interrupted" either (there is no end record because the run goes on).
     const live: Summary = { ...s, interrupted: false, stopReason: undefined };
