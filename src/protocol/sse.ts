@@ -57,7 +57,7 @@ function isDone(buf: Buffer, s: number, e: number): boolean {
  * As in the spec, an event still unterminated when the body ends is discarded.
  */
 export class SseTokenParser extends SseFraming {
-  private readonly kind: 'chat' | 'completion';
+  readonly kind: 'chat' | 'completion';
   private keepText: boolean;
   private observer: StreamObserver = NO_OBSERVER;
 
