@@ -6,7 +6,7 @@
  */
 import type { TransportHandler } from './types.js';
 import { MAX_RESPONSE_HEAD_BYTES, protocolError, transportError, unsupportedCoding } from './errors.js';
-import { BAD_EOL, hasToken, lineEnd, nameIs, skipOws, trimOws } from './h1-bytes.js';
+import { BAD_EOL, chunkSize, decimal, hasToken, lineEnd, nameIs, skipOws, statusCode, trimOws } from './h1-bytes.js';
 
 /** head() could not finish: the head continues in the next read. */
 const INCOMPLETE = -2;
@@ -131,19 +131,8 @@ export abstract class H1ResponseParser {
           const eol = lineEnd(buf, pos);
           if (eol === BAD_EOL) return this.fail(badEol());
           if (eol < 0) return this.keep(buf, pos, 1024, 'chunk size line');
-          let size = 0;
-          let i = pos;
-          for (; i < eol; i++) {
-            const c = buf[i] | 0x20;
-            const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
-            if (d < 0) break;
-            size = size * 16 + d;
-          }
-          // Chunk extensions (after optional whitespace and ';') are allowed and ignored; anything else is not HTTP.
-          const ext = skipOws(buf, i, eol);
-          if (i === pos || (ext < eol && buf[ext] !== 0x3b) || size > Number.MAX_SAFE_INTEGER / 32) {
-            return this.fail(protocolError('invalid chunk size'));
-          }
+          const size = chunkSize(buf, pos, eol);
+          if (size < 0) return this.fail(protocolError('invalid chunk size'));
           pos = eol + 2;
           if (size === 0) this.st = St.Trailers;
           else {
@@ -197,22 +186,12 @@ export abstract class H1ResponseParser {
     const statusEnd = lineEnd(buf, start);
     if (statusEnd === BAD_EOL) return this.failHead(badEol());
     if (statusEnd < 0) return INCOMPLETE;
-    // "HTTP/1.x SSS[ reason]"
-    const minor = buf[start + 7] - 0x30;
-    const d0 = buf[start + 9] - 0x30;
-    const d1 = buf[start + 10] - 0x30;
-    const d2 = buf[start + 11] - 0x30;
-    const status = d0 * 100 + d1 * 10 + d2;
-    if (
-      statusEnd - start < 12 ||
-      buf[start] !== 0x48 || buf[start + 1] !== 0x54 || buf[start + 2] !== 0x54 || buf[start + 3] !== 0x50 ||
-      buf[start + 4] !== 0x2f || buf[start + 5] !== 0x31 || buf[start + 6] !== 0x2e || buf[start + 8] !== 0x20 ||
-      (minor !== 0 && minor !== 1) || d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 ||
-      (statusEnd - start > 12 && buf[start + 12] !== 0x20)
-    ) {
+    const status = statusCode(buf, start, statusEnd);
+    if (status < 0) {
       this.fail(protocolError('bad status line'));
       return -1;
     }
+    const minor = buf[start + 7] - 0x30;
     let length = -1;
     let chunked = false;
     let keepAlive = minor === 1;
@@ -233,20 +212,7 @@ export abstract class H1ResponseParser {
       const vs = skipOws(buf, colon + 1, le);
       const ve = trimOws(buf, vs, le);
       if (nameIs(buf, ls, colon, 'content-length')) {
-        let n = 0;
-        for (let i = vs; i < ve; i++) {
-          const d = buf[i] - 0x30;
-          if (d < 0 || d > 9) {
-            n = -1;
-            break;
-          }
-          n = n * 10 + d;
-          // Past 2^53 the length is no longer exact: refuse it rather than wait for petabytes.
-          if (n > Number.MAX_SAFE_INTEGER) {
-            n = -1;
-            break;
-          }
-        }
+        const n = decimal(buf, vs, ve);
         if (n < 0 || ve === vs || (length >= 0 && length !== n)) {
           this.fail(protocolError('invalid content-length'));
           return -1;
