@@ -76,6 +76,7 @@ export class WlState {
 /** Picks the workload of a slot by weight, from the slot's global index (the same on every worker count). */
 export class WorkloadMix {
   private readonly cumWeights: Float64Array;
+  private readonly seed: number;
 
   constructor(
     readonly wls: readonly WlState[],
@@ -91,7 +92,6 @@ export class WorkloadMix {
     this.cumWeights[this.cumWeights.length - 1] = 1;
     this.seed = s.load.seed;
   }
-  private readonly seed: number;
 
   pick(index: number): WlState {
     const cw = this.cumWeights;

@@ -67,10 +67,9 @@ type CompletionKind = 'chat' | 'completion';
 /** The scenario's workload kinds (scenario/types.ts' WorkloadKind; protocol/ imports only util/). */
 export type RequestKind = PredictKind | CompletionKind;
 
-/** Checks a whole 2xx body of a predictive endpoint against its protocol's shape. */
-class PredictJson implements ResponseHandler {
+/** A whole JSON answer, collected and read once at its end. */
+abstract class JsonAnswer implements ResponseHandler {
   readonly needsHeaders = false;
-  constructor(private readonly kind: PredictKind) {}
   begin(r: ResponseState, _o: StreamObserver, maxBodyBytes: number): void {
     r.clear(maxBodyBytes);
   }
@@ -79,6 +78,14 @@ class PredictJson implements ResponseHandler {
   }
   data(r: ResponseState, chunk: Buffer): void {
     r.body.push(chunk);
+  }
+  abstract end(r: ResponseState): void;
+}
+
+/** Checks a whole 2xx body of a predictive endpoint against its protocol's shape. */
+class PredictJson extends JsonAnswer {
+  constructor(private readonly kind: PredictKind) {
+    super();
   }
   end(r: ResponseState): void {
     if (r.body.overCap) return r.fail('invalid_response', `response body over ${r.body.bytes} bytes cap`);
@@ -90,17 +97,9 @@ class PredictJson implements ResponseHandler {
 }
 
 /** Reads a whole vLLM chat or completion answer: usage, text and finish reason. */
-class CompletionJson implements ResponseHandler {
-  readonly needsHeaders = false;
-  constructor(private readonly kind: CompletionKind) {}
-  begin(r: ResponseState, _o: StreamObserver, maxBodyBytes: number): void {
-    r.clear(maxBodyBytes);
-  }
-  head(): boolean {
-    return false;
-  }
-  data(r: ResponseState, chunk: Buffer): void {
-    r.body.push(chunk);
+class CompletionJson extends JsonAnswer {
+  constructor(private readonly kind: CompletionKind) {
+    super();
   }
   end(r: ResponseState): void {
     if (r.body.overCap) return r.fail('invalid_response', `response body over ${r.body.bytes} bytes cap`);
