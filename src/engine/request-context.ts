@@ -67,7 +67,7 @@ export class Ctx implements TransportHandler, StreamObserver {
   private pendingAbort: Error | null = null;
   private ended = false;
   /** The request as the transport takes it; its fields are set per request, the object is reused. */
-  readonly request: { path: string; method: string; headers: readonly string[]; body: Buffer | null } & TransportRequest;
+  readonly request: { -readonly [K in keyof TransportRequest]: TransportRequest[K] };
 
   constructor(
     private readonly sink: RequestSink,
