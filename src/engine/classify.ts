@@ -1,11 +1,12 @@
 /**
  * Maps transport failures to DESIGN.md's error classes, the same for both HTTP clients (the table
  * is docs/http-errors.md). undici and Node report the same failure under several codes; the lean
- * client (h1.ts) raises undici's codes; the class is what a user compares across runs. `reset` is
+ * client (transport/h1.ts) raises undici's codes; the class is what a user compares across runs. `reset` is
  * kept for a connection that ended or was reset; an answer that arrived but is not HTTP is
  * `invalid_response`.
  */
 import type { ErrorClass } from '../metrics/records.js';
+import { MAX_RESPONSE_HEAD_BYTES } from '../transport/errors.js';
 
 /** Set on errors that our own whole-request deadline raised (undici sees them as aborts). */
 export const TIMEOUT_MARK = 'servebench-timeout';
@@ -34,36 +35,9 @@ const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED', 
  */
 const INVALID = new Set(['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_HEADERS_OVERFLOW']);
 
-/** Both clients refuse a response head (status line and headers) over this many bytes. */
-export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
-
 /** HTTP status codes are 100–599 (RFC 9110 §15); anything else is not an HTTP answer. */
 export function isHttpStatus(status: number): boolean {
   return status >= 100 && status <= 599;
-}
-
-/** A response the HTTP/1.1 grammar refuses; classed invalid_response like undici's parser errors. */
-export function protocolError(detail: string, code = 'HPE_INVALID_CONSTANT'): Error {
-  return Object.assign(new Error(`Response does not match the HTTP/1.1 protocol (${detail})`), { name: 'HTTPParserError', code });
-}
-
-/** A Transfer-Encoding whose last coding is not chunked: a body no client here can frame or decode. */
-export function unsupportedCoding(value: string): Error {
-  return protocolError(`unsupported transfer-encoding: ${value.slice(0, 40)}`, 'HPE_INVALID_TRANSFER_ENCODING');
-}
-
-/**
- * For undici's raw headers: the error a Transfer-Encoding other than chunked gets (undici would read
- * such a body until the close, and a kept-alive socket hangs to the deadline), else null.
- */
-export function transferCodingError(rawHeaders: ReadonlyArray<Buffer | string>): Error | null {
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const k = rawHeaders[i];
-    if (k.length !== 17 || String(k).toLowerCase() !== 'transfer-encoding') continue;
-    const v = String(rawHeaders[i + 1]);
-    if (!/(^|,)[ \t]*chunked[ \t]*$/i.test(v)) return unsupportedCoding(v);
-  }
-  return null;
 }
 
 /** Set on errors that abort a response grown past target.maxResponseBytes. */

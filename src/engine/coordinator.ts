@@ -16,6 +16,7 @@ import { rampSlotCount } from '../schedule/plan.js';
 import { displayUrl, requestTarget } from '../target/url.js';
 import { classifyError, describeError } from './classify.js';
 import { compiledSibling } from './paths.js';
+import { tlsSettings } from '../transport/tls.js';
 import type { ControlMessage, WorkerResult, WorkerTask } from './worker.js';
 import { startMockInThread, mockConfigFrom, type MockServer } from '../mock/index.js';
 import { Redactor } from '../util/redact.js';
@@ -123,15 +124,7 @@ async function preflight(s: ResolvedScenario, warn: (m: string) => void, redacto
   const w = s.workloads[0];
   const rt = requestTarget(s.target, w.kind, w.model);
   const path = w.kind === 'chat' || w.kind === 'completion' ? rt.path.replace(/\/(chat\/)?completions$/, '/models') : rt.path.replace(/:(predict|classify|regress)$/, '').replace(/\/infer$/, '');
-  const host = new URL(rt.origin).hostname;
-  const agent = new Agent({
-    connect: {
-      timeout: s.target.connectTimeoutMs,
-      rejectUnauthorized: !s.target.tls.insecure,
-      ...(s.target.tls.ca ? { ca: s.target.tls.ca } : {}),
-      ...(/^[\d.]+$/.test(host) || host.includes(':') ? {} : { servername: host }),
-    },
-  });
+  const agent = new Agent({ connect: { timeout: s.target.connectTimeoutMs, ...tlsSettings(rt.origin, s.target.tls) } });
   try {
     const res = await undiciRequest(rt.origin + path, {
       method: 'GET',

@@ -1,5 +1,5 @@
 /**
- * The lean HTTP/1.1 client (engine/h1.ts) against a raw TCP server on port 0 that records the bytes
+ * The lean HTTP/1.1 client (transport/h1.ts) against a raw TCP server on port 0 that records the bytes
  * it got and answers with scripted bytes: what goes on the wire, how each framing is read (also
  * when it arrives one byte at a time), when a socket is reused and when not, and the errors that
  * engine/classify.ts must put in the same classes as undici's. The whole run path with this client
@@ -8,7 +8,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { H1Pool, type CoreHandler, type H1Request } from '../../src/engine/h1.js';
+import { H1Pool } from '../../src/transport/h1.js';
+import type { TransportHandler, TransportRequest } from '../../src/transport/types.js';
 import { classifyError } from '../../src/engine/classify.js';
 import { listenLocal } from '../helpers/listen.js';
 
@@ -62,7 +63,7 @@ interface Outcome {
 }
 
 /** Sends one request and resolves with what the handler heard; fails if it hears twice. */
-function send(pool: H1Pool, req: H1Request, onConnect?: (abort: (e?: Error) => void) => void): Promise<Outcome> {
+function send(pool: H1Pool, req: TransportRequest, onConnect?: (abort: (e?: Error) => void) => void): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const out: Outcome = { status: 0, headers: null, body: '', error: null };
     let ended = false;
@@ -71,12 +72,12 @@ function send(pool: H1Pool, req: H1Request, onConnect?: (abort: (e?: Error) => v
       ended = true;
       resolve(out);
     };
-    const h: CoreHandler = {
-      onConnect: (abort) => onConnect?.(abort),
-      onHeaders: (status, raw) => ((out.status = status), (out.headers = raw as string[] | null), true),
-      onData: (chunk) => ((out.body += chunk.toString('latin1')), true),
-      onComplete: () => end(),
-      onError: (e) => ((out.error = e), end()),
+    const h: TransportHandler = {
+      onSend: (abort) => onConnect?.(abort),
+      onHead: (status, raw) => ((out.status = status), (out.headers = raw as string[] | null), true),
+      onBody: (chunk) => ((out.body += chunk.toString('latin1')), true),
+      onEnd: () => end(),
+      onFail: (e) => ((out.error = e), end()),
     };
     pool.dispatch(req, h);
   });
@@ -85,7 +86,7 @@ function send(pool: H1Pool, req: H1Request, onConnect?: (abort: (e?: Error) => v
 const closers: Array<() => Promise<void>> = [];
 const pools: H1Pool[] = [];
 afterEach(async () => {
-  for (const p of pools.splice(0)) await p.destroy();
+  for (const p of pools.splice(0)) await p.close();
   for (const c of closers.splice(0)) await c();
 });
 
@@ -95,7 +96,7 @@ function pool(url: string, over: Partial<ConstructorParameters<typeof H1Pool>[1]
   return p;
 }
 
-const post = (body = '{"inputs":[[1]]}', headers: string[] = ['content-type', 'application/json', 'authorization', 'ApiKey k']): H1Request => ({
+const post = (body = '{"inputs":[[1]]}', headers: string[] = ['content-type', 'application/json', 'authorization', 'ApiKey k']): TransportRequest => ({
   path: '/v1/p/d/v1/models/m:predict',
   method: 'POST',
   headers,
@@ -253,7 +254,7 @@ describe('the lean HTTP/1.1 client', () => {
     const a = send(p, post());
     const b = send(p, post());
     await sleep(20);
-    await p.destroy();
+    await p.close();
     const [x, y] = await Promise.all([a, b]);
     expect([x.error && (x.error as { code?: string }).code, y.error && (y.error as { code?: string }).code]).toEqual(['UND_ERR_DESTROYED', 'UND_ERR_DESTROYED']);
   });
