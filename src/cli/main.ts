@@ -9,7 +9,7 @@ import { ExitCode, ServebenchError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { RunHandle } from '../engine/coordinator.js';
 import { printError, stdio } from './out.js';
-import { ciOptions, once, parseShard, parseStartAt } from './options.js';
+import { ciOptions, once, parseShard, parseStartAt, quickFlags, quickRunOptions } from './options.js';
 import { cmdRun } from './run.js';
 import { cmdValidate } from './validate.js';
 import { cmdMock } from './mock.js';
@@ -52,12 +52,12 @@ function newSession(): Session {
 
 function runCommand<T>(y: Argv<T>, s: Session): Argv<T> {
   return y.command(
-    'run <scenario>',
-    'run a scenario and write its report set',
+    'run [scenario]',
+    'run a scenario (a file, or --url with flags) and write its report set',
     (y) =>
       ciOptions(
-        y
-          .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' })
+        quickRunOptions(y)
+          .positional('scenario', { type: 'string', describe: 'scenario file (YAML or JSON); optional with --url' })
           .option('out', { type: 'string', coerce: once('out'), describe: 'report folder (default reports/<name>-<timestamp>/)' })
           .option('set', { type: 'string', array: true, describe: 'override a scenario field: --set load.rps=500' })
           .option('shard', { type: 'string', coerce: once('shard'), describe: 'run shard i of n of the plan: --shard 0/3' })
@@ -68,10 +68,14 @@ function runCommand<T>(y: Argv<T>, s: Session): Argv<T> {
         'summary',
       ),
     async (a) => {
+      const flags = quickFlags(a);
+      if (a.scenario === undefined && flags.url === undefined) {
+        throw new ServebenchError('E_USAGE', 'run needs a scenario file or --url', { hint: 'servebench run scenarios/quickstart.yaml, or servebench run --url https://<gateway>/v1/<project>/<deployment>/v1/models/<model>:predict --rps 10 --body JSON' });
+      }
       s.trapSignals();
       s.code = await cmdRun(
         a.scenario,
-        { out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (s.handle = h), force: a.force, junit: a.junit, markdown: a.markdown },
+        { flags, printScenario: a['print-scenario'], out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (s.handle = h), force: a.force, junit: a.junit, markdown: a.markdown },
         stdio,
       );
     },

@@ -4,8 +4,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ExitCode } from '../errors.js';
-import { loadScenario, variantScenarios } from '../scenario/index.js';
+import { ExitCode, ServebenchError } from '../errors.js';
+import { fileErrorText } from '../util/values.js';
+import { variantScenarios } from '../scenario/index.js';
+import { loadQuick, printQuick, type QuickFlags } from '../scenario/one-liner.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { startRun, type RunHandle } from '../engine/coordinator.js';
 import { buildSummary } from '../metrics/summary.js';
@@ -21,12 +23,26 @@ import { printError, rememberSecrets, type Out } from './out.js';
 import { defaultOutDir, discardIfNeverStarted, exitForSummary, finishReportKeepingSummary, progressPrinter, type RunCmdOptions } from './shared.js';
 import { runVariants } from './variants.js';
 
-export async function cmdRun(file: string, opts: RunCmdOptions, o: Out): Promise<number> {
-  const { scenario, warnings } = loadScenario(file, { sets: opts.sets });
+/** The scenario comes from a file, from `--url` and its flags, or from both (`--url` overriding `target`). */
+export async function cmdRun(file: string | undefined, opts: RunCmdOptions & { flags?: QuickFlags; printScenario?: boolean }, o: Out): Promise<number> {
+  const input = { file: file === undefined ? undefined : { path: file, text: readScenarioFile(file) }, flags: opts.flags ?? {}, sets: opts.sets ?? [] };
+  if (opts.printScenario) {
+    o.out(printQuick(input).trimEnd());
+    return ExitCode.ok;
+  }
+  const { scenario, warnings, built } = loadQuick(input);
   rememberSecrets(scenario);
   for (const w of warnings) o.err(`warning: ${w}`);
-  if (scenario.compare) return runVariants(scenario, variantScenarios(scenario, readFileSync(file, 'utf8'), file, { sets: opts.sets }), opts, o);
+  if (scenario.compare) return runVariants(scenario, variantScenarios(scenario, built.text, built.file, { sets: built.sets }), opts, o);
   return runScenario(scenario, opts, o);
+}
+
+function readScenarioFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ServebenchError('E_FILE', `cannot read scenario ${file}: ${fileErrorText(e)}`, { cause: e });
+  }
 }
 
 export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOptions, o: Out): Promise<number> {
