@@ -17,6 +17,7 @@ import { plural } from './messages.js';
 import { parseSetPath } from './overrides.js';
 import { GENERATIVE_KINDS } from './schema.js';
 import type { Env } from './env.js';
+import { isObject } from '../util/values.js';
 
 /** The run command's flags that build or change a scenario; strings are the text as typed. */
 export interface QuickFlags {
@@ -88,20 +89,38 @@ export function baseScenario(t: UrlTarget, f: QuickFlags): Record<string, unknow
   const model = t.model ?? t.deployment;
   const workload: Record<string, unknown> = { name: model, kind: t.kind, model };
   if (generative) workload.prompt = { ...DEFAULT_PROMPT };
-  const target: Record<string, unknown> = { url: t.origin, project: t.project, deployment: t.deployment, routing: t.routing };
-  if (t.knativeDomain !== undefined) target.knativeDomain = t.knativeDomain;
+  const target = urlTarget(t);
   // No load mapping here: the --rps/--concurrency entries create it, in block style.
   return { name: t.deployment.replace(/[^A-Za-z0-9._-]/g, '-'), target, workloads: [workload] };
 }
 
-/** Each flag as the `--set` entry it stands for, tagged with the flag. */
-function flagEntries(f: QuickFlags, url: UrlTarget | undefined, inFile: boolean): [flag: string, entry: string][] {
-  const out: [string, string][] = [];
-  if (url && inFile) {
-    const flag = url.routing === 'host' ? '--host' : '--url';
-    out.push(['--url', `target.url=${q(url.origin)}`], [flag, `target.project=${q(url.project)}`], [flag, `target.deployment=${q(url.deployment)}`], ['--url', `target.routing=${url.routing}`]);
-    if (url.knativeDomain !== undefined) out.push(['--host', `target.knativeDomain=${q(url.knativeDomain)}`]);
+/**
+ * The file's target with what the URL names put in its place. The file's other settings (apiKey,
+ * tls, timeouts, retry) stay; `mock` goes, since it only applies to the embedded mock.
+ */
+function overriddenTarget(text: string, t: UrlTarget): Record<string, unknown> {
+  let fileTarget: unknown;
+  try {
+    fileTarget = (parseDocument(text).toJS() as { target?: unknown } | null)?.target;
+  } catch {
+    fileTarget = undefined; // a syntax error: parseScenarioText reports it at its line
   }
+  const kept = isObject(fileTarget) ? { ...fileTarget } : {};
+  for (const k of ['url', 'project', 'deployment', 'routing', 'knativeDomain', 'mock']) delete kept[k];
+  return { ...kept, ...urlTarget(t) };
+}
+
+function urlTarget(t: UrlTarget): Record<string, unknown> {
+  const target: Record<string, unknown> = { url: t.origin, project: t.project, deployment: t.deployment, routing: t.routing };
+  if (t.knativeDomain !== undefined) target.knativeDomain = t.knativeDomain;
+  return target;
+}
+
+/** Each flag as the `--set` entry it stands for, tagged with the flag. */
+function flagEntries(f: QuickFlags, url: UrlTarget | undefined, fileText: string | undefined): [flag: string, entry: string][] {
+  const inFile = fileText !== undefined;
+  const out: [string, string][] = [];
+  if (url && fileText !== undefined) out.push(['--url', `target=${JSON.stringify(overriddenTarget(fileText, url))}`]);
   if (f.apiKeyEnv !== undefined) {
     if (!ENV_NAME.test(f.apiKeyEnv)) throw usage(`--api-key-env: '${f.apiKeyEnv}' is not an environment variable name`, 'name the variable that holds the key, e.g. --api-key-env HOPSWORKS_API_KEY');
     out.push(['--api-key-env', `target.apiKey=${q('${' + f.apiKeyEnv + '}')}`]);
@@ -141,7 +160,7 @@ export function quickScenario(input: QuickInput): QuickScenario {
       throw usage(`${given.join(', ')}: only for a run without a scenario file (the file has its own workloads)`, `set a workload field with --set, e.g. --set 'workloads[0].model=my-llm'`);
     }
   }
-  const entries = flagEntries(f, url, input.file !== undefined);
+  const entries = flagEntries(f, url, input.file?.text);
   const text = input.file ? input.file.text : stringify(baseScenario(url!, f));
   return { text, file: input.file?.path ?? '', sets: [...entries.map(([, e]) => e), ...input.sets], flagOfSet: entries.map(([flag]) => flag) };
 }

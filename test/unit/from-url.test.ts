@@ -163,6 +163,7 @@ target:
   url: embedded
   deployment: other
   timeout: 5s
+  mock: { serviceTime: 1 }
 workloads:
   - name: w
     kind: predict
@@ -173,7 +174,7 @@ load:
   duration: 5s
 `;
 
-  it('--url overrides target; the rest of the file and its target settings stay', () => {
+  it('--url overrides target; the rest of the file and its target settings stay, the mock settings go', () => {
     const { scenario } = loadQuick({ file: { path: 'x.yaml', text: FILE }, flags: { url: PREDICT, rps: '20' }, sets: [] });
     expect(scenario.target).toMatchObject({ url: GW, embedded: false, project: 'my_project', deployment: 'fraud', routing: 'path', timeoutMs: 5000 });
     expect(scenario.workloads[0]).toMatchObject({ name: 'w', model: 'm' });
@@ -183,7 +184,7 @@ load:
   it('problems in the file keep their file:line; --set keeps its index after the flags', () => {
     const bad = FILE.replace('rps: 10', 'rps: ten');
     const e = usageError(() => loadQuick({ file: { path: 'x.yaml', text: bad }, flags: { url: PREDICT }, sets: ['load.warmup=1'] }));
-    expect(e.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.path}`).sort()).toEqual(['--set:1:1 load.warmup', 'x.yaml:12:8 load.rps']);
+    expect(e.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.path}`).sort()).toEqual(['--set:1:1 load.warmup', 'x.yaml:13:8 load.rps']);
   });
 
   it('refuses the workload flags: the file has its own workloads', () => {
