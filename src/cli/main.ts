@@ -17,6 +17,7 @@ import { cmdReport } from './report.js';
 import { cmdCompare } from './compare.js';
 import { cmdSweep } from './sweep.js';
 import { cmdMerge } from './merge.js';
+import { cmdSchema } from './schema.js';
 
 /** What a command's handler hands back to main: its exit code, and the run the signals stop. */
 interface Session {
@@ -192,7 +193,18 @@ function compareCommand<T>(y: Argv<T>, s: Session): Argv<T> {
   );
 }
 
-const COMMANDS = [runCommand, sweepCommand, validateCommand, mockCommand, reportCommand, mergeCommand, compareCommand];
+function schemaCommand<T>(y: Argv<T>, s: Session): Argv<T> {
+  return y.command(
+    'schema',
+    'print the scenario JSON Schema (for editors: # yaml-language-server: $schema=…)',
+    (y) => y,
+    () => {
+      s.code = cmdSchema(stdio);
+    },
+  );
+}
+
+const COMMANDS = [runCommand, sweepCommand, validateCommand, mockCommand, reportCommand, mergeCommand, compareCommand, schemaCommand];
 
 async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
@@ -201,7 +213,7 @@ async function main(argv: string[]): Promise<number> {
     let y = yargs(argv).scriptName('servebench').version(VERSION).strict().option('verbose', { type: 'boolean', describe: 'show stack traces for errors' });
     for (const add of COMMANDS) y = add(y, s);
     await y
-      .demandCommand(1, 'name a command: run, sweep, validate, mock, report, merge or compare')
+      .demandCommand(1, 'name a command: run, sweep, validate, mock, report, merge, compare or schema')
       .fail((msg, err) => {
         // yargs rethrows an option's coerce error as its own YError: that is bad usage too.
         if (err?.name === 'YError') throw new ServebenchError('E_USAGE', err.message, { hint: 'servebench --help lists the options' });
