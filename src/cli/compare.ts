@@ -5,7 +5,7 @@
 import { makeDirs } from '../report/out-dir.js';
 import { join, resolve } from 'node:path';
 import { ExitCode } from '../errors.js';
-import { compareCsv, compareJson, compareRuns, compareText, loadRun, parseTolerance, parseToleranceFor, writeCompareReports, type CompareReport } from '../report/compare.js';
+import { compareCsv, compareJson, compareRuns, compareText, loadRun, parseTolerance, parseToleranceFor, writeCompareReports, type Comparison, type CompareReport } from '../report/compare.js';
 import { compareHtml } from '../report/compare-html.js';
 import { writeCiOutputs, type CiOutputs } from './ci-outputs.js';
 import type { Out } from './out.js';
@@ -22,6 +22,15 @@ export interface CompareCmdOptions extends CiOutputs {
 }
 
 export function cmdCompare(baseline: string, candidate: string, opts: CompareCmdOptions, o: Out): number {
+  const { comparison, dir } = compareInto(baseline, candidate, opts);
+  writeCiOutputs(opts, null, comparison, o);
+  o.out(compareText(comparison));
+  o.out(`\ncomparison: ${dir}\nopen ${join(dir, 'compare.html')}`);
+  return comparison.regressions > 0 ? ExitCode.failed : ExitCode.ok;
+}
+
+/** The comparison and its files (compare.json/.csv/.html in `out`), printing nothing: the library's compare() too. */
+export function compareInto(baseline: string, candidate: string, opts: Omit<CompareCmdOptions, keyof CiOutputs>): { comparison: Comparison; dir: string } {
   const tolerance = opts.tolerance !== undefined ? parseTolerance(opts.tolerance) : undefined;
   const toleranceFor = Object.fromEntries((opts.toleranceFor ?? []).map(parseToleranceFor));
   const a = loadRun(baseline, 'baseline');
@@ -35,8 +44,5 @@ export function cmdCompare(baseline: string, candidate: string, opts: CompareCmd
   makeDirs(dir);
   const report: CompareReport = { comparison, baseline: a.summary, candidate: b.summary };
   writeCompareReports(report, dir, COMPARE_WRITERS);
-  writeCiOutputs(opts, null, comparison, o);
-  o.out(compareText(comparison));
-  o.out(`\ncomparison: ${dir}\nopen ${join(dir, 'compare.html')}`);
-  return comparison.regressions > 0 ? ExitCode.failed : ExitCode.ok;
+  return { comparison, dir };
 }
