@@ -1,4 +1,5 @@
-# servebench CLI image on the current Node LTS. Build from the repository root:
+# servebench CLI image on the current Node LTS, also the image of the Jobs in deploy/kubernetes.
+# Build from the repository root:
 #   docker build -t servebench .
 #   docker run --rm -e HOPSWORKS_API_KEY -v "$PWD/reports:/work/reports" --user "$(id -u):$(id -g)" servebench \
 #     run --url https://<gateway>/v1/<project>/<deployment>/v1/models/<model>:predict \

@@ -54,7 +54,7 @@ describe('the Dockerfile', () => {
         const parts = s.args.split(/\s+/);
         for (const src of parts.slice(0, -1)) cpSync(join(root, src), join(dir, src), { recursive: true });
       } else if (s.op === 'RUN') {
-        execFileSync('sh', ['-c', s.args], { cwd: dir, stdio: 'pipe', timeout: 540_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
+        execFileSync('sh', ['-c', s.args], { cwd: dir, stdio: 'pipe', timeout: 540_000, env: { ...process.env, npm_config_update_notifier: 'false', npm_config_prefer_offline: 'true' } });
       } else expect(['WORKDIR'], s.op).toContain(s.op);
     }
     expect(existsSync(join(dir, 'dist', 'cli', 'main.js'))).toBe(true);
