@@ -30,14 +30,16 @@ function usage(flag: string, message: string, hint?: string): ServebenchError {
 }
 
 /** The endpoint part of a path (what follows the routing prefix): its kind and model. */
+function decode(part: string, shown: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw usage('--url', `'${shown}' has a badly escaped part '${part}'`);
+  }
+}
+
 export function endpointOf(suffix: string, shown: string): { kind: WorkloadKind; model?: string } {
-  const dec = (s: string) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      throw usage('--url', `'${shown}' has a badly escaped model name '${s}'`);
-    }
-  };
+  const dec = (s: string) => decode(s, shown);
   let m = /^\/v1\/models\/([^/]+):(predict|classify|regress)$/.exec(suffix);
   if (m) return { kind: m[2] as WorkloadKind, model: dec(m[1]) };
   m = /^\/v2\/models\/([^/]+)\/infer$/.exec(suffix);
@@ -90,7 +92,7 @@ export function parseInferenceUrl(raw: string, host?: string): UrlTarget {
     );
   }
   const [, project, deployment, suffix = ''] = m;
-  return { origin: u.origin, routing: 'path', project: decodeURIComponent(project), deployment: decodeURIComponent(deployment), ...endpointOf(suffix, raw) };
+  return { origin: u.origin, routing: 'path', project: decode(project, raw), deployment: decode(deployment, raw), ...endpointOf(suffix, raw) };
 }
 
 /** A bare OpenAI path (`/v1/chat/completions`) also matches /v1/<p>/<d>: it is not a prefix. */

@@ -63,18 +63,13 @@ const WORKLOAD_FLAGS = [
   ['outputTokens', '--output-tokens'],
 ] as const satisfies readonly (readonly [keyof QuickFlags, string])[];
 
-export const DEFAULT_PROMPT = { inputTokens: 256, outputTokens: 128 } as const;
+const DEFAULT_PROMPT = { inputTokens: 256, outputTokens: 128 } as const;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const q = (s: string) => JSON.stringify(s);
 
 function usage(message: string, hint?: string): ServebenchError {
   return new ServebenchError('E_USAGE', message, { hint });
-}
-
-/** True when any flag of the one-liner is given (the run command then needs --url or a file). */
-export function hasQuickFlags(f: QuickFlags): boolean {
-  return Object.values(f).some((v) => v !== undefined);
 }
 
 /** The scenario `--url` names, before the flags' entries: what a user would otherwise write. */

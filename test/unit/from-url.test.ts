@@ -60,6 +60,8 @@ describe('parseInferenceUrl', () => {
     [`${GW}/v1/p/d`, /names no endpoint/],
     [`${GW}/v1/p/d/v1/models/m:explain`, /names no endpoint/],
     [`${GW}/v1/p/d/v2/models/m/versions/2/infer`, /model version/],
+    [`${GW}/v1/p%E0%A4%A/d/v1/chat/completions`, /badly escaped part 'p%E0%A4%A'/],
+    [`${GW}/v1/p/d/v1/models/%E0%A4%A:predict`, /badly escaped part/],
   ])('refuses %s naming --url', (url, re) => {
     const e = usageError(() => parseInferenceUrl(url));
     expect(e.code).toBe('E_USAGE');
