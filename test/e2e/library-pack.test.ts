@@ -32,7 +32,7 @@ describe('the packed package', () => {
     copyFileSync(join(fixtures, 'use.mjs'), join(app, 'use.mjs'));
     const out = mkdtempSync(join(tmpdir(), 'sb-pack-out-'));
     const r = JSON.parse(execFileSync(process.execPath, ['use.mjs', out], { cwd: app, encoding: 'utf8', timeout: 120_000 }).trim().split('\n').pop()!);
-    expect(r.a).toEqual({ ok: 20, sent: 20, name: 'quickstart' });
+    expect(r.a).toEqual({ ok: 40, sent: 40, name: 'quickstart' });
     expect(r.progress).toBeGreaterThan(0);
     expect(r.b.sent).toBeGreaterThan(0);
     expect(r.b.sent).toBeLessThan(200); // stopped well before 20 s at 20 rps (400)
