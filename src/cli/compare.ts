@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { ExitCode } from '../errors.js';
 import { compareRuns } from '../compare/core.js';
 import { loadRun, parseTolerance, parseToleranceFor } from '../compare/load.js';
-import type { CompareReport } from '../compare/types.js';
+import type { Comparison, CompareReport } from '../compare/types.js';
 import { compareText } from '../report/compare.js';
 import { COMPARE_WRITERS } from '../report/index.js';
 import { writeAll } from '../report/writer.js';
@@ -24,6 +24,15 @@ export interface CompareCmdOptions extends CiOutputs {
 }
 
 export function cmdCompare(baseline: string, candidate: string, opts: CompareCmdOptions, o: Out): number {
+  const { comparison, dir } = compareInto(baseline, candidate, opts);
+  writeCiOutputs(opts, null, comparison, o);
+  o.out(compareText(comparison));
+  o.out(`\ncomparison: ${dir}\nopen ${join(dir, 'compare.html')}`);
+  return comparison.regressions > 0 ? ExitCode.failed : ExitCode.ok;
+}
+
+/** The comparison and its files (compare.json/.csv/.html in `out`), printing nothing: the library's compare() too. */
+export function compareInto(baseline: string, candidate: string, opts: Omit<CompareCmdOptions, keyof CiOutputs>): { comparison: Comparison; dir: string } {
   const tolerance = opts.tolerance !== undefined ? parseTolerance(opts.tolerance) : undefined;
   const toleranceFor = Object.fromEntries((opts.toleranceFor ?? []).map(parseToleranceFor));
   const a = loadRun(baseline, 'baseline');
@@ -37,8 +46,5 @@ export function cmdCompare(baseline: string, candidate: string, opts: CompareCmd
   makeDirs(dir);
   const report: CompareReport = { comparison, baseline: a.summary, candidate: b.summary };
   writeAll(report, dir, COMPARE_WRITERS);
-  writeCiOutputs(opts, null, comparison, o);
-  o.out(compareText(comparison));
-  o.out(`\ncomparison: ${dir}\nopen ${join(dir, 'compare.html')}`);
-  return comparison.regressions > 0 ? ExitCode.failed : ExitCode.ok;
+  return { comparison, dir };
 }

@@ -10,7 +10,7 @@ import { ExitCode, ServebenchError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { RunHandle } from '../engine/coordinator.js';
 import { printError, stdio } from './out.js';
-import { ciOptions, once, parseShard, parseStartAt } from './options.js';
+import { ciOptions, once, parseShard, parseStartAt, quickFlags, quickRunOptions } from './options.js';
 import { cmdRun } from './run.js';
 import { cmdValidate } from './validate.js';
 import { cmdMock } from './mock.js';
@@ -19,6 +19,7 @@ import { cmdCompare } from './compare.js';
 import { cmdSweep } from './sweep.js';
 import { cmdMerge } from './merge.js';
 import { parseMetricsPort } from '../live/server.js';
+import { cmdSchema } from './schema.js';
 
 /** What a command's handler hands back to main: its exit code, and the run the signals stop. */
 interface Session {
@@ -54,12 +55,12 @@ function newSession(): Session {
 
 function runCommand<T>(y: Argv<T>, s: Session): Argv<T> {
   return y.command(
-    'run <scenario>',
-    'run a scenario and write its report set',
+    'run [scenario]',
+    'run a scenario (a file, or --url with flags) and write its report set',
     (y) =>
       ciOptions(
-        y
-          .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' })
+        quickRunOptions(y)
+          .positional('scenario', { type: 'string', describe: 'scenario file (YAML or JSON); optional with --url' })
           .option('out', { type: 'string', coerce: once('out'), describe: 'report folder (default reports/<name>-<timestamp>/)' })
           .option('set', { type: 'string', array: true, describe: 'override a scenario field: --set load.rps=500' })
           .option('shard', { type: 'string', coerce: once('shard'), describe: 'run shard i of n of the plan: --shard 0/3' })
@@ -72,10 +73,14 @@ function runCommand<T>(y: Argv<T>, s: Session): Argv<T> {
         'summary',
       ),
     async (a) => {
+      const flags = quickFlags(a);
+      if (a.scenario === undefined && flags.url === undefined) {
+        throw new ServebenchError('E_USAGE', 'run needs a scenario file or --url', { hint: 'servebench run scenarios/quickstart.yaml, or servebench run --url https://<gateway>/v1/<project>/<deployment>/v1/models/<model>:predict --rps 10 --body JSON' });
+      }
       s.trapSignals();
       s.code = await cmdRun(
         a.scenario,
-        { out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (s.handle = h), force: a.force, junit: a.junit, markdown: a.markdown, metricsPort: parseMetricsPort(a['metrics-port']), dashboard: parseDashboardAddress(a.dashboard) },
+        { flags, printScenario: a['print-scenario'], out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (s.handle = h), force: a.force, junit: a.junit, markdown: a.markdown, metricsPort: parseMetricsPort(a['metrics-port']), dashboard: parseDashboardAddress(a.dashboard) },
         stdio,
       );
     },
@@ -192,7 +197,18 @@ function compareCommand<T>(y: Argv<T>, s: Session): Argv<T> {
   );
 }
 
-const COMMANDS = [runCommand, sweepCommand, validateCommand, mockCommand, reportCommand, mergeCommand, compareCommand];
+function schemaCommand<T>(y: Argv<T>, s: Session): Argv<T> {
+  return y.command(
+    'schema',
+    'print the scenario JSON Schema (for editors: # yaml-language-server: $schema=…)',
+    (y) => y,
+    () => {
+      s.code = cmdSchema(stdio);
+    },
+  );
+}
+
+const COMMANDS = [runCommand, sweepCommand, validateCommand, mockCommand, reportCommand, mergeCommand, compareCommand, schemaCommand];
 
 async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
@@ -201,7 +217,7 @@ async function main(argv: string[]): Promise<number> {
     let y = yargs(argv).scriptName('servebench').version(VERSION).strict().option('verbose', { type: 'boolean', describe: 'show stack traces for errors' });
     for (const add of COMMANDS) y = add(y, s);
     await y
-      .demandCommand(1, 'name a command: run, sweep, validate, mock, report, merge or compare')
+      .demandCommand(1, 'name a command: run, sweep, validate, mock, report, merge, compare or schema')
       .fail((msg, err) => {
         // yargs rethrows an option's coerce error as its own YError: that is bad usage too.
         if (err?.name === 'YError') throw new ServebenchError('E_USAGE', err.message, { hint: 'servebench --help lists the options' });

@@ -12,6 +12,7 @@ import { RESULTS_FILE, readRecords } from '../metrics/results-file.js';
 import { writeFileAtomic } from '../report/writer.js';
 import { summaryText } from '../report/console.js';
 import type { Out } from './out.js';
+import type { Summary } from '../metrics/summary-types.js';
 import { defaultOutDir, exitForSummary, finishReport } from './shared.js';
 import { writeCiOutputs, type CiOutputs } from './ci-outputs.js';
 
@@ -21,6 +22,17 @@ export interface MergeCmdOptions extends CiOutputs {
 }
 
 export function cmdMerge(dirs: readonly string[], opts: MergeCmdOptions, o: Out): number {
+  const { summary, dir, inputs } = mergeInto(dirs, opts);
+  o.out(summaryText(summary, o.tty));
+  const m = summary.merge!;
+  o.out(`\nmerged ${m.shards.length} of ${m.shardCount} shards${m.partial ? ` (PARTIAL: missing ${m.missing.join(', ')})` : ''} from ${inputs.map((i) => basename(i.dir)).join(', ')}`);
+  o.out(`reports: ${dir}\nopen ${join(dir, 'report.html')}`);
+  writeCiOutputs(opts, summary, null, o);
+  return exitForSummary(summary);
+}
+
+/** The merged run and its report set in `out`, printing nothing: the library's merge() too. */
+export function mergeInto(dirs: readonly string[], opts: { out?: string; allowPartial?: boolean }): { summary: Summary; dir: string; inputs: { dir: string }[] } {
   if (dirs.length === 0) throw new ServebenchError('E_USAGE', 'name the shard results folders to merge', { hint: 'servebench merge reports/run-shard-0of2 reports/run-shard-1of2 --out reports/run' });
   const inputs = dirs.map((d) => {
     const p = resolve(d);
@@ -35,11 +47,5 @@ export function cmdMerge(dirs: readonly string[], opts: MergeCmdOptions, o: Out)
   if (inputs.some((i) => i.dir === dir)) throw new ServebenchError('E_USAGE', `--out ${dir} is one of the shard folders`, { hint: 'write the merged run to a new folder' });
   makeDirs(dir);
   writeFileAtomic(join(dir, RESULTS_FILE), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const summary = finishReport(records, dir);
-  o.out(summaryText(summary, o.tty));
-  const m = summary.merge!;
-  o.out(`\nmerged ${m.shards.length} of ${m.shardCount} shards${m.partial ? ` (PARTIAL: missing ${m.missing.join(', ')})` : ''} from ${inputs.map((i) => basename(i.dir)).join(', ')}`);
-  o.out(`reports: ${dir}\nopen ${join(dir, 'report.html')}`);
-  writeCiOutputs(opts, summary, null, o);
-  return exitForSummary(summary);
+  return { summary: finishReport(records, dir), dir, inputs };
 }

@@ -38,3 +38,43 @@ export function ciOptions<T>(y: Argv<T>, cases: string, markdown: 'summary' | 't
     .option('junit', { type: 'string', coerce: once('junit'), describe: `write JUnit XML (one test case per ${cases})` })
     .option('markdown', { type: 'string', coerce: once('markdown'), describe: `write a Markdown ${markdown} (e.g. $GITHUB_STEP_SUMMARY)` });
 }
+
+/** The flags of `run --url …` (scenario/one-liner.ts); strings, so each is read as a file's field would be. */
+export function quickRunOptions<T>(y: Argv<T>) {
+  const str = (flag: string, describe: string) => ({ type: 'string' as const, coerce: once(flag), describe, group: 'One-liner (--url):' });
+  return y
+    .option('url', str('url', "the deployment's inference URL (path routing: /v1/<project>/<deployment>/…); with a scenario file it overrides target"))
+    .option('host', str('host', 'host routing: the Host header <deployment>.<project>.<domain>'))
+    .option('api-key-env', str('api-key-env', 'environment variable holding the API key (sent as authorization: ApiKey …)'))
+    .option('rps', str('rps', 'requests per second (open loop)'))
+    .option('concurrency', str('concurrency', 'users, each sending its next request when the last one is answered (closed loop)'))
+    .option('duration', str('duration', 'measured time, e.g. 30s or 2m'))
+    .option('warmup', str('warmup', 'time sent but not measured before the duration, e.g. 5s'))
+    .option('model', str('model', 'model name (chat/completions: default the deployment name)'))
+    .option('body', str('body', 'request body as JSON (predict, classify, regress, infer)'))
+    .option('bodies', str('bodies', 'JSONL file of request bodies, sent in turn'))
+    .option('stream', { type: 'boolean' as const, describe: 'stream chat/completion answers (default on; --no-stream for off)', group: 'One-liner (--url):' })
+    .option('input-tokens', str('input-tokens', 'synthetic prompt length in tokens (default 256)'))
+    .option('output-tokens', str('output-tokens', 'answer length asked for, in tokens (default 128)'))
+    .option('print-scenario', { type: 'boolean' as const, describe: 'print the scenario YAML these flags build and exit', group: 'One-liner (--url):' });
+}
+
+/** The one-liner's flags as yargs parsed them. */
+export function quickFlags(a: Record<string, unknown>) {
+  const s = (k: string) => a[k] as string | undefined;
+  return {
+    url: s('url'),
+    host: s('host'),
+    apiKeyEnv: s('api-key-env'),
+    rps: s('rps'),
+    concurrency: s('concurrency'),
+    duration: s('duration'),
+    warmup: s('warmup'),
+    model: s('model'),
+    body: s('body'),
+    bodies: s('bodies'),
+    stream: a.stream as boolean | undefined,
+    inputTokens: s('input-tokens'),
+    outputTokens: s('output-tokens'),
+  };
+}

@@ -3,10 +3,14 @@ export class Timers {
   private readonly live = new Set<NodeJS.Timeout>();
 
   later(ms: number, fn: () => void): NodeJS.Timeout {
-    const t = setTimeout(() => {
-      this.live.delete(t);
-      fn();
-    }, ms);
+    // A deadline already past is due now; Node 24 warns (TimeoutNegativeWarning) on a negative delay.
+    const t = setTimeout(
+      () => {
+        this.live.delete(t);
+        fn();
+      },
+      ms > 0 ? ms : 0,
+    );
     this.live.add(t);
     return t;
   }

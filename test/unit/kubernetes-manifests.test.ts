@@ -126,7 +126,7 @@ describe('deploy/kubernetes manifests', () => {
   });
 
   it('builds a multi-stage, non-root image without local build output in its context', () => {
-    const docker = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+    const docker = readFileSync(join(root, 'Dockerfile'), 'utf8'); // the one image, also for these Jobs
     expect(docker.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     const user = /^USER\s+(\S+)/m.exec(docker)?.[1] ?? 'root';
     expect(user).not.toMatch(/^(root|0)(:|$)/);
