@@ -117,6 +117,38 @@ export async function startNginx({ cores = 0 } = {}) {
  * Runs `cmd args` to the end on the given core(s) under /usr/bin/time; returns its exit status,
  * stdout, stderr and CPU seconds (user + system, every thread and child; null without /usr/bin/time).
  */
+/**
+ * Spawns a command pinned to `cores` and reads its CPU seconds (user + system, every thread, from
+ * /proc/<pid>/stat) at each second of `atS` after the spawn: the difference between two readings is
+ * the steady state's cost, with start-up and shutdown left out. Resolves at exit with `cpuAt`.
+ */
+export function spawnSampled(cores, cmd, args, { env, atS = [] } = {}) {
+  const [c, a] = pin(cores, cmd, args);
+  const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const cpuAt = {};
+  const hz = 100; // USER_HZ on Linux
+  const read = () => {
+    try {
+      const st = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      return (Number(f[11]) + Number(f[12])) / hz;
+    } catch {
+      return null;
+    }
+  };
+  const timers = atS.map((t) => setTimeout(() => (cpuAt[t] = read()), t * 1000));
+  return new Promise((resolve) =>
+    child.once('exit', (status) => {
+      for (const t of timers) clearTimeout(t);
+      resolve({ status, stdout, stderr, cpuAt });
+    }),
+  );
+}
+
 export function spawnTimed(cores, cmd, args, { env, timeFile } = {}) {
   const hasTime = existsSync('/usr/bin/time');
   const [c, a] = pin(cores, ...(hasTime ? ['/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd, ...args]] : [cmd, args]));
