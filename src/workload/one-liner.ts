@@ -92,7 +92,8 @@ export function baseScenario(t: UrlTarget, f: QuickFlags): Record<string, unknow
 
 /**
  * The file's target with what the URL names put in its place. The file's other settings (apiKey,
- * tls, timeouts, retry) stay; `mock` goes, since it only applies to the embedded mock.
+ * tls, timeouts, retry) stay; `mock` goes, since it only applies to the embedded mock (and so do
+ * the mock's entries in server.metrics, below).
  */
 function overriddenTarget(text: string, t: UrlTarget): Record<string, unknown> {
   let fileTarget: unknown;
@@ -106,6 +107,19 @@ function overriddenTarget(text: string, t: UrlTarget): Record<string, unknown> {
   return { ...kept, ...urlTarget(t) };
 }
 
+/** The file's server.metrics without the embedded mock's entries, or null when it has none of those. */
+function serverMetricsWithoutMock(text: string): unknown[] | null {
+  let metrics: unknown;
+  try {
+    metrics = (parseDocument(text).toJS() as { server?: { metrics?: unknown } } | null)?.server?.metrics;
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(metrics)) return null;
+  const kept = metrics.filter((m) => !(isObject(m) && m.url === 'embedded'));
+  return kept.length === metrics.length ? null : kept;
+}
+
 function urlTarget(t: UrlTarget): Record<string, unknown> {
   const target: Record<string, unknown> = { url: t.origin, project: t.project, deployment: t.deployment, routing: t.routing };
   if (t.knativeDomain !== undefined) target.knativeDomain = t.knativeDomain;
@@ -116,7 +130,12 @@ function urlTarget(t: UrlTarget): Record<string, unknown> {
 function flagEntries(f: QuickFlags, url: UrlTarget | undefined, fileText: string | undefined): [flag: string, entry: string][] {
   const inFile = fileText !== undefined;
   const out: [string, string][] = [];
-  if (url && fileText !== undefined) out.push(['--url', `target=${JSON.stringify(overriddenTarget(fileText, url))}`]);
+  if (url && fileText !== undefined) {
+    out.push(['--url', `target=${JSON.stringify(overriddenTarget(fileText, url))}`]);
+    // The embedded mock's /metrics goes with the mock: a real target has its own (server.metrics).
+    const kept = serverMetricsWithoutMock(fileText);
+    if (kept) out.push(['--url', `server.metrics=${JSON.stringify(kept)}`]);
+  }
   if (f.apiKeyEnv !== undefined) {
     if (!ENV_NAME.test(f.apiKeyEnv)) throw usage(`--api-key-env: '${f.apiKeyEnv}' is not an environment variable name`, 'name the variable that holds the key, e.g. --api-key-env HOPSWORKS_API_KEY');
     out.push(['--api-key-env', `target.apiKey=${q('${' + f.apiKeyEnv + '}')}`]);
