@@ -70,10 +70,12 @@ export async function runScenario(scenario: ResolvedScenario, opts: RunCmdOption
       },
       onHandle: opts.onHandle,
     });
+  } catch (err) {
+    // A run that failed to start: nobody waits for a final report.
+    await dashboard?.close();
+    throw err;
   } finally {
     await live?.close();
-    // A run that failed to start: nobody waits for a final report.
-    if (dashboard) void dashboard.close();
   }
   const { summary, dir } = r;
   writeCiOutputs(opts, summary, null, o);

@@ -28,9 +28,9 @@ export const DEFAULT_DASHBOARD: DashboardAddress = { host: '127.0.0.1', port: 56
 /** A rebuild waits five times the last one's cost: rendering takes at most a sixth of the thread. */
 const REBUILD_COST_FACTOR = 5;
 /** After the run, the server stays up this long for a page still open to fetch the final report. */
-const LINGER_MS = 5000;
-/** A page that asked within this long counts as open. */
-const OPEN_PAGE_MS = 3000;
+const LINGER_MS = 10_000;
+/** A page that asked within this long counts as open (a page busy redrawing on a loaded machine asks late). */
+const OPEN_PAGE_MS = 30_000;
 
 interface Rendered {
   seq: number;
