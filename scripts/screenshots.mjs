@@ -44,8 +44,8 @@ try {
   servebench(['sweep', 'scenarios/sweep-predict.yaml', '--out', join(work, 'sweep'), '--quiet']);
   await shoot(browser, pathToFileURL(join(work, 'sweep', 'sweep.html')).href, 'sweep.png');
 
-  // The live page mid-run: a 12 s run, shot after its page has been redrawn a few times.
-  const child = spawn(process.execPath, [cli, 'run', 'scenarios/chat-quickstart.yaml', '--out', join(work, 'live'), '--quiet', '--set', 'load.duration=12s', '--dashboard', '127.0.0.1:0'], { cwd: root });
+  // The live page mid-run: a 15 s run, shot after its page has been redrawn eight times.
+  const child = spawn(process.execPath, [cli, 'run', 'scenarios/chat-quickstart.yaml', '--out', join(work, 'live'), '--quiet', '--set', 'load.duration=15s', '--dashboard', '127.0.0.1:0'], { cwd: root });
   let err = '';
   const url = await new Promise((res, rej) => {
     child.stderr.on('data', (d) => {
@@ -55,7 +55,7 @@ try {
     });
     child.on('exit', () => rej(new Error(`no dashboard: ${err}`)));
   });
-  await shoot(browser, url, 'dashboard.png', { waitFor: 'html[data-live-updates="4"]' });
+  await shoot(browser, url, 'dashboard.png', { waitFor: 'html[data-live-updates="8"]' });
   await new Promise((r) => child.on('exit', r));
 } finally {
   await browser.close();
