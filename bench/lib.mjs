@@ -117,6 +117,17 @@ export async function startNginx({ cores = 0 } = {}) {
  * Runs `cmd args` to the end on the given core(s) under /usr/bin/time; returns its exit status,
  * stdout, stderr and CPU seconds (user + system, every thread and child; null without /usr/bin/time).
  */
+/** CPU seconds (user + system, every thread) a process has used, from /proc/<pid>/stat; null once it is gone. */
+export function procCpuS(pid) {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ on Linux
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Spawns a command pinned to `cores` and reads its CPU seconds (user + system, every thread, from
  * /proc/<pid>/stat) at each second of `atS` after the spawn: the difference between two readings is
@@ -130,17 +141,7 @@ export function spawnSampled(cores, cmd, args, { env, atS = [] } = {}) {
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const cpuAt = {};
-  const hz = 100; // USER_HZ on Linux
-  const read = () => {
-    try {
-      const st = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      return (Number(f[11]) + Number(f[12])) / hz;
-    } catch {
-      return null;
-    }
-  };
-  const timers = atS.map((t) => setTimeout(() => (cpuAt[t] = read()), t * 1000));
+  const timers = atS.map((t) => setTimeout(() => (cpuAt[t] = procCpuS(child.pid)), t * 1000));
   return new Promise((resolve) =>
     child.once('exit', (status) => {
       for (const t of timers) clearTimeout(t);

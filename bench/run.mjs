@@ -27,7 +27,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { root, cli, NODE_FLAGS, hasTaskset, pin, which, startTrivialServer, startNginx, predictScenario } from './lib.mjs';
+import { root, cli, NODE_FLAGS, hasTaskset, pin, which, startTrivialServer, startNginx, predictScenario, procCpuS } from './lib.mjs';
 
 const outRoot = join(root, 'bench', 'results');
 mkdirSync(outRoot, { recursive: true });
@@ -118,18 +118,9 @@ function runServebenchAsync(name, url, load, { core = 1, cliPath = cli, sampleAt
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const rss = {};
-  // CPU ticks (user + system, all threads) from /proc/<pid>/stat, to take steady-state deltas.
-  const cpuTicks = {};
-  const cpuTimers = cpuAtS.map((sec) =>
-    setTimeout(() => {
-      try {
-        const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        cpuTicks[sec] = Number(f[11]) + Number(f[12]);
-      } catch {
-        /* process gone */
-      }
-    }, sec * 1000),
-  );
+  // CPU seconds (user + system, all threads) at the given seconds, to take steady-state deltas.
+  const cpuS = {};
+  const cpuTimers = cpuAtS.map((sec) => setTimeout(() => (cpuS[sec] = procCpuS(child.pid)), sec * 1000));
   const timers = sampleAtS.map((sec) =>
     setTimeout(() => {
       try {
@@ -144,7 +135,7 @@ function runServebenchAsync(name, url, load, { core = 1, cliPath = cli, sampleAt
     child.once('exit', (code) => {
       for (const t of [...timers, ...cpuTimers]) clearTimeout(t);
       if (!existsSync(join(out, 'summary.json'))) return reject(new Error(`servebench run failed (${code}): ${stderr}`));
-      resolve({ summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), rss, cpuTicks });
+      resolve({ summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), rss, cpuS });
     }),
   );
 }
@@ -388,9 +379,8 @@ async function benchAb() {
         // (start-up and warm-up are over by then, the run still going), over the requests planned
         // in that window (the rate is well under the ceiling, so achieved = planned; checked below).
         const window = quick ? 4 : 8;
-        const { summary: s, cpuTicks } = await runServebenchAsync(`ab-${k}-fixed`, srv.url, { rps: fixed, duration: `${window + 3}s`, warmup: '1s' }, { cliPath, cpuAtS: [3, 3 + window], client });
-        const hz = 100; // USER_HZ on Linux
-        const perReq = ((cpuTicks[3 + window] - cpuTicks[3]) / hz / (fixed * window)) * 1e6;
+        const { summary: s, cpuS } = await runServebenchAsync(`ab-${k}-fixed`, srv.url, { rps: fixed, duration: `${window + 3}s`, warmup: '1s' }, { cliPath, cpuAtS: [3, 3 + window], client });
+        const perReq = ((cpuS[3 + window] - cpuS[3]) / (fixed * window)) * 1e6;
         res[k].cpuUsPerReq.push(Math.round(perReq * 10) / 10);
         res[k].lagP99Ms.push(s.metrics.scheduleLag.p99);
         if (s.load.achievedRps < 0.99 * fixed) process.stderr.write(`  (ab ${k}: achieved ${s.load.achievedRps} of ${fixed}: CPU per request is approximate)\n`);
