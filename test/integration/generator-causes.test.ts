@@ -105,7 +105,9 @@ describe('the cause of late sends, measured in a real run', () => {
     const cli = await runCli(['-c', '0', process.execPath, '--single-threaded-gc', 'dist/cli/main.js', 'run', file, '--out', out]);
     expect(cli.status, cli.output.slice(-3000)).toBe(0);
     const g = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary).generator;
-    expect(g.runQueuePercent!).toBeGreaterThan(20);
+    // How long a waking thread waits depends on the kernel's scheduler and the Node version (16–40 %
+    // seen here); a quiet core shows under 2 %. The verdict below is what the test is about.
+    expect(g.runQueuePercent!).toBeGreaterThan(5);
     expect(g.threadCpuPercent!).toBeLessThan(85);
     expect(g.saturated).toBe(false);
     expect(g.causes).toContain('machineBusy');
