@@ -151,7 +151,7 @@ export class LiveDashboard {
 
   private render(): string {
     if (!this.started) return waitingPage();
-    const s = this.builder.summary();
+    const s = this.builder.summary({ running: !this.done });
     if (this.done) return renderHtml(s);
     // Not over yet: not "interrupted" either (there is no end record because the run goes on).
     const live: Summary = { ...s, interrupted: false, stopReason: undefined };

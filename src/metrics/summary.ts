@@ -134,15 +134,18 @@ export class SummaryBuilder {
     addInterval(acc, rec, acc.run);
   }
 
-  /** The summary of the records added so far. */
-  summary(): Summary {
+  /**
+   * The summary of the records added so far. `running`: the run goes on (the live page), so what
+   * the workers have in flight is waiting for its answer, not unfinished.
+   */
+  summary(opts: { running?: boolean } = {}): Summary {
     const { starts, ends } = this;
     if (starts.length === 0) throw new ServebenchError('E_RESULTS', 'no start record: this is not a servebench results file');
     // A merged run describes itself in its merge record (target rate of all its shards, earliest start).
     const merge = this.merge ? mergeInfoOf([this.merge]) : undefined;
     const run = this.merge?.run ?? starts[0].run;
     const acc = this.acc!;
-    const { all, wl } = finishedTotals(acc, this.lastInFlight);
+    const { all, wl } = finishedTotals(acc, opts.running ? new Map() : this.lastInFlight);
     const { facts, lastIndex } = acc;
 
     const measuredMs = ends.length > 0 ? Math.max(...ends.map((e) => e.measuredDurationMs)) : (lastIndex + 1) * 1000;

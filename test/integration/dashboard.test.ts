@@ -31,8 +31,9 @@ describe('live dashboard server', () => {
     expect(page).toContain(`data-live-seq="${s1.seq}"`);
     expect(page).toContain('id="sb-draw"');
     expect(page).toContain('Live: 3 s measured so far');
-    // A run in progress is not "interrupted".
+    // A run in progress is not "interrupted", and what it has in flight is not cut off.
     expect(page).not.toContain('data-banner="interrupted"');
+    expect(page).not.toContain('still in flight');
 
     for (const r of records.slice(cut, end)) d.add(r);
     const s2 = JSON.parse((await get('/state')).text);
