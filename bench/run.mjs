@@ -10,7 +10,7 @@
 //               `--client lean` measures one; `--server nginx` puts nginx on core 0 instead of the
 //               Node trivial server (a server that costs less per request than either client)
 //   vsautocannon — autocannon's closed-loop rate, then servebench asked to hold exactly that rate
-//               for 20 s, alternated 5 times: the ceiling target tested pair by pair
+//               (or --factor × it) for 20 s, alternated 5 times: the ceiling target tested pair by pair
 //   memory    — RSS of the servebench process (workers included) after 1 and 5 minutes at 5k rps
 //   ab        — interleaved A/B of two builds (--a DIR --b DIR, each a dist/): CPU µs per request at a
 //               fixed rate and the rate sustained at overload, several repetitions
@@ -277,24 +277,27 @@ const ceilings = {};
  * dropped < 0.1 % and no errors (the ceiling's own test).
  */
 async function benchVsAutocannon() {
+  // --factor 1.3: servebench is asked for 1.3 × autocannon's rate of the pair (the lean client's target).
+  const factor = Number(optVal('--factor') ?? 1);
   const srv = await generatorServer();
   try {
     const pairs = [];
     for (let i = 0; i < (quick ? 1 : 5); i++) {
-      const rate = Math.round(autocannon(srv.url, 1, quick ? 5 : 10));
+      const peer = Math.round(autocannon(srv.url, 1, quick ? 5 : 10));
+      const rate = Math.round(peer * factor);
       for (const client of CLIENTS) {
         const s = runServebench(keyOf('vsautocannon', client), srv.url, { rps: rate, duration: `${confirmS}s`, warmup: '2s' }, 1, client);
-        const pair = { client, autocannonRps: rate, achievedRps: s.load.achievedRps, dropped: s.totals.dropped, scheduleLagP99Ms: s.generator.scheduleLagP99Ms, held: sustainsRate(s) };
+        const pair = { client, autocannonRps: peer, askedRps: rate, achievedRps: s.load.achievedRps, dropped: s.totals.dropped, scheduleLagP99Ms: s.generator.scheduleLagP99Ms, held: sustainsRate(s) };
         pairs.push(pair);
-        process.stderr.write(`  autocannon ${rate} req/s, then servebench (${client}) at that rate: achieved ${pair.achievedRps}, dropped ${pair.dropped}, ${pair.held ? 'held' : 'not held'}\n`);
+        process.stderr.write(`  autocannon ${peer} req/s, then servebench (${client}) at ${factor} × that: achieved ${pair.achievedRps}, dropped ${pair.dropped}, ${pair.held ? 'held' : 'not held'}\n`);
       }
     }
-    results.vsAutocannon = { server: serverName, pairs, quick };
+    results.vsAutocannon = { server: serverName, factor, pairs, quick };
     for (const client of CLIENTS) {
       const mine = pairs.filter((p) => p.client === client);
       const held = mine.filter((p) => p.held).length;
       const ratios = mine.map((p) => p.achievedRps / p.autocannonRps);
-      table.push([`autocannon's rate held for ${confirmS} s, ${client} client, ${serverName} server`, `${held} of ${mine.length} pairs`, `achieved / autocannon ${ratios.map((r) => r.toFixed(3)).join(' / ')}`, `autocannon ${mine.map((p) => p.autocannonRps).join(' / ')} req/s`]);
+      table.push([`${factor} × autocannon's rate held for ${confirmS} s, ${client} client, ${serverName} server`, `${held} of ${mine.length} pairs`, `achieved / autocannon ${ratios.map((r) => r.toFixed(3)).join(' / ')}`, `autocannon ${mine.map((p) => p.autocannonRps).join(' / ')} req/s`]);
     }
   } finally {
     await srv.stop();
