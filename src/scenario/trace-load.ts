@@ -36,6 +36,8 @@ export function checkTraceKeys(raw: Obj, problems: ProblemList): void {
   }
   if (!Object.hasOwn(load, 'file')) problems.missing([...at, 'file']);
   if (!Object.hasOwn(load, 'format')) problems.missing([...at, 'format']);
+  // A sweep sets load.rps per step: a trace's rate is its own (scale it with speed).
+  if (Object.hasOwn(raw, 'sweep')) problems.add(['sweep'], 'key', `'sweep' does not apply to a trace load; replay it at another rate with load.speed`);
   if (!Array.isArray(raw.workloads)) return;
   raw.workloads.forEach((w, i) => {
     if (!isObject(w)) return;

@@ -297,6 +297,9 @@ describe('trace scenarios', () => {
       `${sIn}:11:3  load.format  missing required key 'format'`,
       `${sIn}:12:3  load.rps  'rps' applies to constant, poisson and ramp loads`,
     ]);
+    expect(problemsOf(() => at(scenario('  type: trace\n  file: good.jsonl\n  format: mooncake\nsweep: { rates: [1, 2], stepDuration: 5s }')))).toEqual([
+      `${sIn}:13:1  sweep  'sweep' does not apply to a trace load; replay it at another rate with load.speed`,
+    ]);
     expect(problemsOf(() => at(scenario('  type: trace\n  file: good.jsonl\n  format: mooncake', '    kind: predict\n    model: m\n    body: { instances: [[1]] }')))).toEqual([
       `${sIn}:7:11  workloads[0].kind  a trace load replays chat and completion requests, got 'predict'`,
     ]);
