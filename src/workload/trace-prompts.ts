@@ -16,11 +16,21 @@ import { PromptBuilder, workloadChatCounter, workloadTokenizer, type PromptItem 
 /** A prefix of no text: makes the builder start a block with a spaced word (text follows). */
 const AFTER_TEXT = { text: '', tokens: 0 } as const;
 
+/**
+ * Block texts kept for reuse: shared blocks recur across a trace (that is what they are), and
+ * building a 512-token block costs about as much as sending its request. Bounded: the oldest
+ * entry goes when it is full (about 3 kB a block with the default tokenizer).
+ */
+const MAX_CACHED_BLOCKS = 4096;
+/** Block lengths up to this are cached (the key packs seed, length and position in 53 bits). */
+const MAX_CACHED_TOKENS = 1 << 20;
+
 export class TracePrompts {
   private readonly builder: PromptBuilder;
   /** Tokens the chat template adds around the content, when the workload's tokenizer has one. */
   private readonly frame: { tokens: number; exact: boolean } | undefined;
   private readonly chat: ReturnType<typeof workloadChatCounter>;
+  private readonly blocks = new Map<number, { text: string; tokens: number }>();
 
   constructor(
     private readonly w: ResolvedWorkload,
@@ -41,7 +51,7 @@ export class TracePrompts {
     let text = '';
     let n = 0;
     for (let j = from; j < to && n < budget; j++) {
-      const b = this.builder.build(Math.min(tokens[j], budget - n), new Rng(seeds[j]), n === 0 ? undefined : AFTER_TEXT);
+      const b = this.block(seeds[j], Math.min(tokens[j], budget - n), n === 0);
       text += b.text;
       n += b.tokens;
     }
@@ -54,5 +64,18 @@ export class TracePrompts {
     const messages = [{ role: 'user', content: text }];
     if (!this.chat || !this.frame) return { messages, inputTokens: n, outputTokens };
     return { messages, inputTokens: this.frame.exact ? n + this.frame.tokens : this.chat.countMessages(messages), outputTokens };
+  }
+
+  /** The text of block `seed` cut to `tokens`, at the start of the prompt or after text. */
+  private block(seed: number, tokens: number, atStart: boolean): { text: string; tokens: number } {
+    if (tokens >= MAX_CACHED_TOKENS) return this.builder.build(tokens, new Rng(seed), atStart ? undefined : AFTER_TEXT);
+    const key = (seed * MAX_CACHED_TOKENS + tokens) * 2 + (atStart ? 1 : 0);
+    let b = this.blocks.get(key);
+    if (b === undefined) {
+      b = this.builder.build(tokens, new Rng(seed), atStart ? undefined : AFTER_TEXT);
+      if (this.blocks.size >= MAX_CACHED_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!);
+      this.blocks.set(key, b);
+    }
+    return b;
   }
 }
