@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -7,7 +7,8 @@ import { TraceBuilder, TraceColumns, traceWindow } from '../../src/schedule/trac
 import { SlotIterator } from '../../src/schedule/plan.js';
 import { globalWorkerIndex } from '../../src/schedule/shard.js';
 import { TracePrompts } from '../../src/workload/trace-prompts.js';
-import { defaultTokenizer } from '../../src/workload/tokenizer.js';
+import { defaultTokenizer, loadTokenizer } from '../../src/workload/tokenizer.js';
+import { Template } from '@huggingface/jinja';
 import type { ResolvedLoad, ResolvedWorkload, TraceFormat } from '../../src/scenario/types.js';
 import { parseScenarioText } from '../../src/workload/scenario.js';
 import { problemsOf } from './scenario-helpers.js';
@@ -266,6 +267,31 @@ describe('trace prompts', () => {
     const y = p.item(64, 1, none, new Int32Array(0), 0, 0, 2);
     expect(x.messages![0].content).not.toBe(y.messages![0].content);
     expect(tokenizer.count(x.messages![0].content)).toBe(64);
+  });
+});
+
+describe('trace prompts with a model tokenizer and its chat template', () => {
+  const FIX = path.join(import.meta.dirname, '../fixtures/prompts');
+  const TEMPLATE = "{% for m in messages %}{{ bos_token + '<|eot_id|>' + m['role'] + '\\n\\n' + m['content'] | trim + '<|eot_id|>' }}{% endfor %}{% if add_generation_prompt %}{{ '<|eot_id|>assistant\\n\\n' }}{% endif %}";
+  const BOS = '<|begin_of_text|>';
+  const llama3 = loadTokenizer(path.join(FIX, 'llama3.tokenizer.json'));
+
+  test('the length is what the server counts: blocks, unique text and the template', () => {
+    const dir = path.join(tmp, 'model');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(path.join(FIX, 'llama3.tokenizer.json'), path.join(dir, 'tokenizer.json'));
+    writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: { content: BOS }, chat_template: TEMPLATE }));
+    const w: ResolvedWorkload = { name: 'w', kind: 'chat', model: 'm', weight: 1, bodies: [], bodiesSource: '', stream: true, tokenizer: dir };
+    const p = new TracePrompts(w, tmp);
+    const seeds = Uint32Array.from([blockSeed(0), blockSeed(1)]);
+    const tokens = Int32Array.from([512, 512]);
+    for (const input of [700, 1024, 1500]) {
+      const item = p.item(input, 8, seeds, tokens, 0, 2, input);
+      const rendered = new Template(TEMPLATE).render({ messages: item.messages!, bos_token: BOS, add_generation_prompt: true });
+      expect([item.inputTokens, llama3.count(rendered)]).toEqual([input, input]);
+    }
+    const plain = new TracePrompts({ ...w, kind: 'completion', tokenizer: path.join(FIX, 'llama3.tokenizer.json') }, tmp).item(900, 8, seeds, tokens, 0, 2, 5);
+    expect([plain.inputTokens, llama3.count(plain.prompt!)]).toEqual([900, 900]);
   });
 });
 
