@@ -16,7 +16,7 @@ export function cmdValidate(file: string, sets: readonly string[], o: Out): numb
   const l = scenario.load;
   o.out(
     `${file}: ok — ${scenario.workloads.length} workload(s) (${scenario.workloads.map((w) => `${w.name}:${w.kind}`).join(', ')}), ` +
-      `${l.type}${l.type === 'concurrency' ? ` ${l.concurrency} users` : ` ${l.rps} rps`}, ${l.requests > 0 ? `${l.requests} requests` : `${l.durationMs / 1000} s`}, target ${scenario.target.embedded ? 'embedded mock' : scenario.target.url} (${scenario.target.routing} routing)` +
+      `${l.type}${l.type === 'concurrency' ? ` ${l.concurrency} users` : l.trace ? ` ${l.trace.shown} (${l.trace.format}, ${l.trace.records} requests, ${Math.round(l.rps * 100) / 100} rps at speed ${l.trace.speed})` : ` ${l.rps} rps`}, ${l.requests > 0 ? `${l.requests} requests` : `${l.durationMs / 1000} s`}, target ${scenario.target.embedded ? 'embedded mock' : scenario.target.url} (${scenario.target.routing} routing)` +
       (scenario.compare ? `; compares ${scenario.compare.key}: ${scenario.compare.labels.join(' / ')} in ${scenario.compare.rounds} rounds` : ''),
   );
   if (scenario.sweep) o.out(`  sweep: ${sweepText(scenario.sweep)}`);

@@ -28,6 +28,8 @@ import { DEFAULTS } from '../scenario/schema.js';
 import { workersOverCoresWarning } from '../metrics/health.js';
 import { availableParallelism } from 'node:os';
 import { startServerMetrics, type ServerMetrics } from '../server-metrics/index.js';
+import { loadSharedTrace } from './trace-replay.js';
+import type { SharedTrace } from '../schedule/trace.js';
 
 const DEFAULT_MAX_RESPONSE_BYTES = DEFAULTS.maxResponseBytes;
 
@@ -238,6 +240,7 @@ interface RunSetUp {
   shard: string;
   workers: number;
   sharedBodies: Array<ReturnType<typeof packBodies> | null>;
+  sharedTrace?: SharedTrace;
   workerScenario: ResolvedScenario;
   records: RunRecord[];
   emit(r: RunRecord): void;
@@ -280,6 +283,8 @@ export function startRun(scenarioIn: ResolvedScenario, opts: RunOptions = {}): R
 function setUpRun(s: ResolvedScenario, opts: RunOptions, warn: (m: string) => void): RunSetUp {
   const shardIndex = opts.shard?.index ?? 0;
   const shardCount = opts.shard?.count ?? 1;
+  // load.type trace: the records packed once into shared memory, read in place by every worker.
+  const sharedTrace = s.load.type === 'trace' ? loadSharedTrace(s) : undefined;
   const workers = s.load.workers;
   const overCores = workersOverCoresWarning(workers, availableParallelism());
   if (overCores) warn(overCores);
@@ -317,7 +322,7 @@ function setUpRun(s: ResolvedScenario, opts: RunOptions, warn: (m: string) => vo
       opts.onProgress(p);
     }
   };
-  return { s, piscina, shardIndex, shardCount, shard: `${shardIndex}/${shardCount}`, workers, sharedBodies, workerScenario, records, emit, onInterval };
+  return { s, piscina, shardIndex, shardCount, shard: `${shardIndex}/${shardCount}`, workers, sharedBodies, sharedTrace, workerScenario, records, emit, onInterval };
 }
 
 /** The workers started: each task's outcome, when all are ready, and when each has posted its last record. */
@@ -358,6 +363,7 @@ function startWorkers(run: RunSetUp, ctl: RunControl, opts: RunOptions, redactor
     const task: WorkerTask = {
       scenario: run.workerScenario,
       sharedBodies: run.sharedBodies,
+      ...(run.sharedTrace ? { sharedTrace: run.sharedTrace } : {}),
       // Worker k of this shard is worker shardIndex + k*shardCount of the whole plan: every
       // shard and worker strides through one sequence, so merged arrivals are the plan itself.
       worker: globalWorkerIndex({ index: shardIndex, count: shardCount }, k),

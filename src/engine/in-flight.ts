@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Transport } from '../transport/index.js';
 import { Ctx, type RequestSink } from './request-context.js';
-import { C, type WorkloadMix } from './workload-state.js';
+import { C, type RequestSource } from './workload-state.js';
 import type { IntervalRecorder } from './interval-recorder.js';
 import type { OutcomeRecorder } from './outcome.js';
 import type { RetryPolicy } from './retry.js';
@@ -49,7 +49,7 @@ export class InFlight implements RequestSink {
 
   constructor(
     private readonly transport: Transport,
-    private readonly mix: WorkloadMix,
+    private readonly mix: RequestSource,
     private readonly rec: IntervalRecorder,
     private readonly outcomes: OutcomeRecorder,
     private readonly listener: FinishListener,
@@ -79,9 +79,7 @@ export class InFlight implements RequestSink {
    */
   send(intended: number, t: number, measured: boolean, index: number, queued: boolean): void {
     const wl = this.mix.pick(index);
-    const reqs = wl.prep.requests;
-    const req = reqs[wl.bodyIndex];
-    wl.bodyIndex = wl.bodyIndex + 1 === reqs.length ? 0 : wl.bodyIndex + 1;
+    const req = this.mix.request(wl, index);
     const ctx = this.free.pop() ?? this.newCtx();
     if (this.free.length < this.lowFree) this.lowFree = this.free.length;
     this.count++;

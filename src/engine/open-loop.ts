@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { ResolvedLoad } from '../scenario/types.js';
-import { SlotIterator } from '../schedule/plan.js';
+import { SlotIterator, type SlotSource } from '../schedule/plan.js';
 import { ThreadPacer, type Pacer } from './pacer.js';
 import type { DriverHost, DriverResult, LoadDriver } from './load-driver.js';
 
@@ -15,7 +15,7 @@ const MAX_SLOTS_PER_TURN = 4096;
 export class OpenLoopDriver implements LoadDriver {
   readonly minConnections = 0;
   readonly latencyFromSend = false;
-  private readonly slots: SlotIterator;
+  private readonly slots: SlotSource;
   private nextOffsetMs: number;
   /** Wakes the pump at each slot. */
   private pacer: Pacer | null = null;
@@ -34,8 +34,10 @@ export class OpenLoopDriver implements LoadDriver {
     private readonly maxInFlight: number,
     worker: number,
     workers: number,
+    /** A trace's slots (engine/trace-replay.ts); by default the plan of `load`. */
+    slots?: SlotSource,
   ) {
-    this.slots = new SlotIterator(load, worker, workers);
+    this.slots = slots ?? new SlotIterator(load, worker, workers);
     this.nextOffsetMs = this.slots.next();
   }
 

@@ -28,6 +28,8 @@ import { InFlight, type FinishListener } from './in-flight.js';
 import type { DriverHost, LoadDriver } from './load-driver.js';
 import { OpenLoopDriver } from './open-loop.js';
 import { ClosedLoopDriver } from './closed-loop.js';
+import { TraceReplay } from './trace-replay.js';
+import type { SharedTrace } from '../schedule/trace.js';
 
 export interface WorkerTask {
   scenario: ResolvedScenario;
@@ -41,6 +43,8 @@ export interface WorkerTask {
   maxBodyBytes: number;
   /** Per workload: its bodies packed once for every worker (the scenario's `bodies` are then empty). */
   sharedBodies?: ReadonlyArray<SharedBodies | null>;
+  /** load.type trace: the records, packed once for every worker. */
+  sharedTrace?: SharedTrace;
 }
 
 export interface WorkerResult {
@@ -99,6 +103,8 @@ class Worker implements DriverHost, FinishListener {
   private readonly driver: LoadDriver;
   private readonly recorder: IntervalRecorder;
   private readonly requests: InFlight;
+  /** load.type trace: the slots and requests of this worker's share of the trace. */
+  private readonly trace: TraceReplay | null;
   t0 = 0;
   stopping = false;
   private started!: () => void;
@@ -114,6 +120,8 @@ class Worker implements DriverHost, FinishListener {
     const s = (this.s = task.scenario);
     const preps = prepareWorkloads(s, task.worker, task.sharedBodies);
     this.wls = preps.map((p, i) => new WlState(p, s.workloads[i], s));
+    const mix = new WorkloadMix(this.wls, s);
+    this.trace = task.sharedTrace ? new TraceReplay(task.sharedTrace, s, this.wls, mix, task.worker, task.workers) : null;
     this.driver = this.newDriver();
     const t = s.target;
     const origin = preps[0].origin;
@@ -132,7 +140,7 @@ class Worker implements DriverHost, FinishListener {
     this.recorder = new IntervalRecorder(this.wls, task.port, task.shard, task.worker, task.intervalMs, () => this.aborted);
     const redactor = new Redactor([t.apiKey]);
     const outcomes = new OutcomeRecorder(s.slo, this.driver.latencyFromSend, this.recorder.samples, redactor);
-    this.requests = new InFlight(this.transport, new WorkloadMix(this.wls, s), this.recorder, outcomes, this, {
+    this.requests = new InFlight(this.transport, this.trace ?? mix, this.recorder, outcomes, this, {
       maxInFlight: Math.max(1, Math.ceil(s.load.maxInFlight / task.workers), this.driver.minConnections),
       maxBodyBytes: task.maxBodyBytes,
       retry: t.retry ? new RetryPolicy(t.retry) : null,
@@ -146,7 +154,7 @@ class Worker implements DriverHost, FinishListener {
 
   private newDriver(): LoadDriver {
     const { s, task } = this;
-    if (s.load.type !== 'concurrency') return new OpenLoopDriver(this, s.load, Math.max(1, Math.ceil(s.load.maxInFlight / task.workers)), task.worker, task.workers);
+    if (s.load.type !== 'concurrency') return new OpenLoopDriver(this, s.load, Math.max(1, Math.ceil(s.load.maxInFlight / task.workers)), task.worker, task.workers, this.trace ?? undefined);
     return new ClosedLoopDriver(this, s.load, closedLoopShare(s.load, task.worker, task.workers), task.worker, task.workers);
   }
 

@@ -5,7 +5,7 @@
  */
 import { dirname } from 'node:path';
 import type { ResolvedScenario, ResolvedWorkload } from '../scenario/types.js';
-import type { PreparedWorkload } from '../workload/prepare.js';
+import type { PreparedRequest, PreparedWorkload } from '../workload/prepare.js';
 import { workloadTokenizer } from '../workload/prompts.js';
 import { newRecorder, type Histogram } from '../metrics/hdr.js';
 import { ERROR_CLASSES, METRICS, type MetricName } from '../metrics/records.js';
@@ -73,8 +73,15 @@ export class WlState {
   }
 }
 
+/** What a slot sends: its workload, then its request (the workload's prepared ones, or a trace's). */
+export interface RequestSource {
+  readonly wls: readonly WlState[];
+  pick(index: number): WlState;
+  request(wl: WlState, index: number): PreparedRequest;
+}
+
 /** Picks the workload of a slot by weight, from the slot's global index (the same on every worker count). */
-export class WorkloadMix {
+export class WorkloadMix implements RequestSource {
   private readonly cumWeights: Float64Array;
   private readonly seed: number;
 
@@ -100,5 +107,13 @@ export class WorkloadMix {
     let i = 0;
     while (u >= cw[i] && i < cw.length - 1) i++;
     return this.wls[i];
+  }
+
+  /** The workload's prepared requests, cycled in order. */
+  request(wl: WlState): PreparedRequest {
+    const reqs = wl.prep.requests;
+    const req = reqs[wl.bodyIndex];
+    wl.bodyIndex = wl.bodyIndex + 1 === reqs.length ? 0 : wl.bodyIndex + 1;
+    return req;
   }
 }

@@ -48,6 +48,8 @@ import { parseThreshold } from './threshold-grammar.js';
 import type { WorkloadFileChecks } from './file-checks.js';
 import { checkTokenRules } from './token-rules.js';
 import { errText, fileErrorText, isObject } from '../util/values.js';
+import { checkTraceKeys, isTraceLoad, resolveTrace, traceFormat, type TraceFileData } from './trace-load.js';
+import { traceWindow } from '../schedule/trace.js';
 
 export interface ResolveContext {
   /** The scenario file as the user named it ('' for inline text): the base of shown paths. */
@@ -67,6 +69,8 @@ export interface FileData {
   ca?: string;
   readonly bodies: Map<number, { readonly bodies: unknown[]; readonly source: string }>;
   readonly files: Map<string, string>;
+  /** load.type trace: what the check of its file found. */
+  trace?: TraceFileData;
 }
 
 type Obj = Record<string, unknown>;
@@ -157,11 +161,13 @@ function checkBody(kind: WorkloadKind, body: Obj): BodyProblem[] {
 export function checkScenario(raw: unknown, ctx: ResolveContext, problems: ProblemList): FileData {
   const data: FileData = { bodies: new Map(), files: new Map() };
   if (!isObject(raw)) return data;
-  const files = new FileChecks(ctx, problems, data);
+  const files = new FileChecks(ctx, problems, data, isTraceLoad(raw.load));
   if (isObject(raw.target)) files.target(raw.target);
   if (Array.isArray(raw.workloads)) files.workloads(raw.workloads);
   if (isObject(raw.load)) checkLoad(raw.load, problems);
   const names = Array.isArray(raw.workloads) ? raw.workloads.filter(isObject).map((w) => w.name).filter(nonEmptyString) : [];
+  checkTraceKeys(raw, problems);
+  if (isObject(raw.load)) files.traceFile(raw.load, names);
   checkServer(raw.server, isObject(raw.target) ? raw.target.url : undefined, problems); // server-metrics hook
   checkSweep(raw.sweep, raw.load, names, problems);
   if (Array.isArray(raw.thresholds)) checkThresholds(raw.thresholds, names, problems);
@@ -177,6 +183,8 @@ class FileChecks {
     private readonly ctx: ResolveContext,
     private readonly problems: ProblemList,
     private readonly data: FileData,
+    /** load.type trace: chat/completion workloads take their lengths from the trace. */
+    private readonly traceLoad = false,
   ) {}
 
   private readFile(field: Seg[], rel: string): { text: string; shown: string; abs: string } | undefined {
@@ -258,7 +266,7 @@ class FileChecks {
     if (generative) {
       for (const k of PREDICT_KEYS) if (has(w, k)) problems.add([...at, k], 'key', `'${k}' applies to ${LIST_PREDICT} workloads`);
       if (has(w, 'prompt') && has(w, 'dataset')) problems.add([...at, 'dataset'], 'key', `use either 'prompt' or 'dataset', not both`);
-      else if (!has(w, 'prompt') && !has(w, 'dataset')) problems.add(at, 'value', `a ${kind} workload needs 'prompt' or 'dataset'`);
+      else if (!has(w, 'prompt') && !has(w, 'dataset') && !this.traceLoad) problems.add(at, 'value', `a ${kind} workload needs 'prompt' or 'dataset'`);
     }
     if (!generative) {
       if (predictLike && isObject(w.body)) {
@@ -292,6 +300,19 @@ class FileChecks {
     if (typeof w.minTokens === 'number' && typeof w.maxTokens === 'number' && w.minTokens > w.maxTokens) {
       problems.add([...at, 'minTokens'], 'value', expected(`minTokens <= maxTokens (${w.maxTokens})`, w.minTokens));
     }
+  }
+
+  /** `load.file` of a trace load: every line is read now. */
+  traceFile(load: Obj, names: readonly string[]): void {
+    const format = traceFormat(load);
+    if (load.type !== 'trace' || !nonEmptyString(load.file) || format === undefined || !this.ctx.checks.trace) return;
+    const field: Seg[] = ['load', 'file'];
+    this.mustExist(field, load.file);
+    const abs = this.data.files.get(formatPath(field));
+    if (abs === undefined) return;
+    const shown = locate(this.ctx, load.file).shown;
+    const r = this.ctx.checks.trace(this.problems, field, abs, shown, format, names);
+    if (r) this.data.trace = { abs, shown, ...r };
   }
 
   /** A predict workload's `bodies:` file, one JSON body a line, each checked like `body:`. */
@@ -481,10 +502,13 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
 
   const l = d.load;
   const stages = l.type === 'ramp' ? (l.stages ?? []).map((s) => ({ durationMs: s.duration, targetRps: s.target })) : [];
+  // A trace runs to its last record unless `duration` cuts it; its rps is the trace's mean rate.
+  const trace = l.type === 'trace' && files.trace && l.format ? resolveTrace(files.trace, l.format, l.speed) : undefined;
+  const traceRun = trace ? traceWindow(trace.records, trace.spanMs, trace.speed, l.warmup) : undefined;
   const load: ResolvedLoad = {
     type: l.type,
-    rps: l.type === 'concurrency' ? 0 : (l.rps ?? 0),
-    durationMs: l.type === 'ramp' ? stages.reduce((sum, s) => sum + s.durationMs, 0) : (l.duration ?? DEFAULTS.durationMs),
+    rps: l.type === 'concurrency' ? 0 : (traceRun?.rps ?? l.rps ?? 0),
+    durationMs: l.type === 'ramp' ? stages.reduce((sum, s) => sum + s.durationMs, 0) : (l.duration ?? traceRun?.durationMs ?? DEFAULTS.durationMs),
     warmupMs: l.warmup,
     requests: l.requests,
     workers: l.workers,
@@ -496,6 +520,7 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
     stages,
     concurrency: l.concurrency ?? 0,
     thinkTimeMs: l.thinkTime ?? DEFAULTS.thinkTimeMs,
+    ...(trace ? { trace } : {}),
   };
 
   const slo: ResolvedSlo = {

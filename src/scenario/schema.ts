@@ -12,14 +12,15 @@ import { show, showTyped, typeName } from './messages.js';
 import { bareDuration, parseDurationMs } from './units.js';
 import { readPercent } from '../util/percent.js';
 import { apiKeyProblem } from './api-key.js';
-import type { HttpClient, LoadType, OnSaturation, Routing, WorkloadKind } from './types.js';
+import type { HttpClient, LoadType, OnSaturation, Routing, TraceFormat, WorkloadKind } from './types.js';
 
 export const ROUTINGS = ['path', 'host'] as const satisfies readonly Routing[];
 export const HTTP_CLIENTS = ['undici', 'lean'] as const satisfies readonly HttpClient[];
 export const KINDS = ['predict', 'classify', 'regress', 'infer', 'chat', 'completion'] as const satisfies readonly WorkloadKind[];
 export const PREDICT_KINDS: readonly WorkloadKind[] = ['predict', 'classify', 'regress', 'infer'];
 export const GENERATIVE_KINDS: readonly WorkloadKind[] = ['chat', 'completion'];
-export const LOAD_TYPES = ['constant', 'poisson', 'ramp', 'concurrency'] as const satisfies readonly LoadType[];
+export const LOAD_TYPES = ['constant', 'poisson', 'ramp', 'concurrency', 'trace'] as const satisfies readonly LoadType[];
+export const TRACE_FORMATS = ['mooncake', 'azure', 'servebench'] as const satisfies readonly TraceFormat[];
 export const ON_SATURATION = ['drop', 'queue'] as const satisfies readonly OnSaturation[];
 
 /** Workload keys that only one family of kinds accepts. */
@@ -252,6 +253,10 @@ const Load = z.strictObject({
   stages: z.array(Stage).min(1, { error: 'expected at least one stage' }).optional(),
   concurrency: int(1).optional(),
   thinkTime: duration().optional(),
+  // trace only (checked in resolve.ts): the file, its format, and the time scale.
+  file: z.string({ error: (iss) => expected('a file path', iss.input) }).min(1, { error: 'expected a file path' }).optional(),
+  format: z.enum(TRACE_FORMATS).optional(),
+  speed: positive().optional(),
 });
 
 const Slo = z.strictObject({

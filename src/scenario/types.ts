@@ -8,7 +8,9 @@ export type Routing = 'path' | 'host';
 /** The HTTP/1.1 client of the workers: undici's Pool, or servebench's own lean one (engine/h1.ts). */
 export type HttpClient = 'undici' | 'lean';
 export type WorkloadKind = 'predict' | 'classify' | 'regress' | 'infer' | 'chat' | 'completion';
-export type LoadType = 'constant' | 'poisson' | 'ramp' | 'concurrency';
+export type LoadType = 'constant' | 'poisson' | 'ramp' | 'concurrency' | 'trace';
+/** Trace file formats of `load.type: trace` (docs/trace-replay.md). */
+export type TraceFormat = 'mooncake' | 'azure' | 'servebench';
 export type OnSaturation = 'drop' | 'queue';
 
 /** A length distribution for synthetic prompts (token counts). */
@@ -124,6 +126,23 @@ export interface ResolvedLoad {
   /** concurrency only: number of virtual users and think time between their requests. */
   readonly concurrency: number;
   readonly thinkTimeMs: number;
+  /** trace only: the file replayed, one request per record at its own instant. */
+  readonly trace?: ResolvedTrace;
+}
+
+/** `load.type: trace`: what validation read of the trace file (src/workload/trace-reader.ts). */
+export interface ResolvedTrace {
+  /** Absolute path of the trace file. */
+  readonly file: string;
+  /** The path as the scenario names it, for messages. */
+  readonly shown: string;
+  readonly format: TraceFormat;
+  /** Time scale: 2 replays the trace twice as fast. */
+  readonly speed: number;
+  /** Requests (records) in the file. */
+  readonly records: number;
+  /** Time from the first record to the last, as written in the file (before `speed`). */
+  readonly spanMs: number;
 }
 
 export interface ResolvedSlo {

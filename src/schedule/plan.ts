@@ -10,6 +10,15 @@
  */
 import type { ResolvedLoad, RampStage } from '../scenario/types.js';
 import { Rng } from '../util/random.js';
+import type { TraceColumns } from './trace.js';
+
+/** What the open loop walks: SlotIterator, or a wrapper of it (engine/trace-replay.ts). */
+export interface SlotSource {
+  readonly index: number;
+  readonly warmup: boolean;
+  readonly measuredIndex: number;
+  next(): number;
+}
 
 /** Offset in ms of global slot `i` for a constant rate. */
 export function constantSlotMs(i: number, ratePerS: number): number {
@@ -61,7 +70,7 @@ export function rampSlotCount(startRps: number, stages: readonly RampStage[]): n
  * (warm-up included), or -1 when the plan is over; `index` and `warmup` then describe that slot.
  * Fields instead of a returned object: this runs once per request on the hot path.
  */
-export class SlotIterator {
+export class SlotIterator implements SlotSource {
   /** Global index of the current slot. */
   index = -1;
   /** True when the current slot falls in the warm-up (sent, not recorded). */
@@ -84,6 +93,8 @@ export class SlotIterator {
     private readonly load: ResolvedLoad,
     private readonly worker: number,
     workers: number,
+    /** load.type trace: the records, slot i at record i's time / speed. */
+    private readonly trace?: TraceColumns,
   ) {
     this.stride = workers;
     this.rng = new Rng(load.seed);
@@ -131,6 +142,8 @@ export class SlotIterator {
           if (this.poissonFirstMeasured < 0 && this.poissonMs >= this.load.warmupMs) this.poissonFirstMeasured = this.poissonIndex;
         }
         return this.poissonMs;
+      case 'trace':
+        return this.trace ? this.trace.offsetMs(i, this.load.trace?.speed ?? 1) : NaN;
       default:
         return NaN;
     }
@@ -145,6 +158,8 @@ export class SlotIterator {
         return Math.ceil((w * this.load.rps) / 1000 - 1e-9);
       case 'ramp':
         return Math.floor((w / 1000) * this.load.rps);
+      case 'trace':
+        return this.trace ? this.trace.firstAtOrAfter(w, this.load.trace?.speed ?? 1) : atOrBefore;
       default:
         // poisson: slotMs walks every global index up to this one, and noted the first measured
         // there. (A replay from slot 0 here held the worker for as long as the warm-up had slots.)

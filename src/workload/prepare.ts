@@ -45,7 +45,10 @@ export function prepareWorkloads(s: ResolvedScenario, worker: number, shared: Re
     const headers: string[] = [];
     for (const [k, v] of Object.entries(t.headers)) headers.push(k, v);
     const generative = isGenerative(w.kind);
-    const requests = generative
+    // A trace brings each request's lengths: its requests are built per record (engine/trace-replay.ts).
+    const requests = generative && s.load.type === 'trace'
+      ? []
+      : generative
       ? samplePromptItems(w, PROMPTS_PER_WORKER, (s.load.seed * 1_000_003 + worker * 7919 + index) >>> 0, s.file ? dirname(s.file) : process.cwd()).map(
           (p) => ({ body: Buffer.from(JSON.stringify(generativeBody(w, p))), inputTokens: p.inputTokens, outputTokens: p.outputTokens }),
         )

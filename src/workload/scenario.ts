@@ -9,8 +9,9 @@ import type { ResolvedScenario } from '../scenario/types.js';
 import { variantScenarios as variantsWith } from '../scenario/variants.js';
 import { checkDatasetFile } from './dataset-check.js';
 import { checkTokenizerField } from './tokenizer-check.js';
+import { checkTraceFile } from './trace-check.js';
 
-export const WORKLOAD_FILE_CHECKS: WorkloadFileChecks = { dataset: checkDatasetFile, tokenizer: checkTokenizerField };
+export const WORKLOAD_FILE_CHECKS: WorkloadFileChecks = { dataset: checkDatasetFile, tokenizer: checkTokenizerField, trace: checkTraceFile };
 
 export function loadScenario(file: string, opts: LoadOptions = {}): LoadedScenario {
   return loadWith(file, WORKLOAD_FILE_CHECKS, opts);

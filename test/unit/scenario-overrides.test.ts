@@ -133,7 +133,7 @@ describe('--set overrides', () => {
   test('file problems and --set problems are listed together, the file first', () => {
     expect(problems(yaml({ load: '  rps: 10\n  workers: 0' }), { sets: ['load.type=steady'] })).toEqual([
       `s.yaml:12:12  load.workers  expected an integer from 1 to 64, got 0`,
-      `--set:1:1  load.type  expected one of constant | poisson | ramp | concurrency, got 'steady'`,
+      `--set:1:1  load.type  expected one of constant | poisson | ramp | concurrency | trace, got 'steady'`,
     ]);
   });
 

@@ -160,7 +160,7 @@ describe('problems are all listed, located and worded', () => {
       `${f}:17:3  load.rsp  unknown key 'rsp'; did you mean 'rps'?`,
       `${f}:18:12  load.workers  expected an integer from 1 to 64, got 100`,
       `${f}:19:9  load.seed  expected an integer, got string 'abc'`,
-      `${f}:20:3  load.zzz  unknown key 'zzz'; expected one of: type, rps, duration, warmup, requests, workers, connections, maxInFlight, onSaturation, seed, burstiness, stages, concurrency, thinkTime`,
+      `${f}:20:3  load.zzz  unknown key 'zzz'; expected one of: type, rps, duration, warmup, requests, workers, connections, maxInFlight, onSaturation, seed, burstiness, stages, concurrency, thinkTime, file, format, speed`,
     ]);
   });
 
