@@ -4,22 +4,11 @@
  */
 import type { ServerSeriesSummary, ServerSummary } from '../server-metrics/types.js';
 
-/** One server series over one step's measured window (the fields of summary.json's server.series[]). */
-export interface StepServerSeries {
+/** One server series over one step's measured window: summary.json's figures, keyed by `series`. */
+export type StepServerSeries = Pick<ServerSeriesSummary, 'name' | 'labels' | 'kind' | 'mean' | 'max' | 'last' | 'rate' | 'p50' | 'p90' | 'p99' | 'count'> & {
   /** `name{labels}`, the key that matches a series across steps (timeseries.csv's column). */
   series: string;
-  name: string;
-  labels: Record<string, string>;
-  kind: ServerSeriesSummary['kind'];
-  mean?: number;
-  max?: number;
-  last?: number;
-  rate?: number;
-  p50?: number;
-  p90?: number;
-  p99?: number;
-  count?: number;
-}
+};
 
 export interface StepServer {
   scrapes: number;

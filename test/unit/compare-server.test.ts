@@ -41,20 +41,11 @@ const entry = (c: Comparison, series: string, stat: string) => c.metrics.find((m
 const col = (name: string) => seriesColumn(name, L);
 
 describe('compare on server series', () => {
-  const base = server('http://127.0.0.1:40001/metrics', [
-    gauge('vllm:num_requests_waiting', 0.5),
-    counter('vllm:generation_tokens_total', 1000),
-    histo('vllm:time_to_first_token_seconds', 0.02, 0.05),
-    gauge('vllm:num_requests_running', 4),
-    gauge('vllm:only_base', 1),
-  ]);
-  const cand = server('http://127.0.0.1:40999/metrics', [
-    gauge('vllm:num_requests_waiting', 6),
-    counter('vllm:generation_tokens_total', 990),
-    histo('vllm:time_to_first_token_seconds', 0.021, 0.2),
-    gauge('vllm:num_requests_running', 12),
-    gauge('vllm:only_cand', 1),
-  ]);
+  // The same series in both runs (scraped from different ports), and one of each run's own.
+  const fixture = (source: string, waiting: number, tokens: number, ttft: [number, number], running: number, own: string) =>
+    server(source, [gauge('vllm:num_requests_waiting', waiting), counter('vllm:generation_tokens_total', tokens), histo('vllm:time_to_first_token_seconds', ...ttft), gauge('vllm:num_requests_running', running), gauge(own, 1)]);
+  const base = fixture('http://127.0.0.1:40001/metrics', 0.5, 1000, [0.02, 0.05], 4, 'vllm:only_base');
+  const cand = fixture('http://127.0.0.1:40999/metrics', 6, 990, [0.021, 0.2], 12, 'vllm:only_cand');
   const c = compareRuns(run('baseline', base), run('candidate', cand));
 
   it('matches series by name and labels across sources and judges them like client metrics', () => {
