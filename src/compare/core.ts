@@ -7,37 +7,13 @@
  *
  * Free of I/O: load.ts reads the runs, report/ renders the files.
  */
-import { ALL, BOOTSTRAP_DEFAULTS, PERCENTILE_OF, bootstrapChange, type BootstrapOptions, type ChangeInterval, type IntervalData, type Stat } from '../metrics/bootstrap.js';
+import { ALL, BOOTSTRAP_DEFAULTS, bootstrapChange, type BootstrapOptions, type ChangeInterval, type IntervalData, type Stat } from '../metrics/bootstrap.js';
 import { metricScale, type MetricName } from '../metrics/records.js';
 import { RESULTS_FILE } from '../metrics/results-file.js';
-import { round6 } from '../util/values.js';
 import type { Summary, WorkloadSummary } from '../metrics/summary-types.js';
-import {
-  DEFAULT_ERROR_RATE_TOLERANCE,
-  DEFAULT_TOLERANCE,
-  MIN_INTERVALS,
-  MIN_TAIL_SAMPLES,
-  TIME_METRICS_COMPARED,
-  TIME_STATS,
-  type CompareEntry,
-  type CompareOptions,
-  type Comparison,
-  type RunData,
-  type RunRef,
-  type Verdict,
-} from './types.js';
-
-interface Row {
-  /** For percentiles: the smaller sample count of the two runs. */
-  count?: number;
-  metric: string;
-  stat: string;
-  unit: string;
-  better: 'lower' | 'higher';
-  base: number;
-  cand: number;
-  absoluteTolerance?: boolean;
-}
+import { DEFAULT_TOLERANCE, MIN_INTERVALS, TIME_METRICS_COMPARED, TIME_STATS, type CompareEntry, type CompareOptions, type Comparison, type RunData, type RunRef } from './types.js';
+import { entryOf, type Row } from './entry.js';
+import { compareServer } from './server.js';
 
 function errorRate(t: { errors: number; completed: number }): number {
   return t.completed > 0 ? t.errors / t.completed : 0;
@@ -74,45 +50,6 @@ function rowsFor(a: Side, b: Side): Row[] {
   return rows;
 }
 
-
-function ciOf(iv: ChangeInterval, level: number): CompareEntry['ci'] {
-  return {
-    level,
-    change: [round6(iv.change[0]), round6(iv.change[1])],
-    relative: iv.relative ? [round6(iv.relative[0]), round6(iv.relative[1])] : null,
-    ratio: iv.relative ? [round6(1 + iv.relative[0]), round6(1 + iv.relative[1])] : null,
-  };
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(Math.abs(x) < 0.1 ? 1 : 0)}%`;
-}
-
-/** The verdict of one entry (exported for unit tests of the rule itself). */
-export function judge(e: Pick<CompareEntry, 'better' | 'baseline' | 'change' | 'relativeChange' | 'ci' | 'tolerance' | 'toleranceKind'>): { verdict: Verdict; reason: string } {
-  if (e.change === 0) return { verdict: 'same', reason: 'no change' };
-  const worse = e.better === 'lower' ? e.change > 0 : e.change < 0;
-  const magnitude = e.toleranceKind === 'absolute' ? Math.abs(e.change) : e.relativeChange === null ? Infinity : Math.abs(e.relativeChange);
-  const tolText = e.toleranceKind === 'absolute' ? `±${e.tolerance}` : `±${pct(e.tolerance)}`;
-  if (!(magnitude > e.tolerance)) return { verdict: 'same', reason: `within the tolerance (${tolText})` };
-  if (e.ci) {
-    // The whole interval must lie beyond the tolerance, not only beyond 0: a tail stat of a short
-    // run moves by more than 10 % on one slow second, and a false alarm in CI costs more than a
-    // late one (the next run catches a real, lasting regression again).
-    const [lo, hi] = e.toleranceKind === 'relative' && e.ci.relative ? e.ci.relative : e.ci.change;
-    const clear = e.change > 0 ? lo > e.tolerance : hi < -e.tolerance;
-    const shown = e.toleranceKind === 'relative' && e.ci.relative ? `[${pct(lo)}, ${pct(hi)}]` : `[${round6(lo)}, ${round6(hi)}]`;
-    if (!clear) return { verdict: 'same', reason: `beyond the tolerance (${tolText}) but not beyond the noise: the ${Math.round(e.ci.level * 100)}% interval of the change ${shown} reaches into the tolerance` };
-  }
-  const how = e.ci ? `beyond the tolerance (${tolText}) and the noise` : `beyond the tolerance (${tolText}); no per-interval data, so the noise is not judged`;
-  return { verdict: worse ? 'regression' : 'improvement', reason: how };
-}
-
-function toleranceFor(key: string, row: Row, opts: CompareOptions): { tolerance: number; kind: 'relative' | 'absolute' } {
-  const over = opts.toleranceFor?.[key];
-  if (row.absoluteTolerance) return { tolerance: over ?? DEFAULT_ERROR_RATE_TOLERANCE, kind: 'absolute' };
-  return { tolerance: over ?? opts.tolerance ?? DEFAULT_TOLERANCE, kind: 'relative' };
-}
 
 /** The per-interval statistic behind a row, for the bootstrap. */
 function bootstrapRows(rows: Row[], a: IntervalData[], b: IntervalData[], fullA: number, fullB: number, bo: BootstrapOptions): Map<string, { iv: ChangeInterval; resamples: number }> {
@@ -199,41 +136,6 @@ function comparedWorkloads(sa: Summary, sb: Summary, warnings: string[]): string
   return names;
 }
 
-/** One row's entry: the change, its interval, and the verdict (a thin tail is not judged). */
-function entryOf(workload: string, r: Row, boot: { iv: ChangeInterval } | undefined, opts: CompareOptions, confidence: number): CompareEntry {
-  const key = `${r.metric}.${r.stat}`;
-  const t = toleranceFor(key, r, opts);
-  const change = r.cand - r.base;
-  const rel = r.base !== 0 ? change / r.base : null;
-  const partial = {
-    better: r.better,
-    baseline: r.base,
-    change: round6(change),
-    relativeChange: rel === null ? null : round6(rel),
-    ci: boot ? ciOf(boot.iv, confidence) : null,
-    tolerance: t.tolerance,
-    toleranceKind: t.kind,
-  };
-  let { verdict, reason } = judge(partial);
-  const p = r.stat in PERCENTILE_OF ? PERCENTILE_OF[r.stat as keyof typeof PERCENTILE_OF] : undefined;
-  if (verdict !== 'same' && p !== undefined && r.count !== undefined && r.count * (1 - p / 100) < MIN_TAIL_SAMPLES) {
-    verdict = 'same';
-    reason = `not judged: ${r.count} samples leave ${Math.floor(r.count * (1 - p / 100))} above ${r.stat} (at least ${MIN_TAIL_SAMPLES} needed); run longer to gate on it`;
-  }
-  return {
-    workload,
-    metric: r.metric,
-    stat: r.stat,
-    unit: r.unit,
-    ...partial,
-    baseline: round6(r.base),
-    candidate: round6(r.cand),
-    ratio: rel === null ? null : round6(r.cand / r.base),
-    verdict,
-    reason,
-  };
-}
-
 function methodOf(useBootstrap: boolean, bo: BootstrapOptions, resamples: number): Comparison['method'] {
   const conf = Math.round(bo.confidence * 100);
   return useBootstrap
@@ -256,6 +158,8 @@ function methodOf(useBootstrap: boolean, bo: BootstrapOptions, resamples: number
         seed: bo.seed,
       };
 }
+
+export { judge } from './entry.js';
 
 export function compareRuns(base: RunData, cand: RunData, opts: CompareOptions = {}): Comparison {
   const bo: BootstrapOptions = { ...BOOTSTRAP_DEFAULTS, ...opts.bootstrap };
@@ -280,6 +184,8 @@ export function compareRuns(base: RunData, cand: RunData, opts: CompareOptions =
       metrics.push(entryOf(name, r, b0, opts, bo.confidence));
     }
   }
+  const server = compareServer(sa.server, sb.server, opts, bo, warnings);
+  if (server) metrics.push(...server.entries);
   const regressions = metrics.filter((m) => m.verdict === 'regression').length;
   const improvements = metrics.filter((m) => m.verdict === 'improvement').length;
   return {
@@ -294,6 +200,7 @@ export function compareRuns(base: RunData, cand: RunData, opts: CompareOptions =
     improvements,
     warnings,
     metrics,
+    ...(server ? { server: server.lists } : {}),
   };
 }
 

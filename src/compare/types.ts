@@ -14,8 +14,8 @@ export interface CompareEntry {
   metric: string;
   stat: string;
   unit: string;
-  /** Which direction is good. */
-  better: 'lower' | 'higher';
+  /** Which direction is good ('either': not known, so the change is shown and never judged). */
+  better: 'lower' | 'higher' | 'either';
   baseline: number;
   candidate: number;
   /** candidate − baseline, in the metric's unit. */
@@ -64,8 +64,20 @@ export interface Comparison {
   regressions: number;
   improvements: number;
   warnings: string[];
+  /** Client entries per workload, then the server's series (workload 'server'; compare/server.ts). */
   metrics: CompareEntry[];
+  /** When a run had `server:` metrics: how many series both runs had, and those in one run only (listed, not judged). */
+  server?: ServerComparison;
 }
+
+export interface ServerComparison {
+  compared: number;
+  onlyInBaseline: string[];
+  onlyInCandidate: string[];
+}
+
+/** The `workload` of a server series' entries. */
+export const SERVER = 'server';
 
 /** A run as compare sees it: its summary, and its per-second data when results.ndjson is there. */
 export interface RunData {

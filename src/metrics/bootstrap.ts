@@ -271,6 +271,15 @@ export function bootstrapChange(
   return spec.kind === 'ratio' ? bootstrapRatio(base, cand, spec, opts, draw) : bootstrapHist(base, cand, spec, opts, draw);
 }
 
+/**
+ * Bootstraps the change of a mean of per-second values (a server gauge's value, a counter's rate
+ * in each second): the ratio of sums with one unit of weight per second.
+ */
+export function bootstrapMeanChange(base: readonly number[], cand: readonly number[], opts: BootstrapOptions = BOOTSTRAP_DEFAULTS): { intervals: ChangeInterval[]; resamples: number } {
+  const wrap = (xs: readonly number[]) => xs.map((v, i) => ({ ...emptyInterval(i), sent: v }));
+  return bootstrapChange(wrap(base), wrap(cand), { kind: 'ratio', num: (d) => d.sent, den: () => 1 }, opts);
+}
+
 /** A ratio of sums (errors over completions, sent per second): each replicate sums its draws. */
 function bootstrapRatio(
   base: readonly IntervalData[],

@@ -12,7 +12,7 @@ import { SPECTRUM_MAX_PERCENTILE, perSecondRate, spectrumX, workloadColor, type 
 import { escapeHtml as e, fmtInstant, fmtMs, fmtNum, jsonForScript } from './html-format.js';
 import { inlineScript, pageHead, uplot } from './html.js';
 import { VERSION } from '../version.js';
-import type { CompareEntry, CompareReport } from '../compare/types.js';
+import { SERVER, type CompareEntry, type CompareReport } from '../compare/types.js';
 import type { CompareWriter } from './compare.js';
 
 const BASE_COLOR = workloadColor(0);
@@ -97,18 +97,28 @@ function ciCell(m: CompareEntry): string {
   return `${value(m, m.ci.change[0])} … ${value(m, m.ci.change[1])}`;
 }
 
-function table(r: CompareReport): string {
-  const c = r.comparison;
-  const level = Math.round(c.method.confidence * 100);
-  const rows = c.metrics
+function table(entries: readonly CompareEntry[], level: number, first: 'workload' | 'server series'): string {
+  const rows = entries
     .map(
       (m) =>
-        `<tr class="${m.verdict}" data-workload="${e(m.workload)}" data-metric="${e(m.metric)}.${e(m.stat)}" data-verdict="${m.verdict}"><td>${e(m.workload)}</td><td><code>${e(m.metric)}.${e(m.stat)}</code></td>` +
+        `<tr class="${m.verdict}" data-workload="${e(m.workload)}" data-metric="${e(m.metric)}.${e(m.stat)}" data-verdict="${m.verdict}">` +
+        (first === 'workload' ? `<td>${e(m.workload)}</td><td><code>${e(m.metric)}.${e(m.stat)}</code></td>` : `<td><code>${e(m.metric)}</code></td><td>${e(m.stat)}${m.better === 'either' ? ' <small class="muted" title="which way is better is not known for this series: shown, not judged">(not judged)</small>' : ''}</td>`) +
         `<td class="r">${value(m, m.baseline)}</td><td class="r">${value(m, m.candidate)}</td><td class="r">${changeCell(m)}</td><td class="r">${m.ratio === null ? '—' : m.ratio.toFixed(3)}</td><td class="r">${ciCell(m)}</td>` +
         `<td><span class="badge ${m.verdict === 'regression' ? 'fail' : m.verdict === 'improvement' ? 'pass' : 'neutral'}" title="${e(m.reason)}">${m.verdict}</span></td></tr>`,
     )
     .join('');
-  return `<div class="tablebox"><table class="cmp"><thead><tr><th>workload</th><th>metric</th><th>baseline</th><th>candidate</th><th>change</th><th>ratio</th><th>ratio, ${level}% CI</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return `<div class="tablebox"><table class="cmp"><thead><tr><th>${first}</th><th>${first === 'workload' ? 'metric' : 'stat'}</th><th>baseline</th><th>candidate</th><th>change</th><th>ratio</th><th>ratio, ${level}% CI</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+/** The server's series (scenario `server:`): their table and the series of one run only. */
+function serverPart(r: CompareReport, level: number): string {
+  const c = r.comparison;
+  if (!c.server) return '';
+  const entries = c.metrics.filter((m) => m.workload === SERVER);
+  const only = (label: string, xs: string[]) => (xs.length ? `<p data-field="only-in-${label}">Only in the ${label} (listed, not compared): ${xs.map((x) => `<code>${e(x)}</code>`).join(', ')}</p>` : '');
+  return `<section id="server"><h2>Server series <span class="unit">· ${c.server.compared} in both runs, matched by name and labels</span></h2>
+${entries.length ? table(entries, level, 'server series') : '<p class="muted">No series in both runs.</p>'}${only('baseline', c.server.onlyInBaseline)}${only('candidate', c.server.onlyInCandidate)}
+<p class="muted" style="font-size:12px">A gauge is compared by its mean over the window, a counter by its rate, a histogram by its percentiles (ms when its name gives the unit). Gauges and counters get a bootstrap interval from their per-second values; histogram percentiles are judged on the tolerance alone. Queues, cache use, errors and server times are better lower, token and success rates higher; any other series is shown and not judged.</p></section>`;
 }
 
 function chartBox(c: ChartSpec): string {
@@ -135,7 +145,8 @@ export function renderCompareHtml(r: CompareReport): string {
 ${c.warnings.length ? `<div class="banner warn" data-banner="warnings"><h3>Warnings</h3><ul>${c.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></div>` : ''}
 <section id="runs"><h2>Runs</h2><div class="card"><dl class="kv">${run(c.baseline, BASE_COLOR)}${run(c.candidate, CAND_COLOR)}</dl>
 <p class="method" data-field="method"><b>${e(c.method.name)}</b>: ${e(c.method.description)} Default tolerance ±${fmtNum(c.tolerance.default * 100)}%.</p></div></section>
-<section id="metrics"><h2>Metrics <span class="unit">· ${c.metrics.length} compared, ${c.regressions} regression(s), ${c.improvements} improvement(s)</span></h2>${table(r)}</section>
+<section id="metrics"><h2>Metrics <span class="unit">· ${c.metrics.length} compared, ${c.regressions} regression(s), ${c.improvements} improvement(s)</span></h2>${table(c.metrics.filter((m) => m.workload !== SERVER), Math.round(c.method.confidence * 100), 'workload')}</section>
+${serverPart(r, Math.round(c.method.confidence * 100))}
 <section id="charts"><h2>Charts</h2><div class="charts">${charts.map(chartBox).join('')}</div>
 <p class="muted" style="margin-top:8px;font-size:12px">Baseline solid, candidate dashed. Time series start at each run's own second 0.</p></section>
 </main>

@@ -4,7 +4,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { ALL } from '../metrics/bootstrap.js';
-import type { CompareEntry, CompareReport, Comparison, RunRef } from '../compare/types.js';
+import { SERVER, type CompareEntry, type CompareReport, type Comparison, type RunRef } from '../compare/types.js';
 import type { Writer } from './writer.js';
 import { round1 } from '../util/values.js';
 
@@ -83,23 +83,54 @@ function pctShort(x: number): string {
   return String(Math.round(x * 100) / 100);
 }
 
-/** A plain-text table for the terminal: the whole run's key rows, and every non-`same` row. */
+/** Server entries to show in a short form: every judged change, then the rest up to `max`. */
+export function serverShown(c: Comparison, max: number): CompareEntry[] {
+  const srv = c.metrics.filter((m) => m.workload === SERVER);
+  const moved = srv.filter((m) => m.verdict !== 'same');
+  return [...moved, ...srv.filter((m) => m.verdict === 'same').slice(0, Math.max(0, max - moved.length))];
+}
+
+/** Lines naming the server series of one run only (listed, never failed). */
+export function serverOnlyText(c: Comparison): string[] {
+  const s = c.server;
+  if (!s) return [];
+  const list = (xs: string[]) => (xs.length > 8 ? `${xs.slice(0, 8).join(', ')} and ${xs.length - 8} more` : xs.join(', '));
+  return [
+    ...(s.onlyInBaseline.length ? [`only in the baseline (not compared): ${list(s.onlyInBaseline)}`] : []),
+    ...(s.onlyInCandidate.length ? [`only in the candidate (not compared): ${list(s.onlyInCandidate)}`] : []),
+  ];
+}
+
+/** Console rows of server series shown besides the judged ones. */
+const SERVER_ROWS = 12;
+
+/** A plain-text table for the terminal: the whole run's key rows, and every non-`same` row; then the server's series. */
 export function compareText(c: Comparison): string {
-  const shown = c.metrics.filter((m) => m.verdict !== 'same' || (m.workload === ALL && (m.stat === 'p50' || m.stat === 'p99' || m.metric !== 'serviceTime')));
+  const client = c.metrics.filter((m) => m.workload !== SERVER);
+  const shown = client.filter((m) => m.verdict !== 'same' || (m.workload === ALL && (m.stat === 'p50' || m.stat === 'p99' || m.metric !== 'serviceTime')));
   const head = ['workload', 'metric', 'baseline', 'candidate', 'change', `${Math.round(c.method.confidence * 100)}% CI`, 'verdict'];
-  const rows = shown.map((m) => [m.workload, `${m.metric}.${m.stat}`, fmt(m.baseline, m.unit), fmt(m.candidate, m.unit), relText(m), ciText(m), m.verdict.toUpperCase()]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((x, i) => (i >= 2 && i <= 4 ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join('  ').trimEnd();
   const lines = [
     `${c.baseline.label} (${c.baseline.scenario}, ${c.baseline.startedAt}) vs ${c.candidate.label} (${c.candidate.scenario}, ${c.candidate.startedAt})`,
     `data: ${dataText(c.baseline)}; ${dataText(c.candidate)}${c.baseline.workload && c.baseline.workload === c.candidate.workload ? `; one workload (${c.baseline.workload}): 'all' is it` : ''}`,
     `method: ${c.method.name}${c.method.name === 'block-bootstrap' ? ` (${c.method.resamples} resamples of 1 s intervals)` : ''}; ${toleranceText(c.tolerance)}`,
     '',
-    line(head),
-    ...rows.map(line),
-    '',
-    `${c.metrics.length} compared: ${c.regressions} regression(s), ${c.improvements} improvement(s), ${c.metrics.length - c.regressions - c.improvements} same`,
+    ...textTable(head, shown),
   ];
+  if (c.server) {
+    const srv = serverShown(c, SERVER_ROWS);
+    const all = c.metrics.length - client.length;
+    lines.push('', `server series: ${c.server.compared} in both runs (matched by name and labels), ${all} figures compared${srv.length < all ? `, ${srv.length} shown (every one is in compare.csv)` : ''}`);
+    if (srv.length) lines.push(...textTable(['workload', 'series.stat', ...head.slice(2)], srv));
+    lines.push(...serverOnlyText(c));
+  }
+  lines.push('', `${c.metrics.length} compared: ${c.regressions} regression(s), ${c.improvements} improvement(s), ${c.metrics.length - c.regressions - c.improvements} same`);
   for (const w of c.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
+}
+
+function textTable(head: string[], entries: readonly CompareEntry[]): string[] {
+  const rows = entries.map((m) => [m.workload, `${m.metric}.${m.stat}`, fmt(m.baseline, m.unit), fmt(m.candidate, m.unit), relText(m), ciText(m), m.verdict.toUpperCase()]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((x, i) => (i >= 2 && i <= 4 ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)];
 }

@@ -63,12 +63,12 @@ function serverCharts(s: Summary, srv: ServerSummary): ChartSpec[] {
   return charts;
 }
 
-function unitOf(name: string): string {
+export function unitOf(name: string): string {
   const ms = msPerUnit(name);
   return ms === 1000 ? ' (s)' : ms === 1 ? ' (ms)' : '';
 }
 
-function labelText(labels: Readonly<Record<string, string>>): string {
+export function labelText(labels: Readonly<Record<string, string>>): string {
   return Object.entries(labels)
     .filter(([k]) => k !== 'engine')
     .map(([k, v]) => `${k}=${v}`)

@@ -3,8 +3,8 @@
  * GitLab-flavoured tables). Pure functions of a Summary or a Comparison.
  */
 import type { Summary } from '../metrics/summary-types.js';
-import type { CompareEntry, Comparison } from '../compare/types.js';
-import { dataText, toleranceText } from './compare.js';
+import { SERVER, type CompareEntry, type Comparison } from '../compare/types.js';
+import { dataText, serverOnlyText, serverShown, toleranceText } from './compare.js';
 
 /** Table cells: pipes and line breaks would break the row. */
 function mdCell(s: unknown): string {
@@ -97,11 +97,20 @@ export function markdownComparison(c: Comparison, opts: { all?: boolean } = {}):
   );
   for (const w of c.warnings) lines.push(`> :warning: ${mdCell(w)}`);
   if (c.warnings.length) lines.push('');
-  const shown = c.metrics.filter((m) => opts.all || m.verdict !== 'same' || (m.workload === 'all' && m.metric !== 'serviceTime' && m.stat !== 'p90'));
-  lines.push(row(['workload', 'metric', 'baseline', 'candidate', 'change', `${Math.round(c.method.confidence * 100)}% CI`, 'verdict']), '|---|---|---:|---:|---:|---:|---|');
-  for (const m of shown) {
-    const v = (x: number) => (m.unit === 'fraction' ? pct(x) : `${num(x)}${m.unit === 'ms' ? ' ms' : ''}`);
-    lines.push(row([m.workload, `${m.metric}.${m.stat}`, v(m.baseline), v(m.candidate), changeText(m), ciText(m), ICON[m.verdict]]));
+  const shown = c.metrics.filter((m) => m.workload !== SERVER && (opts.all || m.verdict !== 'same' || (m.workload === 'all' && m.metric !== 'serviceTime' && m.stat !== 'p90')));
+  const table = (first: string, entries: readonly CompareEntry[]) => {
+    lines.push(row([first, 'metric', 'baseline', 'candidate', 'change', `${Math.round(c.method.confidence * 100)}% CI`, 'verdict']), '|---|---|---:|---:|---:|---:|---|');
+    for (const m of entries) {
+      const v = (x: number) => (m.unit === 'fraction' ? pct(x) : `${num(x)}${m.unit === 'ms' ? ' ms' : ''}`);
+      lines.push(row([first === 'workload' ? m.workload : new Code(m.metric), first === 'workload' ? `${m.metric}.${m.stat}` : m.stat, v(m.baseline), v(m.candidate), changeText(m), ciText(m), ICON[m.verdict]]));
+    }
+  };
+  table('workload', shown);
+  if (c.server) {
+    const srv = opts.all ? c.metrics.filter((m) => m.workload === SERVER) : serverShown(c, 12);
+    lines.push('', `**Server series**: ${c.server.compared} in both runs, matched by name and labels${srv.length < c.metrics.filter((m) => m.workload === SERVER).length ? ' (judged changes first; every one is in compare.csv)' : ''}.`, '');
+    if (srv.length) table('series', srv);
+    for (const l of serverOnlyText(c)) lines.push('', `- ${mdCell(l)}`);
   }
   lines.push('', `${c.metrics.length} metrics compared: ${c.regressions} regression(s), ${c.improvements} improvement(s).`, '');
   return lines.join('\n');

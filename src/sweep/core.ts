@@ -23,6 +23,7 @@ import type { Summary, ThresholdResult } from '../metrics/summary-types.js';
 import type { ResolvedSweep } from '../scenario/types.js';
 import { round3 } from '../util/values.js';
 import { serverSaturation } from '../server-metrics/signals.js';
+import { stepServer, type StepServer } from './server.js';
 
 export const RATE_SHORTFALL = 0.05;
 export const SHORTFALL_SLACK = 2;
@@ -82,6 +83,8 @@ export interface SweepStep {
   generatorSaturated: boolean;
   stable: boolean;
   pass: boolean;
+  /** The server's series over the step's measured window (scenario `server:`); absent without it. */
+  server?: StepServer;
 }
 
 export interface SweepAnswer {
@@ -230,6 +233,7 @@ export function stepFrom(m: MeasureInput): SweepStep {
     generatorSaturated: s.generator.saturated,
     stable,
     pass: saturation.length === 0 && m.conditions.every((c) => c.ok),
+    ...(s.server ? { server: stepServer(s.server) } : {}),
   };
 }
 

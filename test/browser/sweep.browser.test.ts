@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerOf, planReplicas, type SweepStep } from '../../src/sweep/core.js';
 import { renderSweepHtml, sweepCharts } from '../../src/sweep/report.js';
 import type { SweepResult } from '../../src/sweep/run.js';
+import { stepServer } from '../../src/sweep/server.js';
+import type { ServerSeriesSummary } from '../../src/server-metrics/types.js';
 import { haveChromium, launchChromium, openOffline, skipBrowser } from '../helpers/browser.js';
 
 /** A chat rate ladder over a server of capacity 20 rps: ttft flat below it, climbing above. */
@@ -98,6 +100,33 @@ describe('sweep.html in a browser', () => {
     expect(await page.textContent('[data-field="sentence"]')).toBe(r.answer.sentence);
     expect(r.answer.sentence).toContain('sustains 20 rps within SLO');
     expect(await page.locator('tr[data-pass="false"]').count()).toBe(2);
+    await context.close();
+  });
+
+  it.skipIf(skipBrowser)('draws the server series of each step against the offered rate', async () => {
+    const base = chatResult();
+    // vLLM's queue leaves zero past the 20 rps the batch holds; its KV cache fills there.
+    const steps = base.steps.map((s) => {
+      const over = Math.max(0, s.value - 20);
+      const series: ServerSeriesSummary[] = [
+        { name: 'vllm:num_requests_waiting', labels: { model_name: 'm' }, source: 'x', kind: 'gauge', column: 'w', min: 0, mean: over * 2, max: over * 3, last: over * 3 },
+        { name: 'vllm:kv_cache_usage_perc', labels: { model_name: 'm' }, source: 'x', kind: 'gauge', column: 'kv', min: 0, mean: Math.min(1, s.value / 20), max: Math.min(1, s.value / 18), last: 0 },
+        { name: 'vllm:time_to_first_token_seconds', labels: { model_name: 'm' }, source: 'x', kind: 'histogram', column: 't', p50: 0.005 + over * 0.08, p90: 0.006 + over * 0.09, p99: 0.01 + over * 0.1, count: 40 },
+      ];
+      return { ...s, server: stepServer({ scrapes: 2, failures: 0, sources: [], series, timeseries: { columns: [], rows: [] }, clientVsServer: [] }) };
+    });
+    const r = { ...base, steps };
+    const file = join(dir, 'sweep-server.html');
+    writeFileSync(file, renderSweepHtml(r));
+    const { context, page, aborted, consoleErrors, pageErrors } = await openOffline(browser!, { width: 1300, height: 900 });
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('[data-charts-ready]', { timeout: 20_000 });
+    expect([...pageErrors, ...consoleErrors]).toEqual([]);
+    expect(aborted).toEqual([]);
+    expect(Number(await page.getAttribute('html', 'data-charts-ready'))).toBe(sweepCharts(r).length + 3);
+    expect(await page.locator('#server canvas').count()).toBeGreaterThanOrEqual(3);
+    const ticks = (await page.evaluate(() => (window as unknown as { __servebench: { ticks(id: string): number[][] } }).__servebench.ticks('sweep-server-0'))) as number[][];
+    expect(Math.max(...ticks[0])).toBeGreaterThan(20);
     await context.close();
   });
 });

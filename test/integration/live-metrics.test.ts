@@ -75,7 +75,7 @@ describe('the Grafana dashboard (deploy/grafana/servebench-live.json)', () => {
     uid: string;
     title: string;
     schemaVersion: number;
-    templating: { list: Array<{ name: string; type: string; definition?: string }> };
+    templating: { list: Array<{ name: string; type: string; query?: string | { query: string } }> };
     panels: Array<{ id: number; type: string; title: string; gridPos: { x: number; y: number; w: number; h: number }; datasource: { uid: string }; targets: Array<{ refId: string; expr: string }> }>;
   };
 
@@ -102,7 +102,7 @@ describe('the Grafana dashboard (deploy/grafana/servebench-live.json)', () => {
       // counters and labelled gauges appear once they have a value: declare them by HELP/TYPE too
       const text = await (await request(`http://127.0.0.1:${live.port}/metrics`)).body.text();
       for (const m of text.matchAll(/^# TYPE (\S+)/gm)) served.add(m[1]);
-      const exprs = [...dash.panels.flatMap((p) => p.targets.map((t) => t.expr)), ...dash.templating.list.map((v) => v.definition ?? '')];
+      const exprs = [...dash.panels.flatMap((p) => p.targets.map((t) => t.expr)), ...dash.templating.list.map((v) => (typeof v.query === 'object' ? v.query.query : ''))];
       const used = new Set(exprs.flatMap((x) => [...x.matchAll(/\b(servebench_[a-z0-9_]+)/g)].map((m) => m[1])));
       expect(used.size).toBeGreaterThanOrEqual(10);
       for (const name of used) expect(served, `${name} is not served`).toContain(name);
