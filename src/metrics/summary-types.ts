@@ -11,6 +11,7 @@ import type { EndRecord, MetricName, RunInfo } from './records.js';
 import type { MergeInfo } from './merge.js';
 import type { TokenCountsSummary } from './tokens.js';
 import type { ConversationSummary } from './conversations.js';
+export type { ConversationSummary, TurnSummary } from './conversations.js';
 import type { ServerSummary } from '../server-metrics/types.js';
 
 export interface MetricSummary extends Stats {
