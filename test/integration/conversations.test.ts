@@ -8,7 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startMock, type MockServer } from '../../src/mock/index.js';
 import { startRun } from '../../src/engine/coordinator.js';
 import { buildSummary, type Summary } from '../../src/metrics/summary.js';
-import type { HttpClient, ResolvedLoad } from '../../src/scenario/types.js';
+import type { HttpClient, ResolvedLoad, ResolvedWorkload } from '../../src/scenario/types.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chatWorkload, scenario } from '../helpers/scenario.js';
 
 interface Seen {
@@ -70,11 +73,11 @@ async function startProxy(target: string, seen: Seen[]): Promise<string> {
 
 const THINK_MS = 60;
 
-async function run(client: HttpClient, load: Partial<ResolvedLoad>, stream: boolean): Promise<{ sum: Summary; seen: Seen[] }> {
+async function run(client: HttpClient, load: Partial<ResolvedLoad>, stream: boolean, over: Partial<ResolvedWorkload> = {}): Promise<{ sum: Summary; seen: Seen[] }> {
   mock = await startMock({ auth: false, llm: { prefillMsPerToken: 0.01, decodeMsPerToken: 2 } });
   const seen: Seen[] = [];
   const url = await startProxy(mock.url, seen);
-  const w = chatWorkload({ stream, outputTokens: 6, conversation: { turnsMin: 3, turnsMax: 3, thinkTimeMs: THINK_MS } });
+  const w = chatWorkload({ stream, outputTokens: 6, conversation: { turnsMin: 3, turnsMax: 3, thinkTimeMs: THINK_MS }, ...over });
   const s = scenario({ target: { url, client }, workloads: [w], load });
   const { records } = await startRun(s).done;
   return { sum: buildSummary(records), seen };
@@ -151,5 +154,30 @@ describe('conversations against the embedded mock', () => {
     const c = sum.workloads[0].conversations!;
     expect(c.finished).toBeGreaterThan(0);
     expect(c.started).toBeLessThanOrEqual(c.finished + 2);
+  });
+
+  it('ShareGPT conversations: later turns are the record\'s own human turns, the assistant turns the replies as sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-conv-ds-'));
+    const conv = (k: number) => ({
+      conversations: [
+        { from: 'human', value: `question one of ${k}` },
+        { from: 'gpt', value: 'a recorded answer that is never sent' },
+        { from: 'human', value: `question two of ${k}` },
+        { from: 'gpt', value: 'another recorded answer' },
+      ],
+    });
+    writeFileSync(join(dir, 'share.json'), JSON.stringify([conv(1), conv(2), conv(3)]));
+    const { sum, seen } = await run('undici', { rps: 6, durationMs: 500 }, true, { prompt: undefined, dataset: join(dir, 'share.json'), maxTokens: 5, conversation: { turnsMin: 5, turnsMax: 5, thinkTimeMs: THINK_MS } });
+    checkHistory(seen);
+    const c = sum.workloads[0].conversations!;
+    // five turns asked, two in each record: a conversation ends after its last human turn
+    expect(c.byTurn.length).toBeLessThanOrEqual(2);
+    expect(c.finished).toBe(c.byTurn[1]?.ok ?? 0);
+    expect(c.finished).toBeGreaterThan(0);
+    for (const x of seen.filter((y) => y.messages.length === 3)) {
+      const k = /question one of (\d)/.exec(x.messages[0].content)![1];
+      expect(x.messages[2].content).toBe(`question two of ${k}`);
+      expect(x.messages[1].content).not.toMatch(/recorded answer/);
+    }
   });
 });
