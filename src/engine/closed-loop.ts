@@ -36,8 +36,10 @@ export class ClosedLoopDriver implements LoadDriver {
     this.startTimer = setTimeout(() => this.startUsers(), Math.max(0, this.host.t0 - performance.now()));
   }
 
-  requestFinished(t: number, measured: boolean): boolean {
+  requestFinished(t: number, measured: boolean, turnFollows = false): boolean {
     if (measured) this.lastMeasuredSlotMs = t - this.host.t0;
+    // A user holds its conversation: it goes on only once the conversation is over.
+    if (turnFollows) return true;
     this.userNext();
     return true;
   }

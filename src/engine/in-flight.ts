@@ -4,8 +4,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Transport } from '../transport/index.js';
-import { Ctx, type RequestSink } from './request-context.js';
-import { C, type RequestSource } from './workload-state.js';
+import { Ctx, type ConversationTurn, type RequestSink } from './request-context.js';
+import { C, type RequestSource, type WlState } from './workload-state.js';
+import type { ConversationRunner, TurnSender } from './conversation.js';
+import type { PreparedRequest } from '../workload/prepare.js';
 import type { IntervalRecorder } from './interval-recorder.js';
 import type { OutcomeRecorder } from './outcome.js';
 import type { RetryPolicy } from './retry.js';
@@ -19,7 +21,8 @@ const firstByteTimeoutError = Object.assign(new Error('no response within target
 
 /** Told when a request has finished (not when an attempt is retried) and freed its place. */
 export interface FinishListener {
-  requestFinished(t: number, measured: boolean): void;
+  /** `turnFollows`: the request was a turn of a conversation that goes on (engine/conversation.ts). */
+  requestFinished(t: number, measured: boolean, turnFollows?: boolean): void;
 }
 
 export interface InFlightOptions {
@@ -32,7 +35,7 @@ export interface InFlightOptions {
   readonly redact: (text: string) => string;
 }
 
-export class InFlight implements RequestSink {
+export class InFlight implements RequestSink, TurnSender {
   private readonly free: Ctx[] = [];
   private readonly all: Ctx[] = [];
   /** Lowest length the free list has had: contexts below it in `all` were never handed out. */
@@ -46,6 +49,8 @@ export class InFlight implements RequestSink {
   readonly maxBodyBytes: number;
   readonly redact: (text: string) => string;
   readonly maxInFlight: number;
+  /** Per workload: its conversation runner when it has `conversation` (set by the worker), else null. */
+  readonly conversations: Array<ConversationRunner | null>;
 
   constructor(
     private readonly transport: Transport,
@@ -58,6 +63,7 @@ export class InFlight implements RequestSink {
     this.maxBodyBytes = o.maxBodyBytes;
     this.redact = o.redact;
     this.maxInFlight = o.maxInFlight;
+    this.conversations = mix.wls.map(() => null);
     // A few contexts up front; the rest are made when first needed (newCtx), so a large maxInFlight
     // costs memory only if that many requests are really in flight.
     for (let i = 0; i < Math.min(o.maxInFlight, PREALLOCATED_CTX); i++) this.free.push(this.newCtx());
@@ -79,7 +85,22 @@ export class InFlight implements RequestSink {
    */
   send(intended: number, t: number, measured: boolean, index: number, queued: boolean): void {
     const wl = this.mix.pick(index);
-    const req = this.mix.request(wl, index);
+    const conv = this.conversations[wl.prep.index];
+    if (conv !== null) return conv.start(intended, t, measured, queued);
+    this.dispatchNew(wl, this.mix.request(wl, index), intended, t, measured, queued);
+  }
+
+  /** Sends turn `turn` of a conversation, its body built for it (see conversation.ts). */
+  sendTurn(wl: WlState, req: PreparedRequest, intended: number, t: number, measured: boolean, queued: boolean, conv: ConversationTurn, turn: number): void {
+    if (measured) wl.conversation!.turnSent(turn);
+    const ctx = this.dispatchNew(wl, req, intended, t, measured, queued, true);
+    ctx.conv = conv;
+    ctx.turn = turn;
+    this.transport.dispatch(ctx.request, ctx);
+  }
+
+  /** A context started for `req` and dispatched (unless `hold`: the caller dispatches it). */
+  private dispatchNew(wl: WlState, req: PreparedRequest, intended: number, t: number, measured: boolean, queued: boolean, hold = false): Ctx {
     const ctx = this.free.pop() ?? this.newCtx();
     if (this.free.length < this.lowFree) this.lowFree = this.free.length;
     this.count++;
@@ -89,7 +110,8 @@ export class InFlight implements RequestSink {
       (queued ? this.rec.queueWait : this.rec.dispatchLag).recordValue(Math.round((t - intended) * 1000));
     }
     ctx.start(wl, req, intended, t, measured);
-    this.transport.dispatch(ctx.request, ctx);
+    if (!hold) this.transport.dispatch(ctx.request, ctx);
+    return ctx;
   }
 
   /** A measured slot that found maxInFlight reached (onSaturation: drop). */
@@ -120,11 +142,15 @@ export class InFlight implements RequestSink {
     }
     // Cut off by an abort (second signal, end of the grace period): no outcome, so the request
     // stays counted in flight and the summary reports it as unfinished.
+    const conv = ctx.conv;
+    // A conversation reads its reply before the context is released, and sends its next turn after.
+    const follows = conv !== null && conv.turnEnded(ctx, errClass, t);
     this.count--;
     const measured = ctx.measured;
     ctx.release();
     this.free.push(ctx);
-    this.listener.requestFinished(t, measured);
+    this.listener.requestFinished(t, measured, follows);
+    if (follows) conv.next(t);
   }
 
   /** Sends a request again after its backoff; it keeps its first intended and sent instants. */

@@ -121,6 +121,7 @@ export class IntervalRecorder {
         ...(c[C.retries] > 0 ? { retries: c[C.retries] } : {}),
         hist,
         ...(wl.tokens !== null ? { tokens: wl.tokens.take() } : {}),
+        ...(wl.conversation !== null ? { conversations: wl.conversation.take(jobs) } : {}),
       };
     });
   }
@@ -178,6 +179,7 @@ export class IntervalRecorder {
     for (const wl of this.wls) {
       for (const h of wl.hist) h.reset();
       wl.tokens?.reset();
+      wl.conversation?.reset();
     }
     this.loopLag.reset();
     this.dispatchLag.reset();

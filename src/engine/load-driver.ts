@@ -42,8 +42,11 @@ export interface LoadDriver {
   prepare(): Promise<void>;
   /** The start message came (host.t0 is set): begin sending. */
   start(): void;
-  /** A request finished and freed its place; false when the driver leaves the end check to the worker. */
-  requestFinished(t: number, measured: boolean): boolean;
+  /**
+   * A request finished and freed its place; false when the driver leaves the end check to the worker.
+   * `turnFollows`: it was a turn of a conversation that goes on (its next turn is not the driver's).
+   */
+  requestFinished(t: number, measured: boolean, turnFollows?: boolean): boolean;
   /** Stop sending (stop message or abort). */
   stop(): void;
   /** Releases timers and threads. */

@@ -33,6 +33,7 @@ export class OutcomeRecorder {
     let meets = this.slo.latencyMs === undefined || latencyUs <= this.slo.latencyMs * 1000;
     if (wl.prep.generative) meets = this.generative(ctx, wl, t) && meets;
     if (meets) c[C.sloMet]++;
+    if (ctx.turn !== 0) wl.conversation!.turnOk(ctx.turn, latencyUs, turnTtftUs(ctx));
   }
 
   error(wl: WlState, errClass: string, message: string | null): void {
@@ -102,6 +103,12 @@ export class OutcomeRecorder {
     if (slo.itlMs !== undefined && log.maxGapMs > slo.itlMs) meets = false;
     return meets;
   }
+}
+
+/** A conversation turn's TTFT in µs, -1 when it has none (not streamed, or no content). */
+function turnTtftUs(ctx: Ctx): number {
+  const p = ctx.response.sse;
+  return ctx.wl!.prep.stream && p !== null && p.firstTokenMs === p.firstTokenMs ? Math.max(0, Math.round((p.firstTokenMs - ctx.sentAt) * 1000)) : -1;
 }
 
 /** A non-streamed answer's text is always at hand; the divergence is still sampled, to bound the tokenizer's cost. */

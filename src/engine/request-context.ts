@@ -27,6 +27,14 @@ export interface RequestSink {
   redispatch(ctx: Ctx): void;
 }
 
+/** The conversation a request is one turn of (engine/conversation.ts). */
+export interface ConversationTurn {
+  /** The turn's request ended (errClass null: ok) and is about to be released: true when another turn follows. */
+  turnEnded(ctx: Ctx, errClass: string | null, t: number): boolean;
+  /** After the release: the next turn, after the think time. */
+  next(t: number): void;
+}
+
 const overCapError = Object.assign(new Error('response exceeded target.maxResponseBytes; the rest was not read'), { name: OVER_CAP_MARK });
 
 export class Ctx implements TransportHandler, StreamObserver {
@@ -46,6 +54,10 @@ export class Ctx implements TransportHandler, StreamObserver {
   chunkLog: ChunkLog | null = null;
   /** Extra attempts made so far (target.retry). */
   attempt = 0;
+  /** This request's turn in its conversation (1-based); 0 for a request of a workload without `conversation`. */
+  turn = 0;
+  /** The conversation this request is a turn of; null for plain requests. */
+  conv: ConversationTurn | null = null;
   /** Waiting out a retry backoff: no deadline runs, no socket is held. */
   inBackoff = false;
   /** A 2xx stream's headers arrived: from here on the request is never retried. */
@@ -97,7 +109,7 @@ export class Ctx implements TransportHandler, StreamObserver {
       this.chunkLog ??= new ChunkLog();
     }
     // Bodies are collected on every kind: for the answer, or for the message an error body carries.
-    wl.response.begin(this.response, this, this.sink.maxBodyBytes, this.keepText !== KEEP_NONE);
+    wl.response.begin(this.response, this, this.sink.maxBodyBytes, this.keepText !== KEEP_NONE || wl.keepsReplies);
   }
 
   /** What one attempt's response leaves behind (status, chunks, body size, abort hook). */
@@ -123,6 +135,8 @@ export class Ctx implements TransportHandler, StreamObserver {
     this.req = null;
     this.abortFn = null;
     this.response.text = '';
+    this.conv = null;
+    this.turn = 0;
   }
 
   abort(err: Error): void {

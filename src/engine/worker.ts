@@ -15,7 +15,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { closedLoopShare } from '../schedule/closed.js';
 import { Redactor } from '../util/redact.js';
-import { prepareWorkloads } from '../workload/prepare.js';
+import { PROMPTS_PER_WORKER, conversationSeed, prepareWorkloads } from '../workload/prepare.js';
 import type { SharedBodies } from '../workload/shared-bodies.js';
 import { createTransport, tlsSettings, type Transport } from '../transport/index.js';
 import { ServebenchError } from '../errors.js';
@@ -30,6 +30,9 @@ import { OpenLoopDriver } from './open-loop.js';
 import { ClosedLoopDriver } from './closed-loop.js';
 import { TraceReplay } from './trace-replay.js';
 import type { SharedTrace } from '../schedule/trace.js';
+import { ConversationRunner } from './conversation.js';
+import { ConversationTurns } from '../workload/conversation-turns.js';
+import { dirname } from 'node:path';
 
 export interface WorkerTask {
   scenario: ResolvedScenario;
@@ -148,8 +151,20 @@ class Worker implements DriverHost, FinishListener {
       // Bound once: error snippets are redacted before they are cut (error path only).
       redact: (text) => redactor.redact(text),
     });
+    this.startConversations();
     this.done = new Promise((resolve) => (this.finish = resolve));
     task.port.on('message', (m: ControlMessage) => this.control(m));
+  }
+
+  /** A runner per `conversation` workload: arrivals of that workload start conversations (conversation.ts). */
+  private startConversations(): void {
+    const { s, task } = this;
+    const endMs = s.load.type === 'concurrency' ? closedLoopShare(s.load, task.worker, task.workers).endMs : Infinity;
+    s.workloads.forEach((w, i) => {
+      if (!w.conversation) return;
+      const turns = new ConversationTurns(w, PROMPTS_PER_WORKER, conversationSeed(s, task.worker, i), s.file ? dirname(s.file) : process.cwd());
+      this.requests.conversations[i] = new ConversationRunner(this.wls[i], turns, this.requests, this, this, w.conversation.thinkTimeMs, endMs);
+    });
   }
 
   private newDriver(): LoadDriver {
@@ -175,8 +190,8 @@ class Worker implements DriverHost, FinishListener {
     if (this.requests.count === 0) this.finish();
   }
 
-  requestFinished(t: number, measured: boolean): void {
-    if (!this.driver.requestFinished(t, measured) && this.stopping && this.requests.count === 0) this.finish();
+  requestFinished(t: number, measured: boolean, turnFollows = false): void {
+    if (!this.driver.requestFinished(t, measured, turnFollows) && this.stopping && this.requests.count === 0) this.finish();
   }
 
   async run(): Promise<WorkerResult> {
@@ -188,6 +203,7 @@ class Worker implements DriverHost, FinishListener {
     this.driver.start();
     await this.done;
     this.driver.close();
+    for (const c of this.requests.conversations) c?.close();
     for (const t of this.timers) clearInterval(t);
     this.recorder.stop();
     this.recorder.flush(true);

@@ -13,6 +13,7 @@ import { responseHandlerFor, type ResponseHandler } from '../protocol/index.js';
 import { hashUnit } from '../util/random.js';
 import { TIMEOUT_MARK } from './classify.js';
 import { TokenAccounting } from './tokens.js';
+import { ConversationRecording } from './conversation-recording.js';
 
 export const N_METRICS = METRICS.length;
 /** Histogram index per metric name. */
@@ -54,6 +55,9 @@ export class WlState {
   readonly firstTokenTimeoutError: Error;
   /** How this workload's answers are read (predict JSON, completion JSON or SSE), chosen once here. */
   readonly response: ResponseHandler;
+  /** `conversation` workloads: per-turn recording; their streams keep every reply's text for the next turn. */
+  readonly conversation: ConversationRecording | null;
+  readonly keepsReplies: boolean;
   constructor(
     readonly prep: PreparedWorkload,
     wl: ResolvedWorkload,
@@ -70,6 +74,8 @@ export class WlState {
     this.firstTokenTimeoutMs = prep.stream ? (wl.firstTokenTimeoutMs ?? s.target.firstTokenTimeoutMs ?? 0) : 0;
     this.firstTokenTimeoutError = Object.assign(new Error(`no first token within ${this.firstTokenTimeoutMs} ms (firstTokenTimeout)`), { name: TIMEOUT_MARK });
     this.response = responseHandlerFor(prep.kind, prep.stream);
+    this.conversation = wl.conversation ? new ConversationRecording() : null;
+    this.keepsReplies = wl.conversation !== undefined && prep.stream;
   }
 }
 

@@ -27,6 +27,9 @@ const WorkloadInterval = z.looseObject({
   retries: count.optional(),
   hist: z.record(z.string(), base64),
   tokens: z.looseObject({}).optional(),
+  conversations: z
+    .looseObject({ started: count, finished: count, turns: z.array(z.looseObject({ sent: count, ok: count, ttft: base64.optional(), latency: base64.optional() })) })
+    .optional(),
 });
 
 const IntervalRecord = z.looseObject({

@@ -6,6 +6,7 @@
 import type { HttpClient, LoadType, ResolvedScenario, Routing, WorkloadKind } from '../scenario/types.js';
 import { TIME_METRICS, type MetricName } from '../scenario/metric-names.js';
 import type { TokenInterval } from './tokens.js';
+import type { ConversationInterval } from './conversations.js';
 import type { ServerRecord } from '../server-metrics/types.js';
 
 export const SCHEMA_VERSION = 1;
@@ -41,6 +42,8 @@ export interface WorkloadInterval {
   hist: Partial<Record<MetricName, string>>;
   /** Generative workloads: token-count sources, divergence, short outputs by reason, timeouts by deadline. */
   tokens?: TokenInterval;
+  /** `conversation` workloads: conversations started and finished, and per-turn counts and histograms. */
+  conversations?: ConversationInterval;
 }
 
 export interface IntervalRecord {

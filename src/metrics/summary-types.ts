@@ -10,6 +10,8 @@ import type { WorkerHealth } from './health.js';
 import type { EndRecord, MetricName, RunInfo } from './records.js';
 import type { MergeInfo } from './merge.js';
 import type { TokenCountsSummary } from './tokens.js';
+import type { ConversationSummary } from './conversations.js';
+export type { ConversationSummary, TurnSummary } from './conversations.js';
 import type { ServerSummary } from '../server-metrics/types.js';
 
 export interface MetricSummary extends Stats {
@@ -47,6 +49,8 @@ export interface WorkloadSummary {
   outputTokensPerS: number;
   /** Generative workloads: where token counts came from, usage-vs-tokenizer divergence, short outputs by reason, timeouts by deadline. */
   tokenCounts?: TokenCountsSummary;
+  /** `conversation` workloads: conversations started and finished, and metrics by turn index. */
+  conversations?: ConversationSummary;
 }
 
 export interface TimeseriesRow {

@@ -29,6 +29,7 @@ import { latencyHeatmaps } from './heatmap.js';
 import { serverSection } from '../server-metrics/section.js';
 import type { ServerRecord } from '../server-metrics/types.js';
 import { round3 } from '../util/values.js';
+import { addConversationInterval, conversationSummary, CONVERSATION_NOTE, type ConversationAcc } from './conversations.js';
 
 interface WlAcc {
   totals: Totals;
@@ -37,6 +38,7 @@ interface WlAcc {
   sloMet: number;
   short: number;
   tokens?: TokenInterval;
+  conversations?: ConversationAcc;
 }
 
 function newTotals(): Totals {
@@ -285,6 +287,7 @@ function addInterval(acc: Accumulated, rec: IntervalRecord, run: RunInfo): void 
       addCounts(target.errors, w.errors);
     }
     if (w.tokens) addTokenInterval((a.tokens ??= emptyTokenInterval()), w.tokens);
+    if (w.conversations) a.conversations = addConversationInterval(a.conversations, w.conversations);
     const row = rows![i];
     row.sent += w.sent;
     row.ok += w.ok;
@@ -327,6 +330,7 @@ function workloadSummaries(run: RunInfo, wl: readonly WlAcc[], t: { durationS: n
       shortOutputs: a.short,
       outputTokensPerS: round3(a.totals.outputTokens / t.durationS),
       ...(a.tokens ? { tokenCounts: tokenCountsSummary(a.tokens) } : {}),
+      ...(a.conversations ? { conversations: conversationSummary(a.conversations) } : {}),
     };
   });
 }
@@ -354,7 +358,7 @@ function generatorSection(run: RunInfo, ends: readonly EndRecord[], diag: Return
     workerErrors,
     workers,
     scheduleLagBoundMs: SCHEDULE_LAG_BOUND_MS,
-    notes: [...(run.load.type === 'concurrency' ? [CLOSED_LOOP_NOTE] : []), ...diag.notes],
+    notes: [...(run.load.type === 'concurrency' ? [CLOSED_LOOP_NOTE] : []), ...(acc.wl.some((w) => w.conversations) ? [CONVERSATION_NOTE] : []), ...diag.notes],
     causes: diag.causes,
     ...threadFigures(workers),
     ...(diag.connectionWaitMs ? { connectionWaitMs: diag.connectionWaitMs } : {}),

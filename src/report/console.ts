@@ -4,7 +4,7 @@
  */
 import type { Progress } from '../metrics/progress.js';
 import type { MetricName } from '../metrics/records.js';
-import type { Summary, WorkloadSummary } from '../metrics/summary-types.js';
+import type { ConversationSummary, Summary, WorkloadSummary } from '../metrics/summary-types.js';
 import { describeOverMax, describeTokenCounts, type TokenCountsSummary } from '../metrics/tokens.js';
 import { escapeForTerminal } from '../util/escape.js';
 import { CAUSE_LABELS } from '../metrics/diagnosis.js';
@@ -43,6 +43,13 @@ function tokenCountLines(t: TokenCountsSummary): string[] {
   return out;
 }
 
+/** Conversations started/finished and each turn's TTFT p50 (or latency p50 when not streamed). */
+function conversationLine(c: ConversationSummary): string {
+  const streamed = c.byTurn.some((t) => t.ttft);
+  const turns = c.byTurn.map((t) => `${t.turn}: ${fmt((streamed ? t.ttft?.p50 : t.latency?.p50) ?? 0)}`).join(', ');
+  return `  conversations ${c.started} started, ${c.finished} finished; ${streamed ? 'ttft' : 'latency'} p50 (ms) by turn ${turns}`;
+}
+
 const SHOWN: MetricName[] = ['latency', 'serviceTime', 'scheduleLag', 'ttft', 'tpot', 'itl'];
 
 function workloadTable(w: WorkloadSummary, color: boolean): string {
@@ -56,6 +63,7 @@ function workloadTable(w: WorkloadSummary, color: boolean): string {
   ];
   if (t.outputTokens > 0) lines.push(`  tokens ${t.outputTokens} out, ${t.inputTokens} in, ${w.outputTokensPerS} out/s${w.shortOutputs ? `, ${w.shortOutputs} shorter than asked` : ''}`);
   if (w.tokenCounts) lines.push(...tokenCountLines(w.tokenCounts));
+  if (w.conversations) lines.push(conversationLine(w.conversations));
   if (w.goodput && t.completed > 0) lines.push(`  goodput ${w.goodput.ratePerS} rps, SLO attainment ${(w.goodput.attainment * 100).toFixed(1)} %`);
   else if (w.goodput) lines.push('  goodput: no completed requests to judge against the SLO');
   const rows = [['  metric (ms)', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean']];

@@ -18,6 +18,7 @@ import { tokenCountRows } from './html-tokens.js';
 import { CAUSE_LABELS } from '../metrics/diagnosis.js';
 import { CLOSED_LOOP_NOTE } from '../metrics/health.js';
 import { serverSection } from './html-server.js';
+import { conversationTable } from './html-conversations.js';
 
 let uplotAssets: { js: string; css: string } | null = null;
 
@@ -280,7 +281,7 @@ function workload(s: Summary, w: WorkloadSummary, i: number): string {
 <header><h3><span class="swatch" style="background:${workloadColor(i)}"></span> ${e(w.name)}</h3><span class="pill">${e(w.kind)}</span><span class="muted">model <code>${e(w.model)}</code></span></header>
 <div class="tiles">${tiles.join('')}</div>
 <div class="detail-grid">
-<div><div class="caption">Percentiles (ms)</div>${percentileTable(w)}</div>
+<div><div class="caption">Percentiles (ms)</div>${percentileTable(w)}${conversationTable(w)}</div>
 <div><div class="caption">Errors</div>${workloadErrors(w)}${tokenTable(w) ? `<div class="caption" style="margin-top:12px">Tokens</div>${tokenTable(w)}` : ''}${extra.length ? `<div class="caption" style="margin-top:12px">Quality of service</div>${extra.join('')}` : ''}</div>
 </div></article>`;
 }

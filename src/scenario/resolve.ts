@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import type {
   Distribution,
   LoadType,
+  ResolvedConversation,
   ResolvedLoad,
   ResolvedPrompt,
   ResolvedScenario,
@@ -275,6 +276,7 @@ class FileChecks {
       if (nonEmptyString(w.bodies)) this.readBodies([...at, 'bodies'], w.bodies, predictLike ? kind : undefined, i);
     }
     if (!predictLike) this.generativeFields(w, at);
+    if (has(w, 'conversation')) checkConversation(w, kind, at, problems);
   }
 
   /** The fields of a chat/completion workload (or one of unknown kind): prompt, dataset, tokenizer, token bounds. */
@@ -379,6 +381,15 @@ function checkDistribution(d: Obj, at: Seg[], problems: ProblemList): void {
   if (min !== undefined && max !== undefined && min > max) problems.add([...at, 'max'], 'value', expected(`max >= min (${min})`, max));
 }
 
+/** `conversation`: chat workloads only, and a turns range that is not empty. */
+function checkConversation(w: Obj, kind: WorkloadKind | undefined, at: Seg[], problems: ProblemList): void {
+  if (kind !== undefined && kind !== 'chat') problems.add([...at, 'conversation'], 'key', `'conversation' applies to chat workloads (this one is ${kind})`);
+  const turns = isObject(w.conversation) ? w.conversation.turns : undefined;
+  if (isObject(turns) && typeof turns.min === 'number' && typeof turns.max === 'number' && turns.min > turns.max) {
+    problems.add([...at, 'conversation', 'turns', 'max'], 'value', expected(`max >= min (${turns.min})`, turns.max));
+  }
+}
+
 /** `load`: which keys apply to which load type, and what each type requires. */
 function checkLoad(load: Obj, problems: ProblemList): void {
   const at: Seg[] = ['load'];
@@ -474,7 +485,13 @@ function resolveWorkload(w: WorkloadParsed, i: number, files: FileData): Resolve
   if (w.extraBody !== undefined) out.extraBody = w.extraBody;
   if (w.tokenizer !== undefined) out.tokenizer = files.files.get(`${at}.tokenizer`);
   if (w.firstTokenTimeout !== undefined) out.firstTokenTimeoutMs = w.firstTokenTimeout;
+  if (w.conversation !== undefined) out.conversation = resolveConversation(w.conversation);
   return out;
+}
+
+function resolveConversation(c: NonNullable<WorkloadParsed['conversation']>): ResolvedConversation {
+  const [turnsMin, turnsMax] = typeof c.turns === 'number' ? [c.turns, c.turns] : [c.turns.min, c.turns.max];
+  return { turnsMin, turnsMax, thinkTimeMs: c.thinkTime };
 }
 
 export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveContext): ResolvedScenario {

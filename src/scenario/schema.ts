@@ -54,6 +54,8 @@ export const DEFAULTS = {
 } as const;
 
 export const MAX_WORKERS = 64;
+/** Turns of one conversation at most: each turn resends the whole history. */
+export const MAX_TURNS = 100;
 
 export function expected(phrase: string, v: unknown, typed = false): string {
   return `expected ${phrase}, got ${typed ? showTyped(v) : show(v)}`;
@@ -208,6 +210,14 @@ const Prompt = z.strictObject({
   prefixTokens: int(0).default(DEFAULTS.prefixTokens),
 });
 
+/** `turns: 3` or `{min, max}` (min <= max checked in resolve.ts), `thinkTime` between a reply and the next turn. */
+const Conversation = z.strictObject({
+  turns: z.union([int(1, MAX_TURNS), z.strictObject({ min: int(1, MAX_TURNS), max: int(1, MAX_TURNS) })], {
+    error: (iss) => expected(`an integer from 1 to ${MAX_TURNS} or {min, max}`, iss.input),
+  }),
+  thinkTime: duration().default(0),
+});
+
 const Workload = z.strictObject({
   name: text(),
   kind: z.enum(KINDS),
@@ -227,6 +237,8 @@ const Workload = z.strictObject({
   seed: int().optional(),
   extraBody: freeObject().optional(),
   tokenizer: text().optional(),
+  // chat only: each arrival starts a conversation of several turns (engine/conversation.ts)
+  conversation: Conversation.optional(),
   // deadlines: any kind may set timeout; firstTokenTimeout applies to chat/completion streams
   timeout: duration({ positive: true }).optional(),
   firstTokenTimeout: duration({ positive: true }).optional(),

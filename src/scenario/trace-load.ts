@@ -47,6 +47,8 @@ export function checkTraceKeys(raw: Obj, problems: ProblemList): void {
     for (const k of ['prompt', 'dataset']) {
       if (Object.hasOwn(w, k)) problems.add(['workloads', i, k], 'key', `'${k}' does not apply with a trace load; each line of the trace gives the request's lengths`);
     }
+    // Each line is one request; a conversation's later turns would be requests the trace does not hold.
+    if (Object.hasOwn(w, 'conversation')) problems.add(['workloads', i, 'conversation'], 'key', `'conversation' does not apply with a trace load; each line of the trace is one request`);
   });
 }
 

@@ -99,6 +99,16 @@ export interface ResolvedWorkload {
   readonly timeoutMs?: number;
   /** chat/completion streams: overrides target.firstTokenTimeoutMs for this workload. */
   readonly firstTokenTimeoutMs?: number;
+  /** chat only: each arrival starts a conversation of several turns (engine/conversation.ts). */
+  readonly conversation?: ResolvedConversation;
+}
+
+/** A chat workload's `conversation`: turns drawn uniformly from [turnsMin, turnsMax]. */
+export interface ResolvedConversation {
+  readonly turnsMin: number;
+  readonly turnsMax: number;
+  /** Between the end of a reply and the next turn's send. */
+  readonly thinkTimeMs: number;
 }
 
 export interface RampStage {

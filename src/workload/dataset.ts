@@ -27,6 +27,13 @@ export interface DatasetRecord {
   readonly outputTokens?: number;
   /** ShareGPT: the reply that followed the prompt; its token count is the output length. */
   readonly completion?: string;
+  /** ShareGPT: the human turns after the first, each with the reply that followed it (conversation workloads). */
+  readonly laterTurns?: readonly DatasetTurn[];
+}
+
+export interface DatasetTurn {
+  readonly prompt: string;
+  readonly reply?: string;
 }
 
 export interface Dataset {
@@ -207,8 +214,19 @@ function shareGpt(turns: unknown[], line: number, report: Report, outputTokens: 
     }
     // Real ShareGPT dumps hold empty and one-sided conversations: skipped, as vLLM's benchmark does.
     if (prompt.trim().length === 0) return 'skip';
-    const reply = i + 1 < turns.length && ASSISTANT.has(speaker(turns[i + 1]) ?? '') ? textOf(turns[i + 1]) : undefined;
-    return { line, prompt, outputTokens, completion: reply && reply.length > 0 ? reply : undefined };
+    const replyAt = (k: number): string | undefined => {
+      const reply = k + 1 < turns.length && ASSISTANT.has(speaker(turns[k + 1]) ?? '') ? textOf(turns[k + 1]) : undefined;
+      return reply && reply.length > 0 ? reply : undefined;
+    };
+    const later: DatasetTurn[] = [];
+    // Later human turns, up to the first empty or malformed one; only conversation workloads use them.
+    for (let k = i + 1; k < turns.length; k++) {
+      if (!HUMAN.has(speaker(turns[k]) ?? '')) continue;
+      const text = textOf(turns[k]);
+      if (text === undefined || text.trim().length === 0) break;
+      later.push({ prompt: text, reply: replyAt(k) });
+    }
+    return { line, prompt, outputTokens, completion: replyAt(i), ...(later.length > 0 ? { laterTurns: later } : {}) };
   }
   return 'skip';
 }

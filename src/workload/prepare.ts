@@ -49,7 +49,7 @@ export function prepareWorkloads(s: ResolvedScenario, worker: number, shared: Re
     const requests = generative && s.load.type === 'trace'
       ? []
       : generative
-      ? samplePromptItems(w, PROMPTS_PER_WORKER, (s.load.seed * 1_000_003 + worker * 7919 + index) >>> 0, s.file ? dirname(s.file) : process.cwd()).map(
+      ? samplePromptItems(w, PROMPTS_PER_WORKER, conversationSeed(s, worker, index), s.file ? dirname(s.file) : process.cwd()).map(
           (p) => ({ body: Buffer.from(JSON.stringify(generativeBody(w, p))), inputTokens: p.inputTokens, outputTokens: p.outputTokens }),
         )
       : sharedBodies
@@ -57,6 +57,11 @@ export function prepareWorkloads(s: ResolvedScenario, worker: number, shared: Re
         : w.bodies.map((b) => ({ body: Buffer.from(JSON.stringify(b)), inputTokens: 0, outputTokens: 0 }));
     return { index, name: w.name, kind: w.kind, stream: generative && w.stream, generative, origin: t.origin, path: t.path, headers, requests };
   });
+}
+
+/** The seed of a generative workload's prompts on one worker (its conversations use it too). */
+export function conversationSeed(s: ResolvedScenario, worker: number, index: number): number {
+  return (s.load.seed * 1_000_003 + worker * 7919 + index) >>> 0;
 }
 
 /** The OpenAI-compatible request body vLLM accepts (extra sampling fields at the top level). */

@@ -329,5 +329,8 @@ describe('trace scenarios', () => {
     expect(problemsOf(() => at(scenario('  type: trace\n  file: good.jsonl\n  format: mooncake', '    kind: predict\n    model: m\n    body: { instances: [[1]] }')))).toEqual([
       `${sIn}:7:11  workloads[0].kind  a trace load replays chat and completion requests, got 'predict'`,
     ]);
+    expect(problemsOf(() => at(scenario('  type: trace\n  file: good.jsonl\n  format: mooncake', '    kind: chat\n    model: m\n    conversation: { turns: 3 }')))).toEqual([
+      `${sIn}:9:5  workloads[0].conversation  'conversation' does not apply with a trace load; each line of the trace is one request`,
+    ]);
   });
 });
