@@ -31,6 +31,8 @@ export interface Totals {
   unfinished: number;
   /** Extra attempts made by target.retry (not in `sent`: a request counts once, by its final outcome). */
   retries: number;
+  /** Input tokens the server's prefix cache held (usage.prompt_tokens_details.cached_tokens); absent in older summaries. */
+  cachedInputTokens?: number;
 }
 
 export interface WorkloadSummary {
@@ -47,6 +49,8 @@ export interface WorkloadSummary {
   outputTokensPerS: number;
   /** Generative workloads: where token counts came from, usage-vs-tokenizer divergence, short outputs by reason, timeouts by deadline. */
   tokenCounts?: TokenCountsSummary;
+  /** cachedInputTokens / inputTokens (0..1), when the server reported cached tokens. */
+  cacheHitRatio?: number;
 }
 
 export interface TimeseriesRow {
@@ -87,6 +91,8 @@ export interface Summary {
   shards: string[];
   load: RunInfo['load'] & { targetRps: number; achievedRps: number };
   totals: Totals;
+  /** cachedInputTokens / inputTokens of the whole run (0..1), when the server reported cached tokens. */
+  cacheHitRatio?: number;
   errors: Record<string, number>;
   errorSamples: Record<string, string>;
   metrics: Partial<Record<MetricName, MetricSummary>>;
