@@ -213,8 +213,9 @@ export class LlmEngine {
   private usage(seq: Seq, completion: number, continuousOnly: boolean): string {
     const { req } = seq;
     if (continuousOnly && !req.continuousUsage) return '';
-    // vLLM (--enable-prompt-tokens-details) and OpenAI report the prefix-cache hits here.
-    const details = this.hooks.prefixCache ? `,"prompt_tokens_details":{"cached_tokens":${seq.cachedTokens}}` : '';
+    // vLLM (--enable-prompt-tokens-details) reports prefix-cache hits in the final usage only, and
+    // leaves the field out when nothing was cached.
+    const details = !continuousOnly && seq.cachedTokens > 0 ? `,"prompt_tokens_details":{"cached_tokens":${seq.cachedTokens}}` : '';
     return `,"usage":{"prompt_tokens":${req.promptTokens},"total_tokens":${req.promptTokens + completion},"completion_tokens":${completion}${details}}`;
   }
 

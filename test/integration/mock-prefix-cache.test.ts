@@ -103,7 +103,8 @@ describe('the mock serves from its prompt cache', () => {
     await start({ prefillMsPerToken: 0.5, decodeMsPerToken: 1 });
     const first = await chat([{ role: 'user', content: doc + ' question one' }]);
     expect(first.usage.prompt_tokens).toBe(644);
-    expect(first.usage.prompt_tokens_details).toEqual({ cached_tokens: 0 });
+    // As vLLM, no details when nothing was cached.
+    expect(first.usage.prompt_tokens_details).toBeUndefined();
     const again = await chat([{ role: 'user', content: doc + ' another question' }]);
     // 40 blocks of the shared document; the role markers shift the cut by 2 characters, so 39 full blocks match.
     expect(again.usage.prompt_tokens_details!.cached_tokens).toBeGreaterThanOrEqual(39 * 16);
@@ -112,8 +113,25 @@ describe('the mock serves from its prompt cache', () => {
     expect(first.ttftMs).toBeGreaterThan(300);
     expect(again.ttftMs).toBeLessThan(first.ttftMs - 200);
     const other = await chat([{ role: 'user', content: text(64 * 40, 'k') + ' question one' }]);
-    expect(other.usage.prompt_tokens_details).toEqual({ cached_tokens: 0 });
+    expect(other.usage.prompt_tokens_details).toBeUndefined();
     expect(other.ttftMs).toBeGreaterThan(300);
+  });
+
+  it('reports cached tokens in the final usage only, as vLLM does, not in running usage chunks', async () => {
+    await start({ prefillMsPerToken: 0, decodeMsPerToken: 1 });
+    await chat([{ role: 'user', content: doc }]);
+    const res = await request(`${server!.url}${CHAT}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: doc }], max_tokens: 3, stream: true, stream_options: { include_usage: true, continuous_usage_stats: true } }),
+    });
+    const usages = (await res.body.text())
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: {'))
+      .map((e) => JSON.parse(e.slice(6)).usage);
+    expect(usages.length).toBeGreaterThan(3);
+    expect(usages.slice(0, -1).every((u) => u.prompt_tokens_details === undefined)).toBe(true);
+    expect(usages.at(-1).prompt_tokens_details.cached_tokens).toBeGreaterThan(600);
   });
 
   it('hits on a conversation turn that repeats the earlier messages and the reply', async () => {
@@ -127,18 +145,20 @@ describe('the mock serves from its prompt cache', () => {
     expect(r2.usage.prompt_tokens_details!.cached_tokens).toBeLessThan(r2.usage.prompt_tokens);
   });
 
-  it('evicts under a small LRU, and is off with prefixCacheBlocks 0 (no details in usage)', async () => {
+  it('evicts under a small LRU, and is off with prefixCacheBlocks 0', async () => {
     await start({ prefillMsPerToken: 0, decodeMsPerToken: 1, prefixCacheBlocks: 50 });
     await chat([{ role: 'user', content: doc }]);
     await chat([{ role: 'user', content: text(64 * 40, 'e') }]);
     // 80 blocks through a 50-block LRU: the first document's tail (and so all its chain past the head) is gone.
     const back = await chat([{ role: 'user', content: doc }]);
-    expect(back.usage.prompt_tokens_details!.cached_tokens).toBeLessThan(39 * 16);
+    expect(back.usage.prompt_tokens_details?.cached_tokens ?? 0).toBeLessThan(39 * 16);
     await server!.close();
     await start({ prefillMsPerToken: 0, decodeMsPerToken: 1, prefixCacheBlocks: 0 });
     await chat([{ role: 'user', content: doc }]);
     const off = await chat([{ role: 'user', content: doc }]);
     expect(off.usage.prompt_tokens_details).toBeUndefined();
+    const metrics = await (await request(`${server!.url}/metrics`)).body.text();
+    expect(metrics).not.toContain('vllm:prefix_cache');
   });
 
   it("counts vLLM's prefix cache queries and hits on /metrics, in tokens", async () => {
