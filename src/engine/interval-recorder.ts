@@ -119,6 +119,7 @@ export class IntervalRecorder {
         sloMet: c[C.sloMet],
         short: c[C.short],
         ...(c[C.retries] > 0 ? { retries: c[C.retries] } : {}),
+        ...(c[C.cachedReported] > 0 ? { cachedInputTokens: c[C.cachedInputTokens] } : {}),
         hist,
         ...(wl.tokens !== null ? { tokens: wl.tokens.take() } : {}),
         ...(wl.conversation !== null ? { conversations: wl.conversation.take(jobs) } : {}),

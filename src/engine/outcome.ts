@@ -56,16 +56,19 @@ export class OutcomeRecorder {
     let inTokens: number;
     let finishReason: string | null;
     let meets: boolean;
+    let cached: number;
     if (wl.prep.stream) {
       const p = r.sse!;
       outTokens = acct.output(p.usageCompletionTokens, p.text(), ctx.keepText, p.tokensFromChunks);
       inTokens = acct.input(p.usagePromptTokens, ctx.req!.inputTokens);
+      cached = p.usageCachedTokens;
       finishReason = p.finishReason;
       meets = this.streamTiming(ctx, wl, acct, outTokens);
     } else {
       // the whole text is at hand: no usage means the tokenizer counts it
       outTokens = acct.output(r.completionTokens, r.text, nonStreamKeep(acct), 0);
       inTokens = acct.input(r.promptTokens, ctx.req!.inputTokens);
+      cached = r.cachedTokens;
       finishReason = r.finishReason;
       meets = !(this.slo.ttftMs !== undefined && t - ctx.sentAt > this.slo.ttftMs);
     }
@@ -75,6 +78,10 @@ export class OutcomeRecorder {
     h[M.inputTokens].recordValue(Math.max(0, inTokens));
     c[C.outputTokens] += outTokens;
     c[C.inputTokens] += inTokens;
+    if (cached >= 0) {
+      c[C.cachedInputTokens] += cached;
+      c[C.cachedReported]++;
+    }
     if (outTokens < ctx.req!.outputTokens) {
       c[C.short]++;
       acct.short(finishReason);

@@ -34,6 +34,9 @@ export const enum C {
   sloMet,
   short,
   retries,
+  /** usage.prompt_tokens_details.cached_tokens summed, and the answers that carried it. */
+  cachedInputTokens,
+  cachedReported,
   size,
 }
 

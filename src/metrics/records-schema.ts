@@ -25,6 +25,7 @@ const WorkloadInterval = z.looseObject({
   sloMet: count,
   short: count,
   retries: count.optional(),
+  cachedInputTokens: count.optional(),
   hist: z.record(z.string(), base64),
   tokens: z.looseObject({}).optional(),
   conversations: z

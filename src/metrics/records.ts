@@ -38,6 +38,11 @@ export interface WorkloadInterval {
   short: number;
   /** Extra attempts made by target.retry in this interval (absent in older records). */
   retries?: number;
+  /**
+   * Prompt tokens the server's prefix cache held (usage.prompt_tokens_details.cached_tokens), summed
+   * over the answers that reported it; absent when none did (and in older records).
+   */
+  cachedInputTokens?: number;
   /** Encoded histograms recorded in this interval, only non-empty ones. */
   hist: Partial<Record<MetricName, string>>;
   /** Generative workloads: token-count sources, divergence, short outputs by reason, timeouts by deadline. */

@@ -33,6 +33,8 @@ export interface Totals {
   unfinished: number;
   /** Extra attempts made by target.retry (not in `sent`: a request counts once, by its final outcome). */
   retries: number;
+  /** Input tokens the server's prefix cache held (usage.prompt_tokens_details.cached_tokens); absent in older summaries. */
+  cachedInputTokens?: number;
 }
 
 export interface WorkloadSummary {
@@ -51,6 +53,8 @@ export interface WorkloadSummary {
   tokenCounts?: TokenCountsSummary;
   /** `conversation` workloads: conversations started and finished, and metrics by turn index. */
   conversations?: ConversationSummary;
+  /** cachedInputTokens / inputTokens (0..1), when the server reported cached tokens. */
+  cacheHitRatio?: number;
 }
 
 export interface TimeseriesRow {
@@ -91,6 +95,8 @@ export interface Summary {
   shards: string[];
   load: RunInfo['load'] & { targetRps: number; achievedRps: number };
   totals: Totals;
+  /** cachedInputTokens / inputTokens of the whole run (0..1), when the server reported cached tokens. */
+  cacheHitRatio?: number;
   errors: Record<string, number>;
   errorSamples: Record<string, string>;
   metrics: Partial<Record<MetricName, MetricSummary>>;

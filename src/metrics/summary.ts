@@ -30,6 +30,7 @@ import { serverSection } from '../server-metrics/section.js';
 import type { ServerRecord } from '../server-metrics/types.js';
 import { round3 } from '../util/values.js';
 import { addConversationInterval, conversationSummary, CONVERSATION_NOTE, type ConversationAcc } from './conversations.js';
+import { cacheHitRatio } from './prefix-cache.js';
 
 interface WlAcc {
   totals: Totals;
@@ -39,10 +40,12 @@ interface WlAcc {
   short: number;
   tokens?: TokenInterval;
   conversations?: ConversationAcc;
+  /** Whether any answer reported cached tokens (then the hit ratio is shown, even at 0). */
+  cacheReported?: boolean;
 }
 
 function newTotals(): Totals {
-  return { scheduled: 0, sent: 0, completed: 0, ok: 0, errors: 0, dropped: 0, outputTokens: 0, inputTokens: 0, unfinished: 0, retries: 0 };
+  return { scheduled: 0, sent: 0, completed: 0, ok: 0, errors: 0, dropped: 0, outputTokens: 0, inputTokens: 0, unfinished: 0, retries: 0, cachedInputTokens: 0 };
 }
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
@@ -188,6 +191,7 @@ export class SummaryBuilder {
       shards: [...new Set(starts.map((s) => s.run.shard))].sort(),
       load: { ...run.load, targetRps: run.load.targetRps, achievedRps: round3(all.totals.sent / sendSpanS) },
       totals: all.totals,
+      ...cacheHitRatioOf(all),
       errors: all.errors,
       errorSamples: { ...acc.errorSamples },
       metrics: metricSummaries(all.hist),
@@ -282,6 +286,10 @@ function addInterval(acc: Accumulated, rec: IntervalRecord, run: RunInfo): void 
       target.totals.outputTokens += w.outputTokens;
       target.totals.inputTokens += w.inputTokens;
       target.totals.retries += w.retries ?? 0;
+      if (w.cachedInputTokens !== undefined) {
+        target.totals.cachedInputTokens = (target.totals.cachedInputTokens ?? 0) + w.cachedInputTokens;
+        target.cacheReported = true;
+      }
       target.sloMet += w.sloMet;
       target.short += w.short;
       addCounts(target.errors, w.errors);
@@ -331,6 +339,7 @@ function workloadSummaries(run: RunInfo, wl: readonly WlAcc[], t: { durationS: n
       outputTokensPerS: round3(a.totals.outputTokens / t.durationS),
       ...(a.tokens ? { tokenCounts: tokenCountsSummary(a.tokens) } : {}),
       ...(a.conversations ? { conversations: conversationSummary(a.conversations) } : {}),
+      ...cacheHitRatioOf(a),
     };
   });
 }
@@ -366,6 +375,11 @@ function generatorSection(run: RunInfo, ends: readonly EndRecord[], diag: Return
     ...(diag.plannedSlots !== undefined ? { plannedSlots: diag.plannedSlots } : {}),
     ...(run.singleThreadedGc !== undefined ? { singleThreadedGc: run.singleThreadedGc } : {}),
   };
+}
+
+/** `{cacheHitRatio}` when the server reported cached tokens, else nothing. */
+function cacheHitRatioOf(a: WlAcc): { cacheHitRatio?: number } {
+  return a.cacheReported ? { cacheHitRatio: cacheHitRatio(a.totals) } : {};
 }
 
 /** One row per second × workload: counters summed over workers, percentiles of the merged histograms. */

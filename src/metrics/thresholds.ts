@@ -71,7 +71,7 @@ function measure(t: ParsedThreshold, s: Scope): number | string {
     case 'load':
       return t.stat === 'achievedRps' ? s.achievedRps : s.targetRps;
     case 'totals':
-      return s.totals[t.stat as keyof Totals];
+      return s.totals[t.stat as keyof Totals] ?? 0;
     case 'tokens':
       return s.outputTokensPerS;
   }

@@ -46,6 +46,10 @@ export interface MockLlmConfig {
   firstTokenMs?: number;
   /** Exact timing (overrides the model): one token every interTokenMs after the first. */
   interTokenMs?: number;
+  /** Prompt cache (prefix-cache.ts): KV blocks the LRU holds; 0 turns the cache off. */
+  prefixCacheBlocks?: number;
+  /** Tokens per cached block (vLLM's default block size is 16). */
+  prefixCacheBlockTokens?: number;
 }
 
 export interface MockFaults {
@@ -85,6 +89,8 @@ export interface ResolvedMockLlmConfig {
   errorShape: 'error' | 'object';
   firstTokenMs?: number;
   interTokenMs?: number;
+  prefixCacheBlocks: number;
+  prefixCacheBlockTokens: number;
 }
 
 /** The config with every default applied. Assignable to MockConfig. */
@@ -123,6 +129,9 @@ export const MOCK_DEFAULTS: Readonly<ResolvedMockConfig> = deepFreeze({
     multiTokenChunkRate: 0,
     eosRate: 0,
     errorShape: 'error',
+    // 16384 blocks of 16: 262,144 tokens of KV, an 8B model's on one large GPU.
+    prefixCacheBlocks: 16384,
+    prefixCacheBlockTokens: 16,
   },
 } satisfies ResolvedMockConfig);
 
@@ -147,6 +156,8 @@ const LLM_KEYS = [
   'errorShape',
   'firstTokenMs',
   'interTokenMs',
+  'prefixCacheBlocks',
+  'prefixCacheBlockTokens',
 ] as const;
 
 function serviceTimeFrom(c: Checker, v: unknown, path: string): ServiceTimeConfig | undefined {
@@ -246,6 +257,8 @@ function llmInto(c: Checker, v: unknown, llm: ResolvedMockLlmConfig): void {
   set('errorAfterTokens', num('errorAfterTokens', { min: 0, integer: true }));
   set('firstTokenMs', num('firstTokenMs', { min: 0 }));
   set('interTokenMs', num('interTokenMs', { min: 0 }));
+  set('prefixCacheBlocks', num('prefixCacheBlocks', { min: 0, integer: true }));
+  set('prefixCacheBlockTokens', num('prefixCacheBlockTokens', { min: 1, integer: true }));
   if (l.errorShape !== undefined) set('errorShape', c.oneOf(l.errorShape, 'llm.errorShape', ['error', 'object'] as const));
 }
 

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { ResolvedMockLlmConfig } from './config.js';
 import type { Exchange, RequestHandler } from './handler.js';
 import { LlmEngine } from './llm.js';
+import { PrefixCache, promptBlocks } from './prefix-cache.js';
 import type { LlmMetricsSink } from './metrics.js';
 import { LlmRequestError, llmErrorBody, parseGenerationRequest } from './llm-request.js';
 import type { StallGate } from './faults.js';
@@ -44,6 +45,7 @@ export function llmHandlers(deps: LlmDeps): { engine: LlmEngine; chat: LlmHandle
       stats.tokens += n;
     },
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.cfg.prefixCacheBlocks > 0 ? { prefixCache: new PrefixCache(deps.cfg.prefixCacheBlocks, deps.cfg.prefixCacheBlockTokens) } : {}),
   });
   return { engine, chat: new LlmHandler(true, engine, deps), completion: new LlmHandler(false, engine, deps) };
 }
@@ -83,6 +85,7 @@ export class LlmHandler implements RequestHandler {
       out.send(ex, 500, this.errorBody(500, 'InternalServerError', 'injected'));
       return;
     }
+    if (cfg.prefixCacheBlocks > 0) req.blocks = promptBlocks(raw as Record<string, unknown>, this.chat, cfg.prefixCacheBlockTokens, req.promptTokens);
     (ex.res as ResWithExchange)[EXCHANGE] = ex;
     this.engine.submit(req, ex.res);
   }

@@ -4,6 +4,7 @@
  * and deciding the answer's length and finish reason.
  */
 import type { ResolvedMockLlmConfig } from './config.js';
+import type { PromptBlocks } from './prefix-cache.js';
 
 export type FinishReason = 'stop' | 'length';
 
@@ -19,6 +20,8 @@ export interface GenerationRequest {
   continuousUsage: boolean;
   /** Upstream arrival (performance.now()). */
   arrivalMs: number;
+  /** The prompt as prompt-cache blocks (prefix-cache.ts), when the cache is on. */
+  blocks?: PromptBlocks;
 }
 
 export class LlmRequestError extends Error {

@@ -15,6 +15,7 @@ import type { ServerResponse } from 'node:http';
 import type { ResolvedMockLlmConfig } from './config.js';
 import { llmErrorBody, type GenerationRequest } from './llm-request.js';
 import type { LlmMetricsSink } from './metrics.js';
+import type { PrefixCache } from './prefix-cache.js';
 
 export interface LlmHooks {
   now(): number;
@@ -28,6 +29,8 @@ export interface LlmHooks {
   tokensSent(n: number): void;
   /** The /metrics counters (metrics.ts). */
   metrics?: LlmMetricsSink;
+  /** The prompt cache (prefix-cache.ts); absent when off. */
+  prefixCache?: PrefixCache;
 }
 
 // Plain constants rather than a const enum: vitest transpiles files one by one.
@@ -50,6 +53,8 @@ interface Seq {
   firstAt: number;
   errorAt: number;
   timer: NodeJS.Timeout | undefined;
+  /** Prompt tokens the prompt cache held at admission (their prefill is skipped). */
+  cachedTokens: number;
 }
 
 let idCounter = 0;
@@ -96,6 +101,7 @@ export class LlmEngine {
       firstAt: 0,
       errorAt: this.cfg.errorAfterTokens !== undefined && this.cfg.errorAfterTokens < req.outputTokens ? this.cfg.errorAfterTokens : Infinity,
       timer: undefined,
+      cachedTokens: 0,
     };
     this.live.add(seq);
     // vLLM aborts a request whose client went away, freeing its batch slot.
@@ -131,10 +137,17 @@ export class LlmEngine {
     this.running++;
     this.hooks.metrics?.started(seq.req.model, fromQueue);
     const now = this.hooks.now();
+    const cache = this.hooks.prefixCache;
+    const blocks = seq.req.blocks;
+    if (cache && blocks) {
+      // Looked up at admission, as vLLM's scheduler does: only the uncached tokens are prefilled.
+      seq.cachedTokens = cache.lookup(blocks.keys, blocks.lookupBlocks) * cache.blockTokens;
+      this.hooks.metrics?.prefixCacheQueried?.(seq.req.model, seq.req.promptTokens, seq.cachedTokens);
+    }
     seq.nextAt =
       this.cfg.firstTokenMs !== undefined
         ? seq.req.arrivalMs + this.cfg.firstTokenMs
-        : now + this.cfg.prefillMsPerToken * seq.req.promptTokens;
+        : now + this.cfg.prefillMsPerToken * (seq.req.promptTokens - seq.cachedTokens);
     this.schedule(seq, now);
   }
 
@@ -162,7 +175,11 @@ export class LlmEngine {
     const { req } = seq;
     const k = seq.pending;
     const from = seq.sent + 1;
-    if (from === 1) this.hooks.metrics?.firstToken(req.model, this.hooks.now() - req.arrivalMs);
+    if (from === 1) {
+      this.hooks.metrics?.firstToken(req.model, this.hooks.now() - req.arrivalMs);
+      // Prefill done: the prompt's blocks are now in the KV cache for the requests after it.
+      if (req.blocks) this.hooks.prefixCache?.insert(req.blocks.keys);
+    }
     seq.sent += k;
     const last = seq.sent >= req.outputTokens;
     if (req.stream) {
@@ -196,7 +213,10 @@ export class LlmEngine {
   private usage(seq: Seq, completion: number, continuousOnly: boolean): string {
     const { req } = seq;
     if (continuousOnly && !req.continuousUsage) return '';
-    return `,"usage":{"prompt_tokens":${req.promptTokens},"total_tokens":${req.promptTokens + completion},"completion_tokens":${completion}}`;
+    // vLLM (--enable-prompt-tokens-details) reports prefix-cache hits in the final usage only, and
+    // leaves the field out when nothing was cached.
+    const details = !continuousOnly && seq.cachedTokens > 0 ? `,"prompt_tokens_details":{"cached_tokens":${seq.cachedTokens}}` : '';
+    return `,"usage":{"prompt_tokens":${req.promptTokens},"total_tokens":${req.promptTokens + completion},"completion_tokens":${completion}${details}}`;
   }
 
   private plan(seq: Seq): void {
@@ -263,6 +283,9 @@ export class LlmEngine {
 
   private finish(seq: Seq, reason: string): void {
     if (seq.state === State.Done) return;
+    // A whole answer: the next turn of its conversation will send it back, so its blocks are kept.
+    const blocks = seq.req.blocks;
+    if (blocks && (reason === 'stop' || reason === 'length')) this.hooks.prefixCache?.insert(blocks.withReply(tokens(1, seq.sent)));
     this.hooks.metrics?.finished(seq.req.model, seq.state === State.Running, seq.req.promptTokens, seq.sent, this.hooks.now() - seq.req.arrivalMs, reason);
     if (seq.state === State.Running) this.running--;
     seq.state = State.Done;

@@ -64,6 +64,9 @@ class ModelLlm {
   waiting = 0;
   promptTokens = 0;
   generationTokens = 0;
+  /** Prompt-cache lookups, in tokens: queried and found (vLLM's prefix_cache_queries/_hits). */
+  cacheQueries = 0;
+  cacheHits = 0;
   readonly success = new Map<string, number>();
   readonly ttft = new Histo(TTFT_BUCKETS_S);
   readonly e2e = new Histo(E2E_BUCKETS_S);
@@ -77,6 +80,8 @@ export interface LlmMetricsSink {
   firstToken(model: string, ttftMs: number): void;
   /** A sequence leaves the engine (`reason`: stop, length, abort, error). */
   finished(model: string, wasRunning: boolean, promptTokens: number, generatedTokens: number, e2eMs: number, reason: string): void;
+  /** A prompt-cache lookup at admission: the prompt's tokens, and those the cache held. */
+  prefixCacheQueried?(model: string, queriedTokens: number, hitTokens: number): void;
 }
 
 export class MockMetrics implements LlmMetricsSink {
@@ -120,6 +125,12 @@ export class MockMetrics implements LlmMetricsSink {
     if (reason === 'stop' || reason === 'length') m.e2e.observe(e2eMs / 1000);
   }
 
+  prefixCacheQueried(model: string, queriedTokens: number, hitTokens: number): void {
+    const m = this.model(model);
+    m.cacheQueries += queriedTokens;
+    m.cacheHits += hitTokens;
+  }
+
   /** Every answer the gateway writes (respond.ts): the predictor's histogram and the queue-proxy's count. */
   answered(ex: Exchange, status: number): void {
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
@@ -142,6 +153,10 @@ export class MockMetrics implements LlmMetricsSink {
       family('vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage. 1 means 100 percent usage.', () => models.forEach(({ l }) => out.push(`vllm:kv_cache_usage_perc{${l}} ${fmt(this.runningAll / this.maxBatch)}`)));
       family('vllm:prompt_tokens_total', 'counter', 'Number of prefill tokens processed.', () => models.forEach(({ l, m }) => out.push(`vllm:prompt_tokens_total{${l}} ${fmt(m.promptTokens)}`)));
       family('vllm:generation_tokens_total', 'counter', 'Number of generation tokens processed.', () => models.forEach(({ l, m }) => out.push(`vllm:generation_tokens_total{${l}} ${fmt(m.generationTokens)}`)));
+      if (models.some(({ m }) => m.cacheQueries > 0)) {
+        family('vllm:prefix_cache_queries_total', 'counter', 'Prefix cache queries, in terms of number of queried tokens.', () => models.forEach(({ l, m }) => out.push(`vllm:prefix_cache_queries_total{${l}} ${fmt(m.cacheQueries)}`)));
+        family('vllm:prefix_cache_hits_total', 'counter', 'Prefix cache hits, in terms of number of cached tokens.', () => models.forEach(({ l, m }) => out.push(`vllm:prefix_cache_hits_total{${l}} ${fmt(m.cacheHits)}`)));
+      }
       family('vllm:request_success_total', 'counter', 'Count of successfully processed requests.', () =>
         models.forEach(({ name, m }) => {
           for (const [reason, n] of m.success) out.push(`vllm:request_success_total{engine="0",finished_reason="${reason}",model_name="${name}"} ${fmt(n)}`);

@@ -156,9 +156,22 @@ export interface CompletionResult {
   promptTokens: number;
   /** usage.completion_tokens, -1 when the server gave none */
   completionTokens: number;
+  /** usage.prompt_tokens_details.cached_tokens (prefix-cache hits), -1 when the server gave none */
+  cachedTokens: number;
   /** the generated text; for chat, reasoning (`reasoning_content`/`reasoning`) followed by content */
   text: string;
   finishReason: string | null;
+}
+
+/**
+ * `usage.prompt_tokens_details.cached_tokens`: the prompt tokens the server's prefix cache held
+ * (vLLM with --enable-prompt-tokens-details, OpenAI); -1 when absent or null.
+ */
+export function cachedTokensOf(usage: Record<string, unknown>): number {
+  const d = usage.prompt_tokens_details;
+  if (!isObject(d)) return -1;
+  const c = d.cached_tokens;
+  return typeof c === 'number' && c >= 0 ? c : -1;
 }
 
 function stringOrEmpty(v: unknown): string {
@@ -196,11 +209,13 @@ export function parseCompletionResponse(
 
   let promptTokens = -1;
   let completionTokens = -1;
+  let cachedTokens = -1;
   const usage = body.usage;
   if (isObject(usage)) {
     if (typeof usage.prompt_tokens === 'number') promptTokens = usage.prompt_tokens;
     if (typeof usage.completion_tokens === 'number') completionTokens = usage.completion_tokens;
+    cachedTokens = cachedTokensOf(usage);
   }
   const finishReason = typeof c0.finish_reason === 'string' ? c0.finish_reason : null;
-  return { promptTokens, completionTokens, text, finishReason };
+  return { promptTokens, completionTokens, cachedTokens, text, finishReason };
 }

@@ -22,6 +22,8 @@ export class ResponseState {
   /** Non-streamed completions: usage and the generated text and finish reason. */
   promptTokens = -1;
   completionTokens = 0;
+  /** usage.prompt_tokens_details.cached_tokens, -1 when not given. */
+  cachedTokens = -1;
   text = '';
   finishReason: string | null = null;
   /** end()'s verdict: null when the answer is good. */
@@ -34,6 +36,7 @@ export class ResponseState {
     this.badType = null;
     this.promptTokens = -1;
     this.completionTokens = 0;
+    this.cachedTokens = -1;
     this.text = '';
     this.finishReason = null;
     this.errorClass = null;
@@ -107,6 +110,7 @@ class CompletionJson extends JsonAnswer {
     if ('error' in res) return r.fail('invalid_response', res.error);
     r.promptTokens = res.promptTokens;
     r.completionTokens = res.completionTokens;
+    r.cachedTokens = res.cachedTokens;
     r.text = res.text;
     r.finishReason = res.finishReason;
   }

@@ -1,4 +1,4 @@
-import { SNIPPET_MARGIN_CHARS, errorMessageOf } from './json.js';
+import { SNIPPET_MARGIN_CHARS, cachedTokensOf, errorMessageOf } from './json.js';
 import { SseFraming } from './sse-framing.js';
 import { isObject } from '../util/values.js';
 
@@ -68,6 +68,7 @@ export class SseTokenParser extends SseFraming {
   private tokens = 0;
   private promptTokens = -1;
   private completionTokens = -1;
+  private cachedTokens = -1;
   /** completion_tokens of the latest chunk with usage: the base of the next usage delta */
   private prevCompletionTokens = 0;
   private chars = 0;
@@ -94,6 +95,7 @@ export class SseTokenParser extends SseFraming {
     this.tokens = 0;
     this.promptTokens = -1;
     this.completionTokens = -1;
+    this.cachedTokens = -1;
     this.prevCompletionTokens = 0;
     this.chars = 0;
     this.textAcc = '';
@@ -132,6 +134,10 @@ export class SseTokenParser extends SseFraming {
   /** The latest usage.completion_tokens, -1 if no usage was seen. */
   get usageCompletionTokens(): number {
     return this.completionTokens;
+  }
+  /** The latest usage.prompt_tokens_details.cached_tokens, -1 if no usage carried it. */
+  get usageCachedTokens(): number {
+    return this.cachedTokens;
   }
   /** Code points of all content (for a tokenizer-free estimate). */
   get textChars(): number {
@@ -203,6 +209,7 @@ export class SseTokenParser extends SseFraming {
       const c = usage.completion_tokens;
       if (typeof p === 'number') this.promptTokens = p;
       if (typeof c === 'number') this.completionTokens = completion = c;
+      if (usage.prompt_tokens_details !== undefined) this.cachedTokens = cachedTokensOf(usage);
     }
 
     let piece = '';

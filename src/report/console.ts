@@ -8,6 +8,7 @@ import type { ConversationSummary, Summary, WorkloadSummary } from '../metrics/s
 import { describeOverMax, describeTokenCounts, type TokenCountsSummary } from '../metrics/tokens.js';
 import { escapeForTerminal } from '../util/escape.js';
 import { CAUSE_LABELS } from '../metrics/diagnosis.js';
+import { cacheHitText } from '../metrics/prefix-cache.js';
 
 const paint = (on: boolean, code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
@@ -62,6 +63,7 @@ function workloadTable(w: WorkloadSummary, color: boolean): string {
     `  requests ${t.sent} sent, ${t.ok} ok, ${t.errors} errors${errs ? ` (${errs})` : ''}, ${t.dropped} dropped   rate ${w.targetRps > 0 ? `${w.achievedRps}/${w.targetRps}` : w.achievedRps} rps`,
   ];
   if (t.outputTokens > 0) lines.push(`  tokens ${t.outputTokens} out, ${t.inputTokens} in, ${w.outputTokensPerS} out/s${w.shortOutputs ? `, ${w.shortOutputs} shorter than asked` : ''}`);
+  if (w.cacheHitRatio !== undefined) lines.push(`  prefix cache: ${t.cachedInputTokens ?? 0} of ${t.inputTokens} input tokens cached, hit ratio ${cacheHitText(w.cacheHitRatio)}`);
   if (w.tokenCounts) lines.push(...tokenCountLines(w.tokenCounts));
   if (w.conversations) lines.push(conversationLine(w.conversations));
   if (w.goodput && t.completed > 0) lines.push(`  goodput ${w.goodput.ratePerS} rps, SLO attainment ${(w.goodput.attainment * 100).toFixed(1)} %`);

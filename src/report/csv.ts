@@ -11,15 +11,19 @@ export const summaryCsv: ReportWriter = {
   name: 'summary-csv',
   file: 'summary.csv',
   render(s: Summary): string {
-    const rows: Array<Array<string | number>> = [['workload', 'metric', 'unit', ...STAT_KEYS]];
-    const add = (workload: string, metrics: Summary['metrics']) => {
+    // `total` and `cachedInputTokens` are filled on the token rows only (prefix-cache hits on inputTokens).
+    const rows: Array<Array<string | number>> = [['workload', 'metric', 'unit', ...STAT_KEYS, 'total', 'cachedInputTokens']];
+    const add = (workload: string, metrics: Summary['metrics'], t: Summary['totals']) => {
       for (const m of METRICS) {
         const x = metrics[m];
-        if (x) rows.push([workload, m, x.unit, ...STAT_KEYS.map((k) => x[k])]);
+        if (!x) continue;
+        const total = m === 'inputTokens' || m === 'outputTokens' ? t[m] : '';
+        const cached = m === 'inputTokens' && t.cachedInputTokens !== undefined ? t.cachedInputTokens : '';
+        rows.push([workload, m, x.unit, ...STAT_KEYS.map((k) => x[k]), total, cached]);
       }
     };
-    add('all', s.metrics);
-    for (const w of s.workloads) add(w.name, w.metrics);
+    add('all', s.metrics, s.totals);
+    for (const w of s.workloads) add(w.name, w.metrics, w.totals);
     return stringify(rows);
   },
 };

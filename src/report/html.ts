@@ -15,6 +15,7 @@ import { escapeHtml as e, fmtDuration, fmtInstant, fmtInt, fmtMs, fmtNum, fmtPct
 import { REPORT_CSS } from './html-style.js';
 import type { ReportWriter } from './writer.js';
 import { tokenCountRows } from './html-tokens.js';
+import { cacheHitText } from '../metrics/prefix-cache.js';
 import { CAUSE_LABELS } from '../metrics/diagnosis.js';
 import { CLOSED_LOOP_NOTE } from '../metrics/health.js';
 import { serverSection } from './html-server.js';
@@ -145,6 +146,7 @@ function overview(s: Summary): string {
     tile('latency p99', lat ? `${fmtMs(lat.p99)}<small>ms</small>` : '—', lat ? `p50 ${fmtMs(lat.p50)} ms · max ${fmtMs(lat.max)} ms` : 'no completed request'),
   ];
   if (T.outputTokens > 0) tiles.push(tile('output tokens/s', fmtNum(tps), `${fmtInt(T.outputTokens)} tokens`));
+  if (s.cacheHitRatio !== undefined) tiles.push(tile('prefix cache hits', e(cacheHitText(s.cacheHitRatio)), `${fmtInt(T.cachedInputTokens ?? 0)} of ${fmtInt(T.inputTokens)} input tokens`));
 
   const L = s.load;
   const loadShape = isConc ? `${e(L.type)} · ${fmtInt(L.concurrency)} virtual users` : `${e(L.type)} · target ${fmtNum(L.targetRps)} req/s`;
@@ -276,6 +278,7 @@ function workload(s: Summary, w: WorkloadSummary, i: number): string {
     qos.push(`<dt>short outputs</dt><dd><span data-field="shortOutputs">${fmtInt(w.shortOutputs)}</span> <span class="muted">(${fmtPct(ratio(w.shortOutputs, T.ok))} of ok: fewer tokens than asked)</span></dd>`);
   }
   qos.push(...tokenCountRows(w));
+  if (w.cacheHitRatio !== undefined) qos.push(`<dt>prefix cache</dt><dd>${fmtInt(T.cachedInputTokens ?? 0)} of ${fmtInt(T.inputTokens)} input tokens cached · hit ratio <b data-field="cacheHitRatio">${e(cacheHitText(w.cacheHitRatio))}</b></dd>`);
   const extra = qos.length ? [`<div class="tablebox qos"><dl class="kv">${qos.join('')}</dl></div>`] : [];
   return `<article class="card workload" id="workload-${i}" data-workload="${e(w.name)}">
 <header><h3><span class="swatch" style="background:${workloadColor(i)}"></span> ${e(w.name)}</h3><span class="pill">${e(w.kind)}</span><span class="muted">model <code>${e(w.model)}</code></span></header>

@@ -30,7 +30,7 @@ const RETRY_ON = {
 
 /** The fields whose zod type is a transform of `unknown`, by name. */
 const DURATION_FIELDS = new Set(['duration', 'warmup', 'thinkTime', 'timeout', 'connectTimeout', 'firstTokenTimeout', 'firstByteTimeout', 'backoff', 'stepDuration', 'delayAbortEval', 'ttft', 'tpot', 'itl', 'latency', 'interval', 'step']);
-const PERCENT_FIELDS = new Set(['precision', 'stability']);
+const PERCENT_FIELDS = new Set(['precision', 'stability', 'share']);
 
 function isEmpty(node: Json): boolean {
   return Object.keys(node).length === 0;

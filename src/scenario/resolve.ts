@@ -48,6 +48,7 @@ import { ServebenchError } from '../errors.js';
 import { parseThreshold } from './threshold-grammar.js';
 import type { WorkloadFileChecks } from './file-checks.js';
 import { checkTokenRules } from './token-rules.js';
+import { checkPrefixPools } from './prefix-rules.js';
 import { errText, fileErrorText, isObject } from '../util/values.js';
 import { checkTraceKeys, isTraceLoad, resolveTrace, traceFormat, type TraceFileData } from './trace-load.js';
 import { traceWindow } from '../schedule/trace.js';
@@ -287,6 +288,7 @@ class FileChecks {
         const d = w.prompt[k];
         if (isObject(d)) checkDistribution(d, [...at, 'prompt', k], problems);
       }
+      checkPrefixPools(w.prompt, [...at, 'prompt'], problems);
     }
     if (nonEmptyString(w.dataset)) {
       this.mustExist([...at, 'dataset'], w.dataset);
@@ -473,6 +475,7 @@ function resolveWorkload(w: WorkloadParsed, i: number, files: FileData): Resolve
       inputTokens: distribution(w.prompt.inputTokens),
       outputTokens: distribution(w.prompt.outputTokens),
       prefixTokens: w.prompt.prefixTokens,
+      ...(w.prompt.prefix ? { prefix: { pools: w.prompt.prefix.pools, tokens: w.prompt.prefix.tokens, share: w.prompt.prefix.share } } : {}),
     };
     out.prompt = prompt;
   }

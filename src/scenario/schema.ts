@@ -204,10 +204,35 @@ const DistributionObject = z.strictObject({
 const TOKENS_PHRASE = 'an integer >= 1, {mean, stddev} or {min, max}';
 const tokenLength = () => z.union([int(1), DistributionObject], { error: (iss) => expected(TOKENS_PHRASE, iss.input) });
 
+/** `share: 80%` of a prefix pool: a percentage from 0% to 100% (a bare number is refused, as for every share). */
+function poolShare() {
+  return z.unknown().transform((v, ctx) => {
+    const r = readPercent(v);
+    if (!r.ok) {
+      ctx.addIssue({ code: 'custom', message: `${expected('a percentage from 0% to 100%', v)}${typeof v === 'number' ? `: ${r.hint}` : ''}` });
+      return z.NEVER;
+    }
+    if (r.fraction > 1) {
+      ctx.addIssue({ code: 'custom', message: expected('a percentage from 0% to 100%', v) });
+      return z.NEVER;
+    }
+    return r.fraction;
+  });
+}
+
+/** `prompt.prefix`: shared-prefix pools (src/workload/prefix-pools.ts); bounds that relate the keys are in resolve.ts. */
+export const PREFIX_MAX_POOLS = 4096;
+const PrefixPools = z.strictObject({
+  pools: int(1, PREFIX_MAX_POOLS).default(1),
+  tokens: int(1),
+  share: poolShare().default(1),
+});
+
 const Prompt = z.strictObject({
   inputTokens: tokenLength(),
   outputTokens: tokenLength(),
   prefixTokens: int(0).default(DEFAULTS.prefixTokens),
+  prefix: PrefixPools.optional(),
 });
 
 /** `turns: 3` or `{min, max}` (min <= max checked in resolve.ts), `thinkTime` between a reply and the next turn. */

@@ -42,7 +42,7 @@ const SCALARS: Record<string, readonly string[]> = {
   dropped: ['rate', 'count'],
   goodput: ['rate', 'rps'],
   load: ['achievedRps', 'targetRps'],
-  totals: ['scheduled', 'sent', 'completed', 'ok', 'errors', 'dropped', 'outputTokens', 'inputTokens'],
+  totals: ['scheduled', 'sent', 'completed', 'ok', 'errors', 'dropped', 'outputTokens', 'inputTokens', 'cachedInputTokens'],
   tokens: ['outputPerS'],
 };
 

@@ -71,6 +71,16 @@ export interface ResolvedPrompt {
   readonly outputTokens: Distribution;
   /** Shared prefix length in tokens prepended to every synthetic prompt (prefix-cache workloads). */
   readonly prefixTokens: number;
+  /** Shared-prefix pools (`prompt.prefix`); `prefixTokens: n` is the same as pools 1, tokens n, share 1. */
+  readonly prefix?: ResolvedPrefixPools;
+}
+
+/** `prompt.prefix`: each request starts with one of `pools` fixed prefixes of `tokens` tokens, with probability `share`. */
+export interface ResolvedPrefixPools {
+  readonly pools: number;
+  readonly tokens: number;
+  /** 0..1 */
+  readonly share: number;
 }
 
 export interface ResolvedWorkload {

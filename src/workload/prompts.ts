@@ -18,6 +18,7 @@ import { ServebenchError } from '../errors.js';
 import { defaultTokenizer, isBuiltinEncoding, loadTokenizer, type Tokenizer } from './tokenizer.js';
 import { readDataset, type ChatMessage, type DatasetRecord } from './dataset.js';
 import { loadChatTemplate, TemplateCounter } from './chat-template.js';
+import { PrefixPools, prefixPoolsOf } from './prefix-pools.js';
 
 export { defaultTokenizer, loadTokenizer, type Tokenizer } from './tokenizer.js';
 
@@ -84,9 +85,10 @@ function loadTokenizerRelative(path: string, baseDir: string): Tokenizer {
  *
  * With `prefixTokens` > 0 every synthetic prompt starts with the same prefix text of that many
  * tokens, followed by the drawn number of tokens (as vLLM's `--random-prefix-len` does), so
- * `inputTokens` = prefixTokens + the drawn length. The prefix depends on the workload's name only,
- * not on `seed`: the workers of a run (which get different seeds) share it, as a prefix-cache
- * benchmark needs.
+ * `inputTokens` = prefixTokens + the drawn length. `prefix: { pools, tokens, share }` draws one of
+ * several such prefixes per prompt, or none (prefix-pools.ts). A prefix depends on the workload's
+ * name only, not on `seed`: the workers of a run (which get different seeds) share it, as a
+ * prefix-cache benchmark needs.
  */
 export function samplePromptItems(w: ResolvedWorkload, count: number, seed: number, baseDir?: string): PromptItem[] {
   if (count <= 0) return [];
@@ -99,13 +101,15 @@ export function samplePromptItems(w: ResolvedWorkload, count: number, seed: numb
   const p = w.prompt;
   const rng = new Rng(seed);
   const builder = PromptBuilder.for(tokenizer);
-  const prefix = p.prefixTokens > 0 ? builder.build(Math.round(p.prefixTokens), new Rng(hashName(w.name)), undefined) : undefined;
+  const spec = prefixPoolsOf(p);
+  const pools = spec ? new PrefixPools(w.name, spec, seed, (n, r) => builder.build(n, r, undefined)) : undefined;
   // With a chat template the drawn length is the server's count: the content gets what the template leaves.
-  const frame = chat?.overhead([1, 16, 200].map((n) => builder.build(n, new Rng(n), prefix).text));
+  const frame = chat?.overhead([1, 16, 200].map((n) => builder.build(n, new Rng(n), pools?.texts[0]).text));
   const items: PromptItem[] = [];
   for (let i = 0; i < count; i++) {
     const inputLen = drawLength(p.inputTokens, rng);
     const outputTokens = drawLength(p.outputTokens, rng);
+    const prefix = pools?.draw();
     if (!chat || !frame) {
       const { text, tokens } = builder.build(inputLen, rng, prefix);
       items.push(toItem(w, text, tokens, outputTokens));
@@ -120,13 +124,6 @@ export function samplePromptItems(w: ResolvedWorkload, count: number, seed: numb
 
 function toItem(w: ResolvedWorkload, text: string, inputTokens: number, outputTokens: number): PromptItem {
   return w.kind === 'chat' ? { messages: [{ role: 'user', content: text }], inputTokens, outputTokens } : { prompt: text, inputTokens, outputTokens };
-}
-
-/** FNV-1a of the workload name: the prefix's seed. */
-function hashName(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }
 
 // ---------------------------------------------------------------------------------------------

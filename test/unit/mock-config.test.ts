@@ -27,6 +27,8 @@ describe('mockConfigFrom', () => {
       multiTokenChunkRate: 0,
       eosRate: 0,
       errorShape: 'error',
+      prefixCacheBlocks: 16384,
+      prefixCacheBlockTokens: 16,
     });
   });
 

@@ -158,22 +158,22 @@ describe('parseCompletionResponse', () => {
       choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!', tool_calls: [] }, finish_reason: 'stop' }],
       usage,
     };
-    expect(parseCompletionResponse('chat', body)).toEqual({ promptTokens: 12, completionTokens: 8, text: 'Hello!', finishReason: 'stop' });
+    expect(parseCompletionResponse('chat', body)).toEqual({ promptTokens: 12, completionTokens: 8, cachedTokens: -1, text: 'Hello!', finishReason: 'stop' });
   });
 
   it('reads a chat answer with tool calls only (content null) and reasoning', () => {
     const body = { choices: [{ message: { role: 'assistant', content: null, reasoning_content: 'think' }, finish_reason: 'tool_calls' }], usage };
-    expect(parseCompletionResponse('chat', body)).toEqual({ promptTokens: 12, completionTokens: 8, text: 'think', finishReason: 'tool_calls' });
+    expect(parseCompletionResponse('chat', body)).toEqual({ promptTokens: 12, completionTokens: 8, cachedTokens: -1, text: 'think', finishReason: 'tool_calls' });
   });
 
   it('reads a vLLM text completion', () => {
     const body = { object: 'text_completion', choices: [{ index: 0, text: ' world', finish_reason: 'length' }], usage };
-    expect(parseCompletionResponse('completion', body)).toEqual({ promptTokens: 12, completionTokens: 8, text: ' world', finishReason: 'length' });
+    expect(parseCompletionResponse('completion', body)).toEqual({ promptTokens: 12, completionTokens: 8, cachedTokens: -1, text: ' world', finishReason: 'length' });
   });
 
   it('gives -1 tokens without usage', () => {
     const r = parseCompletionResponse('completion', { choices: [{ text: 'x', finish_reason: null }] });
-    expect(r).toEqual({ promptTokens: -1, completionTokens: -1, text: 'x', finishReason: null });
+    expect(r).toEqual({ promptTokens: -1, completionTokens: -1, cachedTokens: -1, text: 'x', finishReason: null });
   });
 
   it('returns both vLLM error shapes as errors', () => {

@@ -299,7 +299,7 @@ describe('problems are all listed, located and worded', () => {
         '    kind: chat',
         '    model: m',
         '    max_tokens: 5',
-        '    prompt: { inputTokens: { mean: 5, stdev: 1 }, outputTokens: 5, prefix: 3 }',
+        '    prompt: { inputTokens: { mean: 5, stdev: 1 }, outputTokens: 5, shared: 3 }',
       ].join('\n'),
       load: '  type: ramp\n  stages: [{ duration: 10s, targt: 5 }]',
     });
@@ -308,7 +308,7 @@ describe('problems are all listed, located and worded', () => {
       `s.yaml:6:3  target.Routing  unknown key 'Routing'; did you mean 'routing'?`,
       `s.yaml:11:5  workloads[0].max_tokens  unknown key 'max_tokens'; did you mean 'maxTokens'?`,
       `s.yaml:12:39  workloads[0].prompt.inputTokens.stdev  unknown key 'stdev'; did you mean 'stddev'?`,
-      `s.yaml:12:68  workloads[0].prompt.prefix  unknown key 'prefix'; expected one of: inputTokens, outputTokens, prefixTokens`,
+      `s.yaml:12:68  workloads[0].prompt.shared  unknown key 'shared'; expected one of: inputTokens, outputTokens, prefixTokens, prefix`,
       `s.yaml:15:29  load.stages[0].targt  unknown key 'targt'; did you mean 'target'?`,
     ]);
   });
