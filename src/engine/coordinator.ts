@@ -123,7 +123,7 @@ export async function withEmbeddedMock(s: ResolvedScenario): Promise<{ scenario:
 async function preflight(s: ResolvedScenario, warn: (m: string) => void, redactor: Redactor, signal: AbortSignal): Promise<void> {
   const w = s.workloads[0];
   const rt = requestTarget(s.target, w.kind, w.model);
-  const path = w.kind === 'chat' || w.kind === 'completion' ? rt.path.replace(/\/(chat\/)?completions$/, '/models') : rt.path.replace(/:(predict|classify|regress)$/, '').replace(/\/infer$/, '');
+  const path = w.kind === 'chat' || w.kind === 'completion' || w.kind === 'embedding' ? rt.path.replace(/\/((chat\/)?completions|embeddings)$/, '/models') : rt.path.replace(/:(predict|classify|regress)$/, '').replace(/\/infer$/, '');
   const agent = new Agent({ connect: { timeout: s.target.connectTimeoutMs, ...tlsSettings(rt.origin, s.target.tls) } });
   try {
     const res = await undiciRequest(rt.origin + path, {

@@ -32,6 +32,7 @@ export class OutcomeRecorder {
     }
     let meets = this.slo.latencyMs === undefined || latencyUs <= this.slo.latencyMs * 1000;
     if (wl.prep.generative) meets = this.generative(ctx, wl, t) && meets;
+    else if (wl.prep.embedding) this.embeddingTokens(ctx, wl);
     if (meets) c[C.sloMet]++;
   }
 
@@ -79,6 +80,14 @@ export class OutcomeRecorder {
       acct.short(finishReason);
     } else acct.checkMax(outTokens, ctx.req!.outputTokens);
     return meets;
+  }
+
+  /** An embedding's input tokens: usage.prompt_tokens, else the tokenizer's count of the batch's inputs. */
+  private embeddingTokens(ctx: Ctx, wl: WlState): void {
+    const usage = ctx.response.promptTokens;
+    const inTokens = usage >= 0 ? usage : ctx.req!.inputTokens;
+    wl.hist[M.inputTokens].recordValue(Math.max(0, inTokens));
+    wl.counters[C.inputTokens] += inTokens;
   }
 
   /** A stream's TTFT, TPOT and per-token ITL; returns whether their SLOs were met. */

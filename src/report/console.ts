@@ -55,6 +55,7 @@ function workloadTable(w: WorkloadSummary, color: boolean): string {
     `  requests ${t.sent} sent, ${t.ok} ok, ${t.errors} errors${errs ? ` (${errs})` : ''}, ${t.dropped} dropped   rate ${w.targetRps > 0 ? `${w.achievedRps}/${w.targetRps}` : w.achievedRps} rps`,
   ];
   if (t.outputTokens > 0) lines.push(`  tokens ${t.outputTokens} out, ${t.inputTokens} in, ${w.outputTokensPerS} out/s${w.shortOutputs ? `, ${w.shortOutputs} shorter than asked` : ''}`);
+  if (w.inputTokensPerS !== undefined) lines.push(`  tokens ${t.inputTokens} in, ${w.inputTokensPerS} in/s`);
   if (w.tokenCounts) lines.push(...tokenCountLines(w.tokenCounts));
   if (w.goodput && t.completed > 0) lines.push(`  goodput ${w.goodput.ratePerS} rps, SLO attainment ${(w.goodput.attainment * 100).toFixed(1)} %`);
   else if (w.goodput) lines.push('  goodput: no completed requests to judge against the SLO');

@@ -47,6 +47,7 @@ import { ServebenchError } from '../errors.js';
 import { parseThreshold } from './threshold-grammar.js';
 import type { WorkloadFileChecks } from './file-checks.js';
 import { checkTokenRules } from './token-rules.js';
+import { checkEmbeddingRules, isEmbeddingKind } from './embedding-rules.js';
 import { errText, fileErrorText, isObject } from '../util/values.js';
 
 export interface ResolveContext {
@@ -260,7 +261,8 @@ class FileChecks {
       if (has(w, 'prompt') && has(w, 'dataset')) problems.add([...at, 'dataset'], 'key', `use either 'prompt' or 'dataset', not both`);
       else if (!has(w, 'prompt') && !has(w, 'dataset')) problems.add(at, 'value', `a ${kind} workload needs 'prompt' or 'dataset'`);
     }
-    if (!generative) {
+    if (kind !== undefined) checkEmbeddingRules(w, kind, at, problems);
+    if (!generative && !isEmbeddingKind(kind)) {
       if (predictLike && isObject(w.body)) {
         for (const p of checkBody(kind, w.body)) problems.add([...at, 'body', ...p.sub], p.missing ? 'parent' : 'value', p.message);
       }
@@ -439,7 +441,8 @@ function resolveWorkload(w: WorkloadParsed, i: number, files: FileData): Resolve
   if (w.prompt) {
     const prompt: ResolvedPrompt = {
       inputTokens: distribution(w.prompt.inputTokens),
-      outputTokens: distribution(w.prompt.outputTokens),
+      // an embedding asks for no output: the length is never sent
+      outputTokens: w.prompt.outputTokens !== undefined ? distribution(w.prompt.outputTokens) : { type: 'fixed', value: 1 },
       prefixTokens: w.prompt.prefixTokens,
     };
     out.prompt = prompt;
@@ -453,6 +456,10 @@ function resolveWorkload(w: WorkloadParsed, i: number, files: FileData): Resolve
   if (w.extraBody !== undefined) out.extraBody = w.extraBody;
   if (w.tokenizer !== undefined) out.tokenizer = files.files.get(`${at}.tokenizer`);
   if (w.firstTokenTimeout !== undefined) out.firstTokenTimeoutMs = w.firstTokenTimeout;
+  if (isEmbeddingKind(w.kind)) {
+    out.stream = false;
+    out.batch = w.batch ?? 1;
+  }
   return out;
 }
 

@@ -16,9 +16,12 @@ import type { HttpClient, LoadType, OnSaturation, Routing, WorkloadKind } from '
 
 export const ROUTINGS = ['path', 'host'] as const satisfies readonly Routing[];
 export const HTTP_CLIENTS = ['undici', 'lean'] as const satisfies readonly HttpClient[];
-export const KINDS = ['predict', 'classify', 'regress', 'infer', 'chat', 'completion'] as const satisfies readonly WorkloadKind[];
+export const KINDS = ['predict', 'classify', 'regress', 'infer', 'chat', 'completion', 'embedding'] as const satisfies readonly WorkloadKind[];
 export const PREDICT_KINDS: readonly WorkloadKind[] = ['predict', 'classify', 'regress', 'infer'];
 export const GENERATIVE_KINDS: readonly WorkloadKind[] = ['chat', 'completion'];
+export const EMBEDDING_KINDS: readonly WorkloadKind[] = ['embedding'];
+/** Upper bound of an embedding workload's `batch` (inputs per request). */
+export const MAX_EMBEDDING_BATCH = 4096;
 export const LOAD_TYPES = ['constant', 'poisson', 'ramp', 'concurrency'] as const satisfies readonly LoadType[];
 export const ON_SATURATION = ['drop', 'queue'] as const satisfies readonly OnSaturation[];
 
@@ -203,7 +206,8 @@ const tokenLength = () => z.union([int(1), DistributionObject], { error: (iss) =
 
 const Prompt = z.strictObject({
   inputTokens: tokenLength(),
-  outputTokens: tokenLength(),
+  // required for chat/completion (resolve.ts); an embedding generates nothing
+  outputTokens: tokenLength().optional(),
   prefixTokens: int(0).default(DEFAULTS.prefixTokens),
 });
 
@@ -226,6 +230,8 @@ const Workload = z.strictObject({
   seed: int().optional(),
   extraBody: freeObject().optional(),
   tokenizer: text().optional(),
+  // embedding
+  batch: int(1, MAX_EMBEDDING_BATCH).optional(),
   // deadlines: any kind may set timeout; firstTokenTimeout applies to chat/completion streams
   timeout: duration({ positive: true }).optional(),
   firstTokenTimeout: duration({ positive: true }).optional(),

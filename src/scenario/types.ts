@@ -7,7 +7,7 @@
 export type Routing = 'path' | 'host';
 /** The HTTP/1.1 client of the workers: undici's Pool, or servebench's own lean one (engine/h1.ts). */
 export type HttpClient = 'undici' | 'lean';
-export type WorkloadKind = 'predict' | 'classify' | 'regress' | 'infer' | 'chat' | 'completion';
+export type WorkloadKind = 'predict' | 'classify' | 'regress' | 'infer' | 'chat' | 'completion' | 'embedding';
 export type LoadType = 'constant' | 'poisson' | 'ramp' | 'concurrency';
 export type OnSaturation = 'drop' | 'queue';
 
@@ -97,6 +97,8 @@ export interface ResolvedWorkload {
   readonly timeoutMs?: number;
   /** chat/completion streams: overrides target.firstTokenTimeoutMs for this workload. */
   readonly firstTokenTimeoutMs?: number;
+  /** embedding: inputs per request (1 sends `input` as a string, more as a list). */
+  readonly batch?: number;
 }
 
 export interface RampStage {
