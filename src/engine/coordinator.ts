@@ -18,6 +18,7 @@ import { classifyError, describeError } from './classify.js';
 import { compiledSibling } from './paths.js';
 import { tlsSettings } from '../transport/tls.js';
 import type { ControlMessage, WorkerResult, WorkerTask } from './worker.js';
+import type { RequestsMessage } from './request-log.js';
 import { startMockInThread, mockConfigFrom, type MockServer } from '../mock/index.js';
 import { Redactor } from '../util/redact.js';
 import { packBodies } from '../workload/shared-bodies.js';
@@ -38,6 +39,8 @@ export interface RunOptions {
   startAtEpochMs?: number;
   /** Called with every record as it arrives (results.ndjson writer). */
   onRecord?: (r: RunRecord) => void;
+  /** --requests: a batch of requests.csv.gz rows (CSV text, header excluded) as a worker posts it. */
+  onRequests?: (text: string) => void;
   onProgress?: (p: Progress) => void;
   onWarning?: (msg: string) => void;
   /** Time in-flight requests get to finish after a stop. */
@@ -350,9 +353,10 @@ function startWorkers(run: RunSetUp, ctl: RunControl, opts: RunOptions, redactor
     ctl.ports.add(ch.port1);
     let portDone!: () => void;
     drained.push(new Promise<void>((res) => (portDone = res)));
-    ch.port1.on('message', (m: IntervalRecord | { type: 'ready' } | { type: 'done' }) => {
+    ch.port1.on('message', (m: IntervalRecord | RequestsMessage | { type: 'ready' } | { type: 'done' }) => {
       if (m.type === 'ready') oneReady();
       else if (m.type === 'done') portDone();
+      else if (m.type === 'requests') opts.onRequests?.(m.text);
       else run.onInterval(m);
     });
     const task: WorkerTask = {

@@ -10,6 +10,7 @@ import type { IntervalRecorder } from './interval-recorder.js';
 import type { OutcomeRecorder } from './outcome.js';
 import type { RetryPolicy } from './retry.js';
 import { TIMEOUT_MARK } from './classify.js';
+import type { RequestLog } from './request-log.js';
 
 /** Request contexts made before the start; more are made on demand up to maxInFlight. */
 const PREALLOCATED_CTX = 256;
@@ -30,6 +31,8 @@ export interface InFlightOptions {
   /** target.firstByteTimeout in ms; Infinity when unset. */
   readonly firstByteMs: number;
   readonly redact: (text: string) => string;
+  /** --requests: where each finished measured request's row goes; null (the default) costs one check. */
+  readonly log?: RequestLog | null;
 }
 
 export class InFlight implements RequestSink {
@@ -46,6 +49,8 @@ export class InFlight implements RequestSink {
   readonly maxBodyBytes: number;
   readonly redact: (text: string) => string;
   readonly maxInFlight: number;
+  readonly logHeads: boolean;
+  private readonly log: RequestLog | null;
 
   constructor(
     private readonly transport: Transport,
@@ -58,6 +63,8 @@ export class InFlight implements RequestSink {
     this.maxBodyBytes = o.maxBodyBytes;
     this.redact = o.redact;
     this.maxInFlight = o.maxInFlight;
+    this.log = o.log ?? null;
+    this.logHeads = this.log !== null;
     // A few contexts up front; the rest are made when first needed (newCtx), so a large maxInFlight
     // costs memory only if that many requests are really in flight.
     for (let i = 0; i < Math.min(o.maxInFlight, PREALLOCATED_CTX); i++) this.free.push(this.newCtx());
@@ -91,6 +98,7 @@ export class InFlight implements RequestSink {
       (queued ? this.rec.queueWait : this.rec.dispatchLag).recordValue(Math.round((t - intended) * 1000));
     }
     ctx.start(wl, req, intended, t, measured);
+    ctx.slot = index;
     this.transport.dispatch(ctx.request, ctx);
   }
 
@@ -119,6 +127,7 @@ export class InFlight implements RequestSink {
       wl.counters[C.inFlight]--;
       if (errClass === null) this.outcomes.ok(ctx, t);
       else this.outcomes.error(wl, errClass, message);
+      if (this.log !== null) this.log.add(ctx, errClass, t);
     }
     // Cut off by an abort (second signal, end of the grace period): no outcome, so the request
     // stays counted in flight and the summary reports it as unfinished.

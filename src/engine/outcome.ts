@@ -75,6 +75,8 @@ export class OutcomeRecorder {
     h[M.inputTokens].recordValue(Math.max(0, inTokens));
     c[C.outputTokens] += outTokens;
     c[C.inputTokens] += inTokens;
+    ctx.inputTokens = inTokens;
+    ctx.outputTokens = outTokens;
     if (outTokens < ctx.req!.outputTokens) {
       c[C.short]++;
       acct.short(finishReason);
@@ -88,6 +90,8 @@ export class OutcomeRecorder {
     const inTokens = usage >= 0 ? usage : ctx.req!.inputTokens;
     wl.hist[M.inputTokens].recordValue(Math.max(0, inTokens));
     wl.counters[C.inputTokens] += inTokens;
+    ctx.inputTokens = inTokens;
+    ctx.outputTokens = 0;
   }
 
   /** A stream's TTFT, TPOT and per-token ITL; returns whether their SLOs were met. */

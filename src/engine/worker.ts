@@ -28,6 +28,7 @@ import { InFlight, type FinishListener } from './in-flight.js';
 import type { DriverHost, LoadDriver } from './load-driver.js';
 import { OpenLoopDriver } from './open-loop.js';
 import { ClosedLoopDriver } from './closed-loop.js';
+import { RequestLog } from './request-log.js';
 
 export interface WorkerTask {
   scenario: ResolvedScenario;
@@ -99,6 +100,8 @@ class Worker implements DriverHost, FinishListener {
   private readonly driver: LoadDriver;
   private readonly recorder: IntervalRecorder;
   private readonly requests: InFlight;
+  /** --requests: this worker's rows of requests.csv.gz; null when off. */
+  private readonly requestLog: RequestLog | null;
   t0 = 0;
   stopping = false;
   private started!: () => void;
@@ -131,6 +134,7 @@ class Worker implements DriverHost, FinishListener {
     });
     this.recorder = new IntervalRecorder(this.wls, task.port, task.shard, task.worker, task.intervalMs, () => this.aborted);
     const redactor = new Redactor([t.apiKey]);
+    this.requestLog = s.output?.requests ? new RequestLog(task.port, task.worker, this.wls) : null;
     const outcomes = new OutcomeRecorder(s.slo, this.driver.latencyFromSend, this.recorder.samples, redactor);
     this.requests = new InFlight(this.transport, new WorkloadMix(this.wls, s), this.recorder, outcomes, this, {
       maxInFlight: Math.max(1, Math.ceil(s.load.maxInFlight / task.workers), this.driver.minConnections),
@@ -139,6 +143,7 @@ class Worker implements DriverHost, FinishListener {
       firstByteMs: t.firstByteTimeoutMs ?? Infinity,
       // Bound once: error snippets are redacted before they are cut (error path only).
       redact: (text) => redactor.redact(text),
+      log: this.requestLog,
     });
     this.done = new Promise((resolve) => (this.finish = resolve));
     task.port.on('message', (m: ControlMessage) => this.control(m));
@@ -183,6 +188,7 @@ class Worker implements DriverHost, FinishListener {
     for (const t of this.timers) clearInterval(t);
     this.recorder.stop();
     this.recorder.flush(true);
+    this.requestLog?.flush();
     // Marks the end of this worker's records: the task's result travels on piscina's own channel
     // and may overtake the last interval on this port, so the coordinator waits for this instead.
     this.task.port.postMessage({ type: 'done', worker: this.task.worker });
@@ -216,6 +222,8 @@ class Worker implements DriverHost, FinishListener {
     // The first interval's CPU figures start at the measured start, not at the worker's set-up.
     this.timers.push(setTimeout(() => rec.startIntervalClock(), Math.max(0, rec.measureStart - now())));
     this.timers.push(setInterval(() => this.requests.checkDeadlines(), this.requests.deadlineTickMs()));
+    const log = this.requestLog;
+    if (log) this.timers.push(setInterval(() => log.flush(), this.task.intervalMs));
     const fault = armWorkerFault(this.task.worker);
     if (fault) this.timers.push(fault);
   }
@@ -225,6 +233,7 @@ class Worker implements DriverHost, FinishListener {
       // Both clocks count from the same wall-clock epoch; performance.now() is this thread's own.
       this.t0 = m.startEpochMs - performance.timeOrigin;
       this.recorder.measureStart = this.t0 + this.s.load.warmupMs;
+      if (this.requestLog) this.requestLog.baseMs = this.recorder.measureStart;
       this.isStarted = true;
       this.started();
     } else if (!this.isStarted) {

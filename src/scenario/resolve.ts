@@ -525,6 +525,7 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
     ...(d.sweep !== undefined ? { sweep: resolveSweep(d.sweep) } : {}),
     // server-metrics hook
     ...(d.server !== undefined ? { server: resolveServer(d.server, target.tls) } : {}),
+    ...(d.output?.requests ? { output: { requests: true } } : {}),
   });
 }
 

@@ -362,6 +362,11 @@ const Threshold = z.strictObject({
   delayAbortEval: duration().default(DEFAULTS.delayAbortEvalMs),
 });
 
+/** `output:` what a run writes beyond its report set. */
+const Output = z.strictObject({
+  requests: z.boolean().default(false),
+});
+
 export const ScenarioSchema = z.strictObject({
   name: scenarioName(),
   target: Target,
@@ -372,6 +377,7 @@ export const ScenarioSchema = z.strictObject({
   compare: Compare.optional(),
   sweep: Sweep.optional(),
   server: Server.optional(),
+  output: Output.optional(),
 });
 
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

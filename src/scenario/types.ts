@@ -164,6 +164,13 @@ export interface ResolvedScenario {
   readonly sweep?: ResolvedSweep;
   /** The server's own metrics, scraped or queried during the run (src/server-metrics). */
   readonly server?: ResolvedServer;
+  /** `output:`; absent when nothing beyond the report set is asked for. */
+  readonly output?: ResolvedOutput;
+}
+
+export interface ResolvedOutput {
+  /** Write every request to requests.csv.gz (report/requests-file.ts). */
+  readonly requests: boolean;
 }
 
 /** `server.metrics[]`: one Prometheus text endpoint scraped during the run (src/server-metrics). */
