@@ -9,12 +9,11 @@
  * A failed write (a full disk) is told once; later batches are dropped, the run goes on, and the
  * command exits 4 after the summary (report/write-error.ts), as for results.ndjson.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { constants, gzip, gzipSync } from 'node:zlib';
 import type { ServebenchError } from '../errors.js';
 import { REQUEST_HEADER } from '../metrics/request-rows.js';
 import type { RunOutput } from './run-output.js';
-import { writeError } from './write-error.js';
+import { AppendSink } from './append-sink.js';
 
 /** The `--set` entry the --requests flag stands for. */
 export const REQUESTS_SET = 'output.requests=true';
@@ -26,35 +25,41 @@ export const REQUESTS_SET = 'output.requests=true';
 const GZIP = { level: constants.Z_BEST_SPEED };
 
 export class RequestsFile implements RunOutput {
-  private fd = -1;
+  private sink: AppendSink | null = null;
   /** Batches compressed and written one after the other, in the order they came. */
   private chain: Promise<void> = Promise.resolve();
-  /** Rows' batches filed so far. */
-  batches = 0;
-  failure: ServebenchError | null = null;
-  failureCause: unknown = null;
+  private told = false;
 
   constructor(
     readonly path: string,
     private readonly onFailure?: (message: string) => void,
   ) {}
 
+  /** The failed write or close (a full disk), told once through onFailure. */
+  get failure(): ServebenchError | null {
+    return this.sink?.failure ?? null;
+  }
+  get failureCause(): unknown {
+    return this.sink?.failureCause ?? null;
+  }
+  /** Gzip members written so far (the header's included). */
+  get batches(): number {
+    return this.sink?.written ?? 0;
+  }
+
   start(): void {
-    try {
-      this.fd = openSync(this.path, 'w');
-    } catch (e) {
-      throw writeError([this.path], e);
-    }
+    this.sink = new AppendSink(this.path);
     this.write(gzipSync(REQUEST_HEADER));
   }
 
   requests(csvText: string): void {
-    if (this.fd < 0) return;
+    if (this.sink === null || this.sink.failure) return;
     this.chain = this.chain.then(
       () =>
         new Promise<void>((resolve) => {
           gzip(csvText, GZIP, (err, member) => {
-            if (err) this.fail(err);
+            // zlib fails only on bad options: a member that cannot be made is a lost batch, told once.
+            if (err) this.onFailure?.(`requests.csv.gz: a batch could not be compressed (${err.message})`);
             else this.write(member);
             resolve();
           });
@@ -65,37 +70,18 @@ export class RequestsFile implements RunOutput {
   /** Every batch received is written and the file closed (call after the run's stop). */
   async closed(): Promise<void> {
     await this.chain;
-    const fd = this.fd;
-    this.fd = -1;
-    if (fd < 0) return;
-    try {
-      closeSync(fd);
-    } catch (e) {
-      this.fail(e);
-    }
+    this.sink?.close();
+    this.tell();
   }
 
   private write(member: Buffer): void {
-    if (this.fd < 0) return;
-    try {
-      writeSync(this.fd, member);
-      this.batches++;
-    } catch (e) {
-      // What fitted stays; a torn last member is where a reader stops.
-      this.fail(e);
-      try {
-        closeSync(this.fd);
-      } catch {
-        // already failing: the first error is the one told
-      }
-      this.fd = -1;
-    }
+    // What fitted stays; a torn last member is where a reader stops.
+    if (!this.sink!.append(member)) this.tell();
   }
 
-  private fail(e: unknown): void {
-    if (this.failure) return;
-    this.failure = writeError([this.path], e);
-    this.failureCause = e;
+  private tell(): void {
+    if (this.told || !this.failure) return;
+    this.told = true;
     this.onFailure?.(this.failure.message);
   }
 }
