@@ -370,6 +370,8 @@ function startWorkers(run: RunSetUp, ctl: RunControl, opts: RunOptions, redactor
       port: ch.port2,
       intervalMs: opts.intervalMs ?? 1000,
       maxBodyBytes: run.s.target.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      // Rows only when someone files them (a run with output.requests, not a sweep step or a round).
+      logRequests: opts.onRequests !== undefined,
     };
     tasks.push(
       run.piscina.run(task, { transferList: [ch.port2] }).then(

@@ -42,6 +42,8 @@ export interface WorkerTask {
   maxBodyBytes: number;
   /** Per workload: its bodies packed once for every worker (the scenario's `bodies` are then empty). */
   sharedBodies?: ReadonlyArray<SharedBodies | null>;
+  /** --requests: post a row per finished measured request (the coordinator has a file for them). */
+  logRequests?: boolean;
 }
 
 export interface WorkerResult {
@@ -134,7 +136,7 @@ class Worker implements DriverHost, FinishListener {
     });
     this.recorder = new IntervalRecorder(this.wls, task.port, task.shard, task.worker, task.intervalMs, () => this.aborted);
     const redactor = new Redactor([t.apiKey]);
-    this.requestLog = s.output?.requests ? new RequestLog(task.port, task.worker, this.wls) : null;
+    this.requestLog = task.logRequests ? new RequestLog(task.port, task.worker, this.wls) : null;
     const outcomes = new OutcomeRecorder(s.slo, this.driver.latencyFromSend, this.recorder.samples, redactor);
     this.requests = new InFlight(this.transport, new WorkloadMix(this.wls, s), this.recorder, outcomes, this, {
       maxInFlight: Math.max(1, Math.ceil(s.load.maxInFlight / task.workers), this.driver.minConnections),

@@ -13,10 +13,16 @@ import { constants, gzip, gzipSync } from 'node:zlib';
 import type { ServebenchError } from '../errors.js';
 import { REQUEST_HEADER } from '../metrics/request-rows.js';
 import type { RunOutput } from './run-output.js';
+import type { ResolvedScenario } from '../scenario/types.js';
 import { AppendSink } from './append-sink.js';
 
 /** The `--set` entry the --requests flag stands for. */
 export const REQUESTS_SET = 'output.requests=true';
+
+/** A command that runs a scenario in steps or rounds keeps no request rows: said, not silently dropped. */
+export function requestsIgnoredWarning(s: ResolvedScenario, command: string): string | null {
+  return s.output?.requests ? `output.requests (--requests) is not written by ${command}: run one variant or step with \`servebench run\` to get requests.csv.gz` : null;
+}
 
 /**
  * Fastest compression: on 1,024-row batches it costs about a third to half of the default level's

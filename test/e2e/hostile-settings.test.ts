@@ -259,7 +259,7 @@ describe('a full disk', () => {
     // --requests: its file fills the disk too; the run still ends with its whole summary
     { size: '24k', failed: '(results.ndjson|requests.csv.gz|report.html)', extra: ['--requests'] },
   ]) {
-    it.skipIf(!canMount)(`${size}${extra.join(' ')}: exit 4 after the console summary, naming the folder, no temporary file left (${failed})`, () => {
+    it.skipIf(!canMount)(`${[size, ...extra].join(' ')}: exit 4 after the console summary, naming the folder, no temporary file left (${failed})`, () => {
       const dir = tmp();
       const mnt = join(dir, 'mnt');
       mkdirSync(mnt);
