@@ -3,6 +3,7 @@
  * servebench's command line. The only place that prints or sets the exit code (DESIGN.md).
  * Each command's options are declared in its own function below; its work is in cli/<command>.ts.
  */
+import { REQUESTS_SET } from '../report/requests-file.js';
 import { parseDashboardAddress } from '../dashboard/live.js';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -67,6 +68,7 @@ function runCommand<T>(y: Argv<T>, s: Session): Argv<T> {
           .option('start-at', { type: 'string', coerce: once('start-at'), describe: 'start at this instant (ISO time or epoch ms), for shards' })
           .option('quiet', { type: 'boolean', describe: 'no progress lines' })
           .option('force', { type: 'boolean', describe: 'write into a --out folder that already holds a run (its files are removed first)' })
+          .option('requests', { type: 'boolean', describe: 'write every request to requests.csv.gz in the report folder (same as output.requests: true)' })
           .option('metrics-port', { type: 'string', coerce: once('metrics-port'), describe: "serve servebench's live metrics for Prometheus on this port at /metrics (e.g. 9464)" })
           .option('dashboard', { type: 'string', coerce: once('dashboard'), describe: 'serve a live view of the run in the browser on host:port (default 127.0.0.1:5665; :0 takes any free port)' }),
         'threshold and compared metric',
@@ -80,7 +82,7 @@ function runCommand<T>(y: Argv<T>, s: Session): Argv<T> {
       s.trapSignals();
       s.code = await cmdRun(
         a.scenario,
-        { flags, printScenario: a['print-scenario'], out: a.out, sets: a.set ?? [], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (s.handle = h), force: a.force, junit: a.junit, markdown: a.markdown, metricsPort: parseMetricsPort(a['metrics-port']), dashboard: parseDashboardAddress(a.dashboard) },
+        { flags, printScenario: a['print-scenario'], out: a.out, sets: [...(a.requests ? [REQUESTS_SET] : []), ...(a.set ?? [])], shard: parseShard(a.shard), startAtEpochMs: parseStartAt(a['start-at']), quiet: a.quiet, onHandle: (h) => (s.handle = h), force: a.force, junit: a.junit, markdown: a.markdown, metricsPort: parseMetricsPort(a['metrics-port']), dashboard: parseDashboardAddress(a.dashboard) },
         stdio,
       );
     },

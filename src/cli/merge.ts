@@ -13,6 +13,9 @@ import { writeFileAtomic } from '../report/writer.js';
 import { summaryText } from '../report/console.js';
 import type { Out } from './out.js';
 import type { Summary } from '../metrics/summary-types.js';
+import type { RunRecord, StartRecord } from '../metrics/records.js';
+import { REQUESTS_FILE } from '../metrics/request-rows.js';
+import { mergeRequestsFiles } from '../metrics/requests-read.js';
 import { defaultOutDir, exitForSummary, finishReport } from './shared.js';
 import { writeCiOutputs, type CiOutputs } from './ci-outputs.js';
 
@@ -31,6 +34,25 @@ export function cmdMerge(dirs: readonly string[], opts: MergeCmdOptions, o: Out)
   return exitForSummary(summary);
 }
 
+/**
+ * The shards' requests.csv.gz as one, when every shard wrote one (a shard without it would leave
+ * the merged file silently short); each shard's times are moved onto the earliest measured start.
+ */
+function mergeRequests(inputs: readonly { dir: string; records: readonly RunRecord[] }[], dir: string): void {
+  const have = inputs.filter((i) => existsSync(join(i.dir, REQUESTS_FILE)));
+  if (have.length === 0) return;
+  if (have.length < inputs.length) {
+    const missing = inputs.filter((i) => !have.includes(i)).map((i) => i.dir);
+    throw new ServebenchError('E_RESULTS', `only some shards wrote ${REQUESTS_FILE}: not in ${missing.join(', ')}`, { hint: 'run every shard with --requests, or merge without it by moving the files aside' });
+  }
+  const startOf = (i: (typeof inputs)[number]) => (i.records.find((r) => r.type === 'start') as StartRecord | undefined)?.run.measureStartEpochMs ?? 0;
+  const earliest = Math.min(...have.map(startOf));
+  mergeRequestsFiles(
+    have.map((i) => ({ path: join(i.dir, REQUESTS_FILE), shiftUs: Math.round((startOf(i) - earliest) * 1000) })),
+    join(dir, REQUESTS_FILE),
+  );
+}
+
 /** The merged run and its report set in `out`, printing nothing: the library's merge() too. */
 export function mergeInto(dirs: readonly string[], opts: { out?: string; allowPartial?: boolean }): { summary: Summary; dir: string; inputs: { dir: string }[] } {
   if (dirs.length === 0) throw new ServebenchError('E_USAGE', 'name the shard results folders to merge', { hint: 'servebench merge reports/run-shard-0of2 reports/run-shard-1of2 --out reports/run' });
@@ -47,5 +69,6 @@ export function mergeInto(dirs: readonly string[], opts: { out?: string; allowPa
   if (inputs.some((i) => i.dir === dir)) throw new ServebenchError('E_USAGE', `--out ${dir} is one of the shard folders`, { hint: 'write the merged run to a new folder' });
   makeDirs(dir);
   writeFileAtomic(join(dir, RESULTS_FILE), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  mergeRequests(inputs, dir);
   return { summary: finishReport(records, dir), dir, inputs };
 }

@@ -2,7 +2,7 @@
  * One run of a resolved scenario into its report folder, printing nothing: what `servebench run`
  * and the library's `run()` (src/index.ts) share. The caller prints (cli/run.ts) or returns.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ServebenchError } from '../errors.js';
 import type { ResolvedScenario } from '../scenario/types.js';
@@ -14,6 +14,9 @@ import type { RunRecord } from '../metrics/records.js';
 import { RESULTS_FILE } from '../metrics/results-file.js';
 import { AbortOnFail, ResultsFile, engineHooks, startOutputs, stopOutputs, type RunOutput } from '../report/run-output.js';
 import { prepareOutDir } from '../report/out-dir.js';
+import { RequestsFile } from '../report/requests-file.js';
+import { REQUESTS_FILE } from '../metrics/request-rows.js';
+import { writeError } from '../report/write-error.js';
 import { discardIfNeverStarted, finishReportKeepingSummary } from './shared.js';
 
 export interface RunCoreOptions {
@@ -60,7 +63,8 @@ async function runInto(dir: string, created: boolean, scenario: ResolvedScenario
     warn(reason);
     handle?.stop(reason);
   });
-  const outputs: RunOutput[] = [results, abort, ...(opts.outputs ?? []), ...(opts.onProgress ? [{ progress: opts.onProgress }] : [])];
+  const requests = scenario.output?.requests ? new RequestsFile(join(dir, REQUESTS_FILE), (m) => warn(`${m}; the run goes on and its summary is printed at the end`)) : null;
+  const outputs: RunOutput[] = [results, abort, ...(requests ? [requests] : []), ...(opts.outputs ?? []), ...(opts.onProgress ? [{ progress: opts.onProgress }] : [])];
   startOutputs(outputs);
   handle = startRun(scenario, {
     shard: opts.shard,
@@ -75,10 +79,18 @@ async function runInto(dir: string, created: boolean, scenario: ResolvedScenario
     ({ records, interrupted } = await handle.done);
   } catch (err) {
     discardIfNeverStarted(dir, created, results.sink);
+    // A run that never started leaves no requests file behind (its header alone) either.
+    if (requests && results.sink.written === 0) {
+      await requests.closed();
+      rmSync(requests.path, { force: true });
+    }
     throw err;
   } finally {
     stopOutputs(outputs);
+    await requests?.closed();
   }
   const { summary, writeFailure } = finishReportKeepingSummary(records, dir, results.sink);
-  return { summary, dir, writeFailure, abortedBy: abort.reason, interrupted };
+  // A full disk costs files, never the summary: requests.csv.gz's failure is told like the others'.
+  const failure = writeFailure ?? (requests?.failure ? writeError([requests.path], requests.failureCause) : null);
+  return { summary, dir, writeFailure: failure, abortedBy: abort.reason, interrupted };
 }

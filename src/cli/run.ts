@@ -20,6 +20,7 @@ import { runVariants } from './variants.js';
 import type { RunOutput } from '../report/run-output.js';
 import { serveLiveMetrics } from '../live/server.js';
 import { LiveDashboard } from '../dashboard/live.js';
+import { requestsIgnoredWarning } from '../report/requests-file.js';
 
 /** The scenario comes from a file, from `--url` and its flags, or from both (`--url` overriding `target`). */
 export async function cmdRun(file: string | undefined, opts: RunCmdOptions & { flags?: QuickFlags; printScenario?: boolean }, o: Out): Promise<number> {
@@ -31,6 +32,8 @@ export async function cmdRun(file: string | undefined, opts: RunCmdOptions & { f
   const { scenario, warnings, built } = loadQuick(input);
   rememberSecrets(scenario);
   for (const w of warnings) o.err(`warning: ${w}`);
+  const ignored = scenario.compare ? requestsIgnoredWarning(scenario, 'a compare: run') : null;
+  if (ignored) o.err(`warning: ${ignored}`);
   if (scenario.compare) return runVariants(scenario, variantScenarios(scenario, built.text, built.file, { sets: built.sets }), opts, o);
   return runScenario(scenario, opts, o);
 }

@@ -3,6 +3,7 @@
  * search), prints a line per finished step, writes sweep.json / sweep.csv / sweep.html beside
  * steps.ndjson, and the planning note for `--peak` and `--headroom`.
  */
+import { requestsIgnoredWarning } from '../report/requests-file.js';
 import { resolve } from 'node:path';
 import { ExitCode, ServebenchError } from '../errors.js';
 import { loadScenario } from '../workload/scenario.js';
@@ -44,6 +45,8 @@ export function stepLine(s: SweepStep): string {
 export async function cmdSweep(file: string, opts: SweepCmdOptions, o: Out): Promise<number> {
   const { scenario, warnings } = loadScenario(file, { sets: opts.sets });
   for (const w of warnings) o.err(`warning: ${w}`);
+  const ignored = requestsIgnoredWarning(scenario, 'sweep');
+  if (ignored) o.err(`warning: ${ignored}`);
   if (!scenario.sweep) {
     throw new ServebenchError('E_USAGE', `${file} has no 'sweep:' section`, {
       hint: `add e.g. sweep: { mode: search, from: 50, to: 1000, stepDuration: 5s, until: ["latency.p99 < 50ms", "errors.rate < 1%"] }`,

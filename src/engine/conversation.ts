@@ -26,7 +26,7 @@ export interface TurnSender {
   readonly maxInFlight: number;
   /** Set at an abort: nothing more is recorded. */
   readonly aborted: boolean;
-  sendTurn(wl: WlState, req: PreparedRequest, intended: number, t: number, measured: boolean, queued: boolean, conv: ConversationTurn, turn: number): void;
+  sendTurn(wl: WlState, req: PreparedRequest, slot: number, intended: number, t: number, measured: boolean, queued: boolean, conv: ConversationTurn, turn: number): void;
 }
 
 /** The worker as a conversation sees it: the clock origin and whether the run is over for it. */
@@ -55,12 +55,12 @@ export class ConversationRunner {
     private readonly endMs: number,
   ) {}
 
-  /** An arrival: a new conversation's first turn, intended at `intended`, dispatched at `t`. */
-  start(intended: number, t: number, measured: boolean, queued: boolean): void {
+  /** An arrival (plan slot `slot`): a new conversation's first turn, intended at `intended`, dispatched at `t`. */
+  start(slot: number, intended: number, t: number, measured: boolean, queued: boolean): void {
     const script = this.turns.nextScriptFor();
     let total = this.turns.drawTurns();
     if (script.later !== null) total = Math.min(total, 1 + script.later.length);
-    const c = new Conversation(this, script, total, measured);
+    const c = new Conversation(this, script, total, measured, slot);
     if (measured) this.wl.conversation!.started++;
     this.live.add(c);
     c.send(intended, t, queued, { body: this.turns.body(c.history, script.firstOutputTokens), inputTokens: script.firstInputTokens, outputTokens: script.firstOutputTokens });
@@ -97,6 +97,8 @@ class Conversation implements ConversationTurn {
     private readonly script: ConversationScript,
     private readonly total: number,
     private readonly measured: boolean,
+    /** The plan slot that started it: every turn's request row carries it. */
+    private readonly slot: number,
   ) {
     this.history = script.first.map((m) => ({ role: m.role, content: m.content }));
   }
@@ -105,7 +107,7 @@ class Conversation implements ConversationTurn {
     this.turn++;
     this.inputTokens = req.inputTokens;
     this.lastOutputTokens = req.outputTokens;
-    this.r.sender.sendTurn(this.r.wl, req, intended, t, this.measured, queued, this, this.turn);
+    this.r.sender.sendTurn(this.r.wl, req, this.slot, intended, t, this.measured, queued, this, this.turn);
   }
 
   turnEnded(ctx: Ctx, errClass: string | null, t: number): boolean {

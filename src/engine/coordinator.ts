@@ -18,6 +18,7 @@ import { classifyError, describeError } from './classify.js';
 import { compiledSibling } from './paths.js';
 import { tlsSettings } from '../transport/tls.js';
 import type { ControlMessage, WorkerResult, WorkerTask } from './worker.js';
+import type { RequestsMessage } from './request-log.js';
 import { startMockInThread, mockConfigFrom, type MockServer } from '../mock/index.js';
 import { Redactor } from '../util/redact.js';
 import { packBodies } from '../workload/shared-bodies.js';
@@ -40,6 +41,8 @@ export interface RunOptions {
   startAtEpochMs?: number;
   /** Called with every record as it arrives (results.ndjson writer). */
   onRecord?: (r: RunRecord) => void;
+  /** --requests: a batch of requests.csv.gz rows (CSV text, header excluded) as a worker posts it. */
+  onRequests?: (text: string) => void;
   onProgress?: (p: Progress) => void;
   onWarning?: (msg: string) => void;
   /** Time in-flight requests get to finish after a stop. */
@@ -125,7 +128,7 @@ export async function withEmbeddedMock(s: ResolvedScenario): Promise<{ scenario:
 async function preflight(s: ResolvedScenario, warn: (m: string) => void, redactor: Redactor, signal: AbortSignal): Promise<void> {
   const w = s.workloads[0];
   const rt = requestTarget(s.target, w.kind, w.model);
-  const path = w.kind === 'chat' || w.kind === 'completion' ? rt.path.replace(/\/(chat\/)?completions$/, '/models') : rt.path.replace(/:(predict|classify|regress)$/, '').replace(/\/infer$/, '');
+  const path = w.kind === 'chat' || w.kind === 'completion' || w.kind === 'embedding' ? rt.path.replace(/\/((chat\/)?completions|embeddings)$/, '/models') : rt.path.replace(/:(predict|classify|regress)$/, '').replace(/\/infer$/, '');
   const agent = new Agent({ connect: { timeout: s.target.connectTimeoutMs, ...tlsSettings(rt.origin, s.target.tls) } });
   try {
     const res = await undiciRequest(rt.origin + path, {
@@ -355,9 +358,10 @@ function startWorkers(run: RunSetUp, ctl: RunControl, opts: RunOptions, redactor
     ctl.ports.add(ch.port1);
     let portDone!: () => void;
     drained.push(new Promise<void>((res) => (portDone = res)));
-    ch.port1.on('message', (m: IntervalRecord | { type: 'ready' } | { type: 'done' }) => {
+    ch.port1.on('message', (m: IntervalRecord | RequestsMessage | { type: 'ready' } | { type: 'done' }) => {
       if (m.type === 'ready') oneReady();
       else if (m.type === 'done') portDone();
+      else if (m.type === 'requests') opts.onRequests?.(m.text);
       else run.onInterval(m);
     });
     const task: WorkerTask = {
@@ -372,6 +376,8 @@ function startWorkers(run: RunSetUp, ctl: RunControl, opts: RunOptions, redactor
       port: ch.port2,
       intervalMs: opts.intervalMs ?? 1000,
       maxBodyBytes: run.s.target.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      // Rows only when someone files them (a run with output.requests, not a sweep step or a round).
+      logRequests: opts.onRequests !== undefined,
     };
     tasks.push(
       run.piscina.run(task, { transferList: [ch.port2] }).then(

@@ -12,6 +12,7 @@ import type { IntervalRecorder } from './interval-recorder.js';
 import type { OutcomeRecorder } from './outcome.js';
 import type { RetryPolicy } from './retry.js';
 import { TIMEOUT_MARK } from './classify.js';
+import type { RequestLog } from './request-log.js';
 
 /** Request contexts made before the start; more are made on demand up to maxInFlight. */
 const PREALLOCATED_CTX = 256;
@@ -33,6 +34,8 @@ export interface InFlightOptions {
   /** target.firstByteTimeout in ms; Infinity when unset. */
   readonly firstByteMs: number;
   readonly redact: (text: string) => string;
+  /** --requests: where each finished measured request's row goes; null (the default) costs one check. */
+  readonly log?: RequestLog | null;
 }
 
 export class InFlight implements RequestSink, TurnSender {
@@ -51,6 +54,8 @@ export class InFlight implements RequestSink, TurnSender {
   readonly maxInFlight: number;
   /** Per workload: its conversation runner when it has `conversation` (set by the worker), else null. */
   readonly conversations: Array<ConversationRunner | null>;
+  readonly logHeads: boolean;
+  private readonly log: RequestLog | null;
 
   constructor(
     private readonly transport: Transport,
@@ -64,6 +69,8 @@ export class InFlight implements RequestSink, TurnSender {
     this.redact = o.redact;
     this.maxInFlight = o.maxInFlight;
     this.conversations = mix.wls.map(() => null);
+    this.log = o.log ?? null;
+    this.logHeads = this.log !== null;
     // A few contexts up front; the rest are made when first needed (newCtx), so a large maxInFlight
     // costs memory only if that many requests are really in flight.
     for (let i = 0; i < Math.min(o.maxInFlight, PREALLOCATED_CTX); i++) this.free.push(this.newCtx());
@@ -86,21 +93,21 @@ export class InFlight implements RequestSink, TurnSender {
   send(intended: number, t: number, measured: boolean, index: number, queued: boolean): void {
     const wl = this.mix.pick(index);
     const conv = this.conversations[wl.prep.index];
-    if (conv !== null) return conv.start(intended, t, measured, queued);
-    this.dispatchNew(wl, this.mix.request(wl, index), intended, t, measured, queued);
+    if (conv !== null) return conv.start(index, intended, t, measured, queued);
+    this.dispatchNew(wl, this.mix.request(wl, index), index, intended, t, measured, queued);
   }
 
   /** Sends turn `turn` of a conversation, its body built for it (see conversation.ts). */
-  sendTurn(wl: WlState, req: PreparedRequest, intended: number, t: number, measured: boolean, queued: boolean, conv: ConversationTurn, turn: number): void {
+  sendTurn(wl: WlState, req: PreparedRequest, slot: number, intended: number, t: number, measured: boolean, queued: boolean, conv: ConversationTurn, turn: number): void {
     if (measured) wl.conversation!.turnSent(turn);
-    const ctx = this.dispatchNew(wl, req, intended, t, measured, queued, true);
+    const ctx = this.dispatchNew(wl, req, slot, intended, t, measured, queued, true);
     ctx.conv = conv;
     ctx.turn = turn;
     this.transport.dispatch(ctx.request, ctx);
   }
 
   /** A context started for `req` and dispatched (unless `hold`: the caller dispatches it). */
-  private dispatchNew(wl: WlState, req: PreparedRequest, intended: number, t: number, measured: boolean, queued: boolean, hold = false): Ctx {
+  private dispatchNew(wl: WlState, req: PreparedRequest, slot: number, intended: number, t: number, measured: boolean, queued: boolean, hold = false): Ctx {
     const ctx = this.free.pop() ?? this.newCtx();
     if (this.free.length < this.lowFree) this.lowFree = this.free.length;
     this.count++;
@@ -110,6 +117,7 @@ export class InFlight implements RequestSink, TurnSender {
       (queued ? this.rec.queueWait : this.rec.dispatchLag).recordValue(Math.round((t - intended) * 1000));
     }
     ctx.start(wl, req, intended, t, measured);
+    ctx.slot = slot;
     if (!hold) this.transport.dispatch(ctx.request, ctx);
     return ctx;
   }
@@ -139,6 +147,7 @@ export class InFlight implements RequestSink, TurnSender {
       wl.counters[C.inFlight]--;
       if (errClass === null) this.outcomes.ok(ctx, t);
       else this.outcomes.error(wl, errClass, message);
+      if (this.log !== null) this.log.add(ctx, errClass, t);
     }
     // Cut off by an abort (second signal, end of the grace period): no outcome, so the request
     // stays counted in flight and the summary reports it as unfinished.

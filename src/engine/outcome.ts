@@ -32,6 +32,7 @@ export class OutcomeRecorder {
     }
     let meets = this.slo.latencyMs === undefined || latencyUs <= this.slo.latencyMs * 1000;
     if (wl.prep.generative) meets = this.generative(ctx, wl, t) && meets;
+    else if (wl.prep.embedding) this.embeddingTokens(ctx, wl);
     if (meets) c[C.sloMet]++;
     if (ctx.turn !== 0) wl.conversation!.turnOk(ctx.turn, latencyUs, turnTtftUs(ctx));
   }
@@ -82,11 +83,24 @@ export class OutcomeRecorder {
       c[C.cachedInputTokens] += cached;
       c[C.cachedReported]++;
     }
+    ctx.inputTokens = inTokens;
+    ctx.outputTokens = outTokens;
+    ctx.cachedTokens = cached;
     if (outTokens < ctx.req!.outputTokens) {
       c[C.short]++;
       acct.short(finishReason);
     } else acct.checkMax(outTokens, ctx.req!.outputTokens);
     return meets;
+  }
+
+  /** An embedding's input tokens: usage.prompt_tokens, else the tokenizer's count of the batch's inputs. */
+  private embeddingTokens(ctx: Ctx, wl: WlState): void {
+    const usage = ctx.response.promptTokens;
+    const inTokens = usage >= 0 ? usage : ctx.req!.inputTokens;
+    wl.hist[M.inputTokens].recordValue(Math.max(0, inTokens));
+    wl.counters[C.inputTokens] += inTokens;
+    ctx.inputTokens = inTokens;
+    ctx.outputTokens = 0;
   }
 
   /** A stream's TTFT, TPOT and per-token ITL; returns whether their SLOs were met. */

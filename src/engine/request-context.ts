@@ -19,6 +19,8 @@ export interface RequestSink {
   readonly maxBodyBytes: number;
   /** Redacts secrets from text before it is cut into an error message (error path only). */
   readonly redact: (text: string) => string;
+  /** --requests is on: note when each response's head arrived (otherwise no clock is read for it). */
+  readonly logHeads: boolean;
   /** The request's first attempt went on the wire at ctx.sentAt. */
   sent(ctx: Ctx): void;
   /** Called once per attempt's end; `errClass` null means the response was ok. */
@@ -45,6 +47,15 @@ export class Ctx implements TransportHandler, StreamObserver {
   intended = 0;
   dispatchedAt = 0;
   sentAt = NaN;
+  /** The plan's slot index this request was sent for (requests.csv.gz). */
+  slot = -1;
+  /** When the response head arrived (only timed with --requests; NaN otherwise). */
+  headAt = NaN;
+  /** Counts OutcomeRecorder took for an ok request (-1: none), kept for requests.csv.gz. */
+  inputTokens = -1;
+  outputTokens = -1;
+  /** usage's cached prompt tokens of a finished generative request (-1: not reported). */
+  cachedTokens = -1;
   status = 0;
   /** Streams: whether and why this one keeps its text for the tokenizer (see engine/tokens.ts). */
   keepText: KeepText = KEEP_NONE;
@@ -99,6 +110,9 @@ export class Ctx implements TransportHandler, StreamObserver {
     this.attempt = 0;
     this.inBackoff = false;
     this.streamStarted = false;
+    this.inputTokens = -1;
+    this.outputTokens = -1;
+    this.cachedTokens = -1;
     this.clearAttempt();
     const o = this.request;
     o.path = wl.prep.path;
@@ -116,6 +130,7 @@ export class Ctx implements TransportHandler, StreamObserver {
   private clearAttempt(): void {
     this.ended = false;
     this.status = 0;
+    this.headAt = NaN;
     this.chunkLog?.reset();
     this.abortFn = null;
     this.pendingAbort = null;
@@ -173,6 +188,7 @@ export class Ctx implements TransportHandler, StreamObserver {
 
   onHead(statusCode: number, rawHeaders: ReadonlyArray<string | Buffer> | null): boolean {
     this.status = statusCode;
+    if (this.sink.logHeads) this.headAt = performance.now();
     if (statusCode >= 200 && statusCode < 300 && this.wl!.response.head(this.response, rawHeaders)) this.streamStarted = true;
     return true;
   }

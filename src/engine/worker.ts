@@ -33,6 +33,7 @@ import type { SharedTrace } from '../schedule/trace.js';
 import { ConversationRunner } from './conversation.js';
 import { ConversationTurns } from '../workload/conversation-turns.js';
 import { dirname } from 'node:path';
+import { RequestLog } from './request-log.js';
 
 export interface WorkerTask {
   scenario: ResolvedScenario;
@@ -48,6 +49,8 @@ export interface WorkerTask {
   sharedBodies?: ReadonlyArray<SharedBodies | null>;
   /** load.type trace: the records, packed once for every worker. */
   sharedTrace?: SharedTrace;
+  /** --requests: post a row per finished measured request (the coordinator has a file for them). */
+  logRequests?: boolean;
 }
 
 export interface WorkerResult {
@@ -108,6 +111,8 @@ class Worker implements DriverHost, FinishListener {
   private readonly requests: InFlight;
   /** load.type trace: the slots and requests of this worker's share of the trace. */
   private readonly trace: TraceReplay | null;
+  /** --requests: this worker's rows of requests.csv.gz; null when off. */
+  private readonly requestLog: RequestLog | null;
   t0 = 0;
   stopping = false;
   private started!: () => void;
@@ -142,6 +147,7 @@ class Worker implements DriverHost, FinishListener {
     });
     this.recorder = new IntervalRecorder(this.wls, task.port, task.shard, task.worker, task.intervalMs, () => this.aborted);
     const redactor = new Redactor([t.apiKey]);
+    this.requestLog = task.logRequests ? new RequestLog(task.port, task.worker, this.wls) : null;
     const outcomes = new OutcomeRecorder(s.slo, this.driver.latencyFromSend, this.recorder.samples, redactor);
     this.requests = new InFlight(this.transport, this.trace ?? mix, this.recorder, outcomes, this, {
       maxInFlight: Math.max(1, Math.ceil(s.load.maxInFlight / task.workers), this.driver.minConnections),
@@ -150,6 +156,7 @@ class Worker implements DriverHost, FinishListener {
       firstByteMs: t.firstByteTimeoutMs ?? Infinity,
       // Bound once: error snippets are redacted before they are cut (error path only).
       redact: (text) => redactor.redact(text),
+      log: this.requestLog,
     });
     this.startConversations();
     this.done = new Promise((resolve) => (this.finish = resolve));
@@ -207,6 +214,7 @@ class Worker implements DriverHost, FinishListener {
     for (const t of this.timers) clearInterval(t);
     this.recorder.stop();
     this.recorder.flush(true);
+    this.requestLog?.flush();
     // Marks the end of this worker's records: the task's result travels on piscina's own channel
     // and may overtake the last interval on this port, so the coordinator waits for this instead.
     this.task.port.postMessage({ type: 'done', worker: this.task.worker });
@@ -240,6 +248,8 @@ class Worker implements DriverHost, FinishListener {
     // The first interval's CPU figures start at the measured start, not at the worker's set-up.
     this.timers.push(setTimeout(() => rec.startIntervalClock(), Math.max(0, rec.measureStart - now())));
     this.timers.push(setInterval(() => this.requests.checkDeadlines(), this.requests.deadlineTickMs()));
+    const log = this.requestLog;
+    if (log) this.timers.push(setInterval(() => log.flush(), this.task.intervalMs));
     const fault = armWorkerFault(this.task.worker);
     if (fault) this.timers.push(fault);
   }
@@ -249,6 +259,7 @@ class Worker implements DriverHost, FinishListener {
       // Both clocks count from the same wall-clock epoch; performance.now() is this thread's own.
       this.t0 = m.startEpochMs - performance.timeOrigin;
       this.recorder.measureStart = this.t0 + this.s.load.warmupMs;
+      if (this.requestLog) this.requestLog.baseMs = this.recorder.measureStart;
       this.isStarted = true;
       this.started();
     } else if (!this.isStarted) {

@@ -79,6 +79,7 @@ export class WlState {
     this.response = responseHandlerFor(prep.kind, prep.stream);
     this.conversation = wl.conversation ? new ConversationRecording() : null;
     this.keepsReplies = wl.conversation !== undefined && prep.stream;
+    this.response = responseHandlerFor(prep.kind, prep.stream, prep.batch);
   }
 }
 

@@ -49,6 +49,8 @@ export interface WorkloadSummary {
   goodput: { ratePerS: number; sloMet: number; attainment: number } | null;
   shortOutputs: number;
   outputTokensPerS: number;
+  /** Embedding workloads: input tokens embedded per second (their throughput; they generate none). */
+  inputTokensPerS?: number;
   /** Generative workloads: where token counts came from, usage-vs-tokenizer divergence, short outputs by reason, timeouts by deadline. */
   tokenCounts?: TokenCountsSummary;
   /** `conversation` workloads: conversations started and finished, and metrics by turn index. */

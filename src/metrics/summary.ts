@@ -337,6 +337,7 @@ function workloadSummaries(run: RunInfo, wl: readonly WlAcc[], t: { durationS: n
       goodput: hasSlo ? { ratePerS: round3(met / t.durationS), sloMet: met, attainment: a.totals.completed ? round3(met / a.totals.completed) : 0 } : null,
       shortOutputs: a.short,
       outputTokensPerS: round3(a.totals.outputTokens / t.durationS),
+      ...(w.kind === 'embedding' ? { inputTokensPerS: round3(a.totals.inputTokens / t.durationS) } : {}),
       ...(a.tokens ? { tokenCounts: tokenCountsSummary(a.tokens) } : {}),
       ...(a.conversations ? { conversations: conversationSummary(a.conversations) } : {}),
       ...cacheHitRatioOf(a),

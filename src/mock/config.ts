@@ -6,6 +6,7 @@
  * that suggest the closest known key.
  */
 import { Checker, describe, join, MockConfigError, type Obj } from './config-check.js';
+import { EMBEDDING_DEFAULTS, embeddingInto, type MockEmbeddingConfig, type ResolvedMockEmbeddingConfig } from './embedding-config.js';
 
 export type ServiceTimeConfig =
   | { type: 'fixed'; ms: number }
@@ -75,6 +76,8 @@ export interface MockConfig {
   seed?: number;
   faults?: MockFaults;
   llm?: MockLlmConfig;
+  /** `/v1/embeddings`: vector length and latency model (embedding-config.ts). */
+  embedding?: MockEmbeddingConfig;
 }
 
 export interface ResolvedMockLlmConfig {
@@ -109,6 +112,7 @@ export interface ResolvedMockConfig {
     stallAt?: { afterMs: number; forMs: number };
   };
   llm: ResolvedMockLlmConfig;
+  embedding: ResolvedMockEmbeddingConfig;
 }
 
 export const MOCK_DEFAULTS: Readonly<ResolvedMockConfig> = deepFreeze({
@@ -133,6 +137,7 @@ export const MOCK_DEFAULTS: Readonly<ResolvedMockConfig> = deepFreeze({
     prefixCacheBlocks: 16384,
     prefixCacheBlockTokens: 16,
   },
+  embedding: EMBEDDING_DEFAULTS,
 } satisfies ResolvedMockConfig);
 
 function deepFreeze<T>(o: T): T {
@@ -143,7 +148,7 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-const TOP_KEYS = ['deployments', 'knativeDomain', 'apiKeys', 'auth', 'cors', 'serviceTime', 'slots', 'seed', 'faults', 'llm'] as const;
+const TOP_KEYS = ['deployments', 'knativeDomain', 'apiKeys', 'auth', 'cors', 'serviceTime', 'slots', 'seed', 'faults', 'llm', 'embedding'] as const;
 const LLM_KEYS = [
   'prefillMsPerToken',
   'decodeMsPerToken',
@@ -297,6 +302,7 @@ export function mockConfigFrom(raw: unknown): ResolvedMockConfig {
   if (o.seed !== undefined) setIf(cfg, 'seed', c.number(o.seed, 'seed', { integer: true }));
   if (o.faults !== undefined) faultsInto(c, o.faults, cfg.faults);
   if (o.llm !== undefined) llmInto(c, o.llm, cfg.llm);
+  if (o.embedding !== undefined) embeddingInto(c, o.embedding, cfg.embedding);
   if (c.problems.length > 0) throw new MockConfigError(c.problems);
   return cfg;
 }

@@ -5,7 +5,7 @@
  */
 import type { Exchange } from './handler.js';
 
-export const ROUTE_NAMES = ['predict', 'classify', 'regress', 'infer', 'model', 'chat', 'completion', 'preflight', 'unrouted', 'notFound'] as const;
+export const ROUTE_NAMES = ['predict', 'classify', 'regress', 'infer', 'model', 'chat', 'completion', 'preflight', 'unrouted', 'notFound', 'embedding'] as const;
 
 // Plain constants rather than a const enum: vitest transpiles files one by one.
 export const Route = {
@@ -19,6 +19,7 @@ export const Route = {
   Preflight: 7,
   Unrouted: 8,
   NotFound: 9,
+  Embedding: 10,
 } as const;
 
 /** GET answers of the model route. */
@@ -43,6 +44,7 @@ export function classifyPath(ex: Exchange, s: string): void {
     ex.meta = Meta.OpenAiModels;
   } else if (s === '/v1/chat/completions') ex.route = Route.Chat;
   else if (s === '/v1/completions') ex.route = Route.Completion;
+  else if (s === '/v1/embeddings') ex.route = Route.Embedding;
   else if (s === '/v2/health/live' || s === '/v2/health/ready') {
     ex.route = Route.Model;
     ex.meta = s.endsWith('live') ? Meta.Live : Meta.Ready;

@@ -13,6 +13,7 @@ import { MockGateway } from './gateway.js';
 import type { RequestHandler } from './handler.js';
 import { classifyAnswer, inferAnswer, KServeHandler, MetadataHandler, predictAnswer, regressAnswer } from './kserve.js';
 import { llmHandlers } from './llm-handler.js';
+import { EmbeddingHandler } from './embedding.js';
 import { prng } from './random.js';
 import { Responder } from './respond.js';
 import { Route } from './routes.js';
@@ -70,6 +71,7 @@ function assemble(cfg: ResolvedMockConfig): Assembly {
   handlers[Route.Model] = new MetadataHandler(out);
   handlers[Route.Chat] = llm.chat;
   handlers[Route.Completion] = llm.completion;
+  handlers[Route.Embedding] = new EmbeddingHandler({ cfg: cfg.embedding, errorShape: cfg.llm.errorShape, out, timers, fails });
 
   const gateway = new MockGateway({
     router: new DeploymentRouter(cfg),

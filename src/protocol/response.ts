@@ -1,5 +1,5 @@
 /**
- * One response handler per request kind (predict JSON, completion JSON, SSE stream), chosen once per
+ * One response handler per request kind (predict JSON, completion JSON, SSE stream, embeddings JSON), chosen once per
  * workload (`responseHandlerFor`) when the worker prepares its workloads, so reading a response never
  * branches on the kind. A handler is stateless and shared; the state of one response lives in a
  * `ResponseState` that the engine's pooled request context owns and reuses.
@@ -10,6 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { JsonBodyCollector, checkPredictResponse, errorMessageOf, parseCompletionResponse } from './json.js';
 import { SseTokenParser, type StreamObserver } from './sse.js';
+import { parseEmbeddingResponse } from './embedding.js';
 
 /** One response's parsing state and verdict; reused across requests (nothing here is per request). */
 export class ResponseState {
@@ -68,7 +69,7 @@ export interface ResponseHandler {
 type PredictKind = 'predict' | 'classify' | 'regress' | 'infer';
 type CompletionKind = 'chat' | 'completion';
 /** The scenario's workload kinds (scenario/types.ts' WorkloadKind; protocol/ imports only util/). */
-export type RequestKind = PredictKind | CompletionKind;
+export type RequestKind = PredictKind | CompletionKind | 'embedding';
 
 /** A whole JSON answer, collected and read once at its end. */
 abstract class JsonAnswer implements ResponseHandler {
@@ -116,6 +117,19 @@ class CompletionJson extends JsonAnswer {
   }
 }
 
+/** A whole vLLM embeddings answer: one embedding per input of the batch, and usage.prompt_tokens. */
+class EmbeddingJson extends JsonAnswer {
+  constructor(private readonly batch: number) {
+    super();
+  }
+  end(r: ResponseState): void {
+    if (r.body.overCap) return r.fail('invalid_response', `response body over ${r.body.bytes} bytes cap`);
+    const res = parseEmbeddingResponse(r.body.json(), this.batch);
+    if ('error' in res) return r.fail('invalid_response', res.error);
+    r.promptTokens = res.promptTokens;
+  }
+}
+
 /** A vLLM event stream: tokens as they arrive (through the observer), the verdict at the end. */
 class SseStream implements ResponseHandler {
   readonly needsHeaders = true;
@@ -160,13 +174,14 @@ class SseStream implements ResponseHandler {
 
 const HANDLERS = new Map<string, ResponseHandler>();
 
-/** The handler of a workload's responses: its kind, streamed or not. */
-export function responseHandlerFor(kind: RequestKind, stream: boolean): ResponseHandler {
-  const key = `${kind}:${stream}`;
+/** The handler of a workload's responses: its kind, streamed or not (`batch`: an embedding's inputs per request). */
+export function responseHandlerFor(kind: RequestKind, stream: boolean, batch = 1): ResponseHandler {
+  const key = `${kind}:${stream}:${batch}`;
   let h = HANDLERS.get(key);
   if (h === undefined) {
     const completion = kind === 'chat' || kind === 'completion';
-    h = !completion ? new PredictJson(kind) : stream ? new SseStream(kind) : new CompletionJson(kind);
+    if (kind === 'embedding') h = new EmbeddingJson(batch);
+    else h = !completion ? new PredictJson(kind) : stream ? new SseStream(kind) : new CompletionJson(kind);
     HANDLERS.set(key, h);
   }
   return h;

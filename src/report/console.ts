@@ -64,6 +64,7 @@ function workloadTable(w: WorkloadSummary, color: boolean): string {
   ];
   if (t.outputTokens > 0) lines.push(`  tokens ${t.outputTokens} out, ${t.inputTokens} in, ${w.outputTokensPerS} out/s${w.shortOutputs ? `, ${w.shortOutputs} shorter than asked` : ''}`);
   if (w.cacheHitRatio !== undefined) lines.push(`  prefix cache: ${t.cachedInputTokens ?? 0} of ${t.inputTokens} input tokens cached, hit ratio ${cacheHitText(w.cacheHitRatio)}`);
+  if (w.inputTokensPerS !== undefined) lines.push(`  tokens ${t.inputTokens} in, ${w.inputTokensPerS} in/s`);
   if (w.tokenCounts) lines.push(...tokenCountLines(w.tokenCounts));
   if (w.conversations) lines.push(conversationLine(w.conversations));
   if (w.goodput && t.completed > 0) lines.push(`  goodput ${w.goodput.ratePerS} rps, SLO attainment ${(w.goodput.attainment * 100).toFixed(1)} %`);

@@ -262,6 +262,7 @@ function workload(s: Summary, w: WorkloadSummary, i: number): string {
     tile('rate', `${fmtNum(w.achievedRps)}<small>req/s</small>`, s.load.type === 'concurrency' ? 'closed loop' : `target ${fmtNum(w.targetRps)} req/s`),
   ];
   if (T.outputTokens > 0) tiles.push(tile('output tokens/s', fmtNum(w.outputTokensPerS), `${fmtInt(T.outputTokens)} tokens`));
+  if (w.inputTokensPerS !== undefined) tiles.push(tile('input tokens/s', fmtNum(w.inputTokensPerS), `${fmtInt(T.inputTokens)} tokens`));
   if (w.goodput) {
     tiles.push(
       tile('goodput', `${fmtNum(w.goodput.ratePerS)}<small>req/s</small>`, `SLO attainment ${fmtPct(w.goodput.attainment, 1)}`, w.goodput.attainment < 0.99 ? 'warn' : 'good'),

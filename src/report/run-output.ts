@@ -18,15 +18,19 @@ export interface RunOutput {
    * run knows which of its records are late completions; the whole run's time line does not).
    */
   progress?(p: Progress): void;
+  /** --requests: a batch of requests.csv.gz rows as a worker posted it. */
+  requests?(csvText: string): void;
   /** After the run ended or failed: finish and close. Called once, also after a failure. */
   stop?(): void;
 }
 
 /** The outputs in order, as the engine's callbacks. */
-export function engineHooks(outputs: readonly RunOutput[]): { onRecord: (r: RunRecord) => void; onProgress: ((p: Progress) => void) | undefined } {
+export function engineHooks(outputs: readonly RunOutput[]): { onRecord: (r: RunRecord) => void; onProgress: ((p: Progress) => void) | undefined; onRequests?: (text: string) => void } {
   const adders = outputs.filter((o) => o.add);
   const progressers = outputs.filter((o) => o.progress);
+  const requesters = outputs.filter((o) => o.requests);
   return {
+    ...(requesters.length ? { onRequests: (text: string) => requesters.forEach((o) => o.requests!(text)) } : {}),
     onRecord: (r) => {
       for (const o of adders) o.add!(r);
     },

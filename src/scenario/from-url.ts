@@ -5,7 +5,7 @@
  *
  *   /v1/<project>/<deployment>/v1/models/<model>:predict|:classify|:regress
  *   /v1/<project>/<deployment>/v2/models/<model>/infer
- *   /v1/<project>/<deployment>/v1/chat/completions | /v1/completions | /v1 (OpenAI base: chat)
+ *   /v1/<project>/<deployment>/v1/chat/completions | /v1/completions | /v1/embeddings | /v1 (OpenAI base: chat)
  */
 import { ServebenchError } from '../errors.js';
 import type { Routing, WorkloadKind } from './types.js';
@@ -23,7 +23,7 @@ export interface UrlTarget {
   readonly model?: string;
 }
 
-const ENDPOINTS = "/v1/models/<model>:predict (or :classify, :regress), /v2/models/<model>/infer, /v1/chat/completions or /v1/completions";
+const ENDPOINTS = "/v1/models/<model>:predict (or :classify, :regress), /v2/models/<model>/infer, /v1/chat/completions, /v1/completions or /v1/embeddings";
 
 function usage(flag: string, message: string, hint?: string): ServebenchError {
   return new ServebenchError('E_USAGE', `${flag}: ${message}`, { hint });
@@ -49,9 +49,7 @@ export function endpointOf(suffix: string, shown: string): { kind: WorkloadKind;
   }
   if (suffix === '/v1/chat/completions' || suffix === '/v1' || suffix === '/v1/') return { kind: 'chat' };
   if (suffix === '/v1/completions') return { kind: 'completion' };
-  if (suffix === '/v1/embeddings') {
-    throw usage('--url', `'${shown}' is an embeddings endpoint: embeddings are not supported yet`, 'servebench runs predict, classify, regress, infer (V2), chat and completion workloads');
-  }
+  if (suffix === '/v1/embeddings') return { kind: 'embedding' };
   throw usage('--url', `'${shown}' names no endpoint servebench knows (the path ends in '${suffix || '/'}')`, `an inference URL ends in ${ENDPOINTS}`);
 }
 

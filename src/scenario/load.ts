@@ -101,7 +101,7 @@ function failure(file: string, problems: readonly Problem[], secrets: readonly s
 function defaultTokenizerWarnings(s: ResolvedScenario): string[] {
   if (s.target.embedded) return []; // the mock is no model: any tokenizer does
   return s.workloads
-    .filter((w) => (w.kind === 'chat' || w.kind === 'completion') && !w.tokenizer)
+    .filter((w) => (w.kind === 'chat' || w.kind === 'completion' || w.kind === 'embedding') && !w.tokenizer)
     .map(
       (w) =>
         `workload ${w.name}: no tokenizer given, so cl100k_base stands in for ${w.model}'s tokenizer: synthetic prompt lengths (and output counts when the server reports no usage) are approximate; set tokenizer: to the model's folder (tokenizer.json, tokenizer_config.json)`,

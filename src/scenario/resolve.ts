@@ -49,6 +49,7 @@ import { parseThreshold } from './threshold-grammar.js';
 import type { WorkloadFileChecks } from './file-checks.js';
 import { checkTokenRules } from './token-rules.js';
 import { checkPrefixPools } from './prefix-rules.js';
+import { checkEmbeddingRules, isEmbeddingKind } from './embedding-rules.js';
 import { errText, fileErrorText, isObject } from '../util/values.js';
 import { checkTraceKeys, isTraceLoad, resolveTrace, traceFormat, type TraceFileData } from './trace-load.js';
 import { traceWindow } from '../schedule/trace.js';
@@ -270,7 +271,8 @@ class FileChecks {
       if (has(w, 'prompt') && has(w, 'dataset')) problems.add([...at, 'dataset'], 'key', `use either 'prompt' or 'dataset', not both`);
       else if (!has(w, 'prompt') && !has(w, 'dataset') && !this.traceLoad) problems.add(at, 'value', `a ${kind} workload needs 'prompt' or 'dataset'`);
     }
-    if (!generative) {
+    if (kind !== undefined) checkEmbeddingRules(w, kind, at, problems);
+    if (!generative && !isEmbeddingKind(kind)) {
       if (predictLike && isObject(w.body)) {
         for (const p of checkBody(kind, w.body)) problems.add([...at, 'body', ...p.sub], p.missing ? 'parent' : 'value', p.message);
       }
@@ -473,7 +475,8 @@ function resolveWorkload(w: WorkloadParsed, i: number, files: FileData): Resolve
   if (w.prompt) {
     const prompt: ResolvedPrompt = {
       inputTokens: distribution(w.prompt.inputTokens),
-      outputTokens: distribution(w.prompt.outputTokens),
+      // an embedding asks for no output: the length is never sent
+      outputTokens: w.prompt.outputTokens !== undefined ? distribution(w.prompt.outputTokens) : { type: 'fixed', value: 1 },
       prefixTokens: w.prompt.prefixTokens,
       ...(w.prompt.prefix ? { prefix: { pools: w.prompt.prefix.pools, tokens: w.prompt.prefix.tokens, share: w.prompt.prefix.share } } : {}),
     };
@@ -489,6 +492,10 @@ function resolveWorkload(w: WorkloadParsed, i: number, files: FileData): Resolve
   if (w.tokenizer !== undefined) out.tokenizer = files.files.get(`${at}.tokenizer`);
   if (w.firstTokenTimeout !== undefined) out.firstTokenTimeoutMs = w.firstTokenTimeout;
   if (w.conversation !== undefined) out.conversation = resolveConversation(w.conversation);
+  if (isEmbeddingKind(w.kind)) {
+    out.stream = false;
+    out.batch = w.batch ?? 1;
+  }
   return out;
 }
 
@@ -563,6 +570,7 @@ export function buildScenario(d: ScenarioParsed, files: FileData, ctx: ResolveCo
     ...(d.sweep !== undefined ? { sweep: resolveSweep(d.sweep) } : {}),
     // server-metrics hook
     ...(d.server !== undefined ? { server: resolveServer(d.server, target.tls) } : {}),
+    ...(d.output?.requests ? { output: { requests: true } } : {}),
   });
 }
 

@@ -16,9 +16,12 @@ import type { HttpClient, LoadType, OnSaturation, Routing, TraceFormat, Workload
 
 export const ROUTINGS = ['path', 'host'] as const satisfies readonly Routing[];
 export const HTTP_CLIENTS = ['undici', 'lean'] as const satisfies readonly HttpClient[];
-export const KINDS = ['predict', 'classify', 'regress', 'infer', 'chat', 'completion'] as const satisfies readonly WorkloadKind[];
+export const KINDS = ['predict', 'classify', 'regress', 'infer', 'chat', 'completion', 'embedding'] as const satisfies readonly WorkloadKind[];
 export const PREDICT_KINDS: readonly WorkloadKind[] = ['predict', 'classify', 'regress', 'infer'];
 export const GENERATIVE_KINDS: readonly WorkloadKind[] = ['chat', 'completion'];
+export const EMBEDDING_KINDS: readonly WorkloadKind[] = ['embedding'];
+/** Upper bound of an embedding workload's `batch` (inputs per request). */
+export const MAX_EMBEDDING_BATCH = 4096;
 export const LOAD_TYPES = ['constant', 'poisson', 'ramp', 'concurrency', 'trace'] as const satisfies readonly LoadType[];
 export const TRACE_FORMATS = ['mooncake', 'azure', 'servebench'] as const satisfies readonly TraceFormat[];
 export const ON_SATURATION = ['drop', 'queue'] as const satisfies readonly OnSaturation[];
@@ -230,7 +233,8 @@ const PrefixPools = z.strictObject({
 
 const Prompt = z.strictObject({
   inputTokens: tokenLength(),
-  outputTokens: tokenLength(),
+  // required for chat/completion (resolve.ts); an embedding generates nothing
+  outputTokens: tokenLength().optional(),
   prefixTokens: int(0).default(DEFAULTS.prefixTokens),
   prefix: PrefixPools.optional(),
 });
@@ -264,6 +268,8 @@ const Workload = z.strictObject({
   tokenizer: text().optional(),
   // chat only: each arrival starts a conversation of several turns (engine/conversation.ts)
   conversation: Conversation.optional(),
+  // embedding
+  batch: int(1, MAX_EMBEDDING_BATCH).optional(),
   // deadlines: any kind may set timeout; firstTokenTimeout applies to chat/completion streams
   timeout: duration({ positive: true }).optional(),
   firstTokenTimeout: duration({ positive: true }).optional(),
@@ -398,6 +404,11 @@ const Threshold = z.strictObject({
   delayAbortEval: duration().default(DEFAULTS.delayAbortEvalMs),
 });
 
+/** `output:` what a run writes beyond its report set. */
+const Output = z.strictObject({
+  requests: z.boolean().default(false),
+});
+
 export const ScenarioSchema = z.strictObject({
   name: scenarioName(),
   target: Target,
@@ -408,6 +419,7 @@ export const ScenarioSchema = z.strictObject({
   compare: Compare.optional(),
   sweep: Sweep.optional(),
   server: Server.optional(),
+  output: Output.optional(),
 });
 
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

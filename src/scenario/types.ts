@@ -7,7 +7,7 @@
 export type Routing = 'path' | 'host';
 /** The HTTP/1.1 client of the workers: undici's Pool, or servebench's own lean one (engine/h1.ts). */
 export type HttpClient = 'undici' | 'lean';
-export type WorkloadKind = 'predict' | 'classify' | 'regress' | 'infer' | 'chat' | 'completion';
+export type WorkloadKind = 'predict' | 'classify' | 'regress' | 'infer' | 'chat' | 'completion' | 'embedding';
 export type LoadType = 'constant' | 'poisson' | 'ramp' | 'concurrency' | 'trace';
 /** Trace file formats of `load.type: trace` (docs/trace-replay.md). */
 export type TraceFormat = 'mooncake' | 'azure' | 'servebench';
@@ -111,6 +111,8 @@ export interface ResolvedWorkload {
   readonly firstTokenTimeoutMs?: number;
   /** chat only: each arrival starts a conversation of several turns (engine/conversation.ts). */
   readonly conversation?: ResolvedConversation;
+  /** embedding: inputs per request (1 sends `input` as a string, more as a list). */
+  readonly batch?: number;
 }
 
 /** A chat workload's `conversation`: turns drawn uniformly from [turnsMin, turnsMax]. */
@@ -201,6 +203,13 @@ export interface ResolvedScenario {
   readonly sweep?: ResolvedSweep;
   /** The server's own metrics, scraped or queried during the run (src/server-metrics). */
   readonly server?: ResolvedServer;
+  /** `output:`; absent when nothing beyond the report set is asked for. */
+  readonly output?: ResolvedOutput;
+}
+
+export interface ResolvedOutput {
+  /** Write every request to requests.csv.gz (report/requests-file.ts). */
+  readonly requests: boolean;
 }
 
 /** `server.metrics[]`: one Prometheus text endpoint scraped during the run (src/server-metrics). */

@@ -26,6 +26,8 @@ export function suffixFor(kind: WorkloadKind, model: string): string {
       return '/v1/chat/completions';
     case 'completion':
       return '/v1/completions';
+    case 'embedding':
+      return '/v1/embeddings';
   }
 }
 

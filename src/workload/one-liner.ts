@@ -16,7 +16,7 @@ import type { LoadedScenario } from '../scenario/load.js';
 import { parseScenarioText } from './scenario.js';
 import { plural } from '../scenario/messages.js';
 import { parseSetPath } from '../scenario/overrides.js';
-import { GENERATIVE_KINDS } from '../scenario/schema.js';
+import { EMBEDDING_KINDS, GENERATIVE_KINDS } from '../scenario/schema.js';
 import type { Env } from '../scenario/env.js';
 import { isObject } from '../util/values.js';
 
@@ -76,7 +76,8 @@ function usage(message: string, hint?: string): ServebenchError {
 /** The scenario `--url` names, before the flags' entries: what a user would otherwise write. */
 export function baseScenario(t: UrlTarget, f: QuickFlags): Record<string, unknown> {
   const generative = GENERATIVE_KINDS.includes(t.kind);
-  if (!generative && f.body === undefined && f.bodies === undefined) {
+  const embedding = EMBEDDING_KINDS.includes(t.kind);
+  if (!generative && !embedding && f.body === undefined && f.bodies === undefined) {
     throw usage(`--url names a ${t.kind} endpoint: give the request body with --body JSON or --bodies FILE`, `e.g. --body '{"instances":[[1,2,3]]}'`);
   }
   if (f.rps === undefined && f.concurrency === undefined) {
@@ -85,6 +86,7 @@ export function baseScenario(t: UrlTarget, f: QuickFlags): Record<string, unknow
   const model = t.model ?? t.deployment;
   const workload: Record<string, unknown> = { name: model, kind: t.kind, model };
   if (generative) workload.prompt = { ...DEFAULT_PROMPT };
+  if (embedding) workload.prompt = { inputTokens: DEFAULT_PROMPT.inputTokens };
   const target = urlTarget(t);
   // No load mapping here: the --rps/--concurrency entries create it, in block style.
   return { name: t.deployment.replace(/[^A-Za-z0-9._-]/g, '-'), target, workloads: [workload] };

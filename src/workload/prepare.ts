@@ -7,6 +7,7 @@ import { requestTarget } from '../target/url.js';
 import { samplePromptItems, type PromptItem } from './prompts.js';
 import { dirname } from 'node:path';
 import { unpackBodies, type SharedBodies } from './shared-bodies.js';
+import { embeddingRequests } from './embedding.js';
 
 export interface PreparedRequest {
   readonly body: Buffer;
@@ -23,6 +24,10 @@ export interface PreparedWorkload {
   /** True for chat/completion with stream: true: the response is SSE. */
   readonly stream: boolean;
   readonly generative: boolean;
+  /** kind: embedding: the answer carries input tokens only. */
+  readonly embedding: boolean;
+  /** embedding: inputs per request (1 for every other kind). */
+  readonly batch: number;
   readonly origin: string;
   readonly path: string;
   /** Flat [name, value, …] array: undici takes it without re-parsing an object per request. */
@@ -45,17 +50,21 @@ export function prepareWorkloads(s: ResolvedScenario, worker: number, shared: Re
     const headers: string[] = [];
     for (const [k, v] of Object.entries(t.headers)) headers.push(k, v);
     const generative = isGenerative(w.kind);
+    const embedding = w.kind === 'embedding';
+    const seed = conversationSeed(s, worker, index);
     // A trace brings each request's lengths: its requests are built per record (engine/trace-replay.ts).
     const requests = generative && s.load.type === 'trace'
       ? []
+      : embedding
+      ? embeddingRequests(w, PROMPTS_PER_WORKER, seed, s.file ? dirname(s.file) : process.cwd())
       : generative
-      ? samplePromptItems(w, PROMPTS_PER_WORKER, conversationSeed(s, worker, index), s.file ? dirname(s.file) : process.cwd()).map(
+      ? samplePromptItems(w, PROMPTS_PER_WORKER, seed, s.file ? dirname(s.file) : process.cwd()).map(
           (p) => ({ body: Buffer.from(JSON.stringify(generativeBody(w, p))), inputTokens: p.inputTokens, outputTokens: p.outputTokens }),
         )
       : sharedBodies
         ? unpackBodies(sharedBodies).map((body) => ({ body, inputTokens: 0, outputTokens: 0 }))
         : w.bodies.map((b) => ({ body: Buffer.from(JSON.stringify(b)), inputTokens: 0, outputTokens: 0 }));
-    return { index, name: w.name, kind: w.kind, stream: generative && w.stream, generative, origin: t.origin, path: t.path, headers, requests };
+    return { index, name: w.name, kind: w.kind, stream: generative && w.stream, generative, embedding, batch: w.batch ?? 1, origin: t.origin, path: t.path, headers, requests };
   });
 }
 

@@ -57,6 +57,23 @@ describe('the built CLI', () => {
     expect(s.metrics.itl.mean).toBeGreaterThan(5);
   });
 
+  it('runs the embeddings example: input tokens per second, no token timing rows, the latency model', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+    const r = servebench(['run', 'scenarios/embeddings.yaml', '--out', out, '--set', 'load.duration=2s', '--set', 'load.warmup=0s']);
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.totals).toMatchObject({ ok: 100, errors: 0, outputTokens: 0 });
+    // 8 inputs of 32..256 tokens a request
+    expect(s.totals.inputTokens / s.totals.ok).toBeGreaterThan(8 * 32 * 0.8);
+    expect(s.workloads[0].inputTokensPerS).toBeCloseTo(s.totals.inputTokens / s.durationS, 0);
+    expect(s.metrics.ttft).toBeUndefined();
+    // the mock's model: 2 ms + 0.005 ms a token, so at least 2 ms + 8 × 32 × 0.005 ms
+    expect(s.metrics.serviceTime.p50).toBeGreaterThan(3);
+    expect(r.stdout).toMatch(/tokens \d+ in, [\d.]+ in\/s/);
+    expect(r.stdout).not.toMatch(/ttft|tpot|out\/s/);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('input tokens/s');
+  });
+
   it('runs the closed-loop chat example: the users it names, in flight, and the closed-loop note', () => {
     const out = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
     const r = servebench(['run', 'scenarios/chat-concurrency.yaml', '--out', out, '--quiet', '--set', 'load.duration=3s', '--set', 'load.warmup=1s']);

@@ -2,6 +2,7 @@
  * `servebench run --url …`: the one-liner end to end, the built CLI against a mock on port 0.
  * The CLI runs as a child process with an async spawn, so this process's mock can answer it.
  */
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,7 @@ describe('run --url against a port-0 gateway', () => {
       deployments: [
         { project: 'my_project', deployment: 'fraud', models: ['fraud'] },
         { project: 'my_project', deployment: 'my-llm', models: [] },
+        { project: 'my_project', deployment: 'embedder', models: [] },
       ],
       llm: { prefillMsPerToken: 0, decodeMsPerToken: 1 },
     });
@@ -73,6 +75,25 @@ describe('run --url against a port-0 gateway', () => {
     expect(s.totals.ok).toBe(10);
     expect(s.metrics.ttft.count).toBe(10);
     expect(s.totals.outputTokens).toBe(80);
+  });
+
+  it('embeddings: --url …/v1/embeddings runs kind embedding, input tokens from usage, no token timings', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'sb-url-')), 'run');
+    const url = `${mock.url}/v1/my_project/embedder/v1/embeddings`;
+    const r = await servebench(['run', '--url', url, '--api-key-env', 'SB_TEST_KEY', '--rps', '5', '--duration', '2s', '--warmup', '0s', '--input-tokens', '40', '--set', 'workloads[0].batch=4', '--requests', '--out', out, '--quiet'], { SB_TEST_KEY: KEY });
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.workloads[0]).toMatchObject({ name: 'embedder', kind: 'embedding' });
+    expect(s.totals).toMatchObject({ ok: 10, errors: 0, outputTokens: 0 });
+    expect(s.totals.inputTokens).toBeGreaterThan(0);
+    expect(s.workloads[0].inputTokensPerS).toBeGreaterThan(0);
+    expect(s.metrics.ttft).toBeUndefined();
+    // --requests: one row per request, and `report` checks the file when it rebuilds the run
+    const rows = gunzipSync(readFileSync(join(out, 'requests.csv.gz'))).toString().trimEnd().split('\n');
+    expect(rows).toHaveLength(1 + 10);
+    const rep = await servebench(['report', out]);
+    expect(rep.status, rep.stderr).toBe(0);
+    expect(rep.stdout).toContain('requests.csv.gz: 10 requests, every row well-formed');
   });
 
   it('a wrong key: the check request warns, the requests fail as http_401/403, the key is printed nowhere', async () => {
@@ -114,7 +135,7 @@ describe('run --url against a port-0 gateway', () => {
 
   it.each([
     [['run', '--rps', '5'], /run needs a scenario file or --url/],
-    [['run', '--url', 'http://127.0.0.1:9/v1/p/d/v1/embeddings', '--rps', '1'], /--url: .* embeddings are not supported yet/],
+    [['run', '--url', 'http://127.0.0.1:9/v1/p/d/v1/embeddings', '--rps', '1', '--output-tokens', '8'], /--output-tokens:1:1 +workloads\[0\]\.prompt\.outputTokens +'outputTokens' does not apply to embedding workloads/],
     [['run', '--url', 'http://127.0.0.1:9/v1/p/d/v1/chat/completions', '--rps', 'fast'], /--rps:1:1 +load\.rps +expected a number > 0, got 'fast'/],
     [['run', '--url', 'http://127.0.0.1:9/v1/p/d/v1/chat/completions', '--rps', '1', '--rps', '2'], /--rps was given 2 times/],
   ])('%o: exit 2 with the flag named', async (args, re) => {

@@ -44,10 +44,9 @@ describe('parseInferenceUrl', () => {
     expect(t).toEqual({ origin: GW, routing: 'host', project: 'my-project', deployment: 'fraud', knativeDomain: 'hopsworks.ai', kind: 'predict', model: 'fraud' });
   });
 
-  it('refuses embeddings as not supported yet, naming --url', () => {
-    const e = usageError(() => parseInferenceUrl(`${GW}/v1/p/d/v1/embeddings`));
-    expect(e.message).toMatch(/^--url: .*embeddings endpoint: embeddings are not supported yet/);
-    expect(e.exitCode).toBe(2);
+  it('reads an embeddings URL as kind embedding (path and host routing)', () => {
+    expect(parseInferenceUrl(`${GW}/v1/p/d/v1/embeddings`)).toEqual({ origin: GW, routing: 'path', project: 'p', deployment: 'd', kind: 'embedding' });
+    expect(parseInferenceUrl(`${GW}/v1/embeddings`, 'emb.p.hopsworks.ai')).toMatchObject({ routing: 'host', deployment: 'emb', kind: 'embedding' });
   });
 
   it.each([

@@ -63,7 +63,7 @@ describe('request bodies per kind', () => {
     const text = yaml({ workload: '    kind: predict\n    model: m\n    body: { inputs: [] }\n  - { name: w, kind: predcit, model: m }\n  - { name: w, kind: chat, model: m, dataset: data/nope.jsonl }' });
     expect(problems(text)).toEqual([
       `s.yaml:10:13  workloads[1].name  duplicate workload name 'w' (also workloads[0])`,
-      `s.yaml:10:22  workloads[1].kind  expected one of predict | classify | regress | infer | chat | completion, got 'predcit'`,
+      `s.yaml:10:22  workloads[1].kind  expected one of predict | classify | regress | infer | chat | completion | embedding, got 'predcit'`,
       `s.yaml:11:13  workloads[2].name  duplicate workload name 'w' (also workloads[0])`,
       `s.yaml:11:47  workloads[2].dataset  cannot read data/nope.jsonl: no such file`,
     ]);

@@ -332,7 +332,7 @@ describe('problems are all listed, located and worded', () => {
       'load: { rps: 10 }',
     ].join('\n');
     // x-predict is not a scenario key: the anchor has to live somewhere the schema allows.
-    expect(problems(text)).toEqual([`s.yaml:2:1  x-predict  unknown key 'x-predict'; expected one of: name, target, workloads, load, slo, thresholds, compare, sweep, server`]);
+    expect(problems(text)).toEqual([`s.yaml:2:1  x-predict  unknown key 'x-predict'; expected one of: name, target, workloads, load, slo, thresholds, compare, sweep, server, output`]);
     const good = [
       'name: s',
       'target: { url: embedded, deployment: fraud }',
