@@ -20,6 +20,8 @@ export interface DriverHost {
   drop(index: number): void;
   /** The driver will send nothing more: the worker ends once nothing is in flight. */
   sendingDone(): void;
+  /** A wake the driver asked for ran `lateMs` after its instant: a sample of the event loop's lag. */
+  loopWokeLate(lateMs: number): void;
 }
 
 /** What a driver reports in the worker's result. */

@@ -42,7 +42,7 @@ export class OpenLoopDriver implements LoadDriver {
   }
 
   async prepare(): Promise<void> {
-    this.pacer = await ThreadPacer.start(this.pump);
+    this.pacer = await ThreadPacer.start(this.pump, (lateMs) => this.host.loopWokeLate(lateMs));
   }
 
   start(): void {

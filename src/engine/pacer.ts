@@ -112,21 +112,25 @@ export class ThreadPacer implements Pacer {
     private readonly wake: () => void,
     private readonly sleeper: Worker,
     sab: SharedArrayBuffer,
+    private readonly onLate: ((lateMs: number) => void) | undefined,
   ) {
     this.i32 = new Int32Array(sab, 0, 4);
     this.at = new Float64Array(sab, AT_OFFSET_BYTES, 1);
     this.pred = new Float64Array(sab, PRED_OFFSET_BYTES, 1);
   }
 
-  /** Starts the sleeper thread and resolves once it runs (a slot armed before that would be late). */
-  static async start(wake: () => void): Promise<ThreadPacer> {
+  /**
+   * Starts the sleeper thread and resolves once it runs (a slot armed before that would be late).
+   * `onLate` hears how late each of the sleeper's wakes ran on this thread's event loop (ms).
+   */
+  static async start(wake: () => void, onLate?: (lateMs: number) => void): Promise<ThreadPacer> {
     const sab = new SharedArrayBuffer(PRED_OFFSET_BYTES + 8);
     new Float64Array(sab, AT_OFFSET_BYTES, 2).fill(Infinity);
     const sleeper = new Worker(SLEEPER, { eval: true, workerData: { sab, shiftMs: clockShiftMs() } });
     // The sleeper never keeps the process alive: the run's own work does.
     sleeper.unref();
     await once(sleeper, 'online');
-    return new ThreadPacer(wake, sleeper, sab);
+    return new ThreadPacer(wake, sleeper, sab, onLate);
   }
 
   wakeAt(atMs: number, nowMs: number): void {
@@ -178,6 +182,7 @@ export class ThreadPacer implements Pacer {
     // Cancelled or closed since: the wake is stale. An early or stale wake is harmless otherwise:
     // the pump checks the clock and asks again.
     if (this.closed || this.at[0] === Infinity) return;
+    this.onLate?.(performance.now() - this.at[0]);
     this.wake();
   };
 

@@ -99,7 +99,11 @@ function now(): number {
   return performance.now();
 }
 
-/** How often the event loop's lag is sampled. */
+/**
+ * The event loop's lag is sampled at least this often: by the pacer's own wakes when the open loop
+ * has them (each one a due callback whose lateness is known), else by a probe timer, which each
+ * such wake pushes back. At 200 rps the probe's own wakes were a fifth of the worker's.
+ */
 const LAG_TICK_MS = 10;
 
 class Worker implements DriverHost, FinishListener {
@@ -121,6 +125,9 @@ class Worker implements DriverHost, FinishListener {
   private aborted = false;
   private interrupted = false;
   private timers: NodeJS.Timeout[] = [];
+  /** The loop-lag probe and the instant it is due at. */
+  private lagProbe: NodeJS.Timeout | null = null;
+  private lagDueAt = 0;
   private finish!: () => void;
   private readonly done: Promise<void>;
 
@@ -192,6 +199,20 @@ class Worker implements DriverHost, FinishListener {
     this.requests.drop(index);
   }
 
+  loopWokeLate(lateMs: number): void {
+    this.recorder.loopLag.recordValue(lateMs > 0 ? Math.round(lateMs * 1000) : 0);
+    if (this.lagProbe === null) return;
+    this.lagDueAt = now() + LAG_TICK_MS;
+    this.lagProbe.refresh();
+  }
+
+  private readonly onLagProbe = (): void => {
+    const t = now();
+    this.recorder.loopLag.recordValue(Math.max(0, Math.round((t - this.lagDueAt) * 1000)));
+    this.lagDueAt = t + LAG_TICK_MS;
+    this.lagProbe!.refresh();
+  };
+
   sendingDone(): void {
     this.stopping = true;
     if (this.requests.count === 0) this.finish();
@@ -212,6 +233,7 @@ class Worker implements DriverHost, FinishListener {
     this.driver.close();
     for (const c of this.requests.conversations) c?.close();
     for (const t of this.timers) clearInterval(t);
+    this.lagProbe = null;
     this.recorder.stop();
     this.recorder.flush(true);
     this.requestLog?.flush();
@@ -236,14 +258,9 @@ class Worker implements DriverHost, FinishListener {
   /** The loop-lag probe, the interval flushes, the deadline checks and an armed test fault. */
   private startTimers(): void {
     const rec = this.recorder;
-    let expected = now() + LAG_TICK_MS;
-    this.timers.push(
-      setInterval(() => {
-        const t = now();
-        rec.loopLag.recordValue(Math.max(0, Math.round((t - expected) * 1000)));
-        expected = t + LAG_TICK_MS;
-      }, LAG_TICK_MS),
-    );
+    this.lagDueAt = now() + LAG_TICK_MS;
+    this.lagProbe = setTimeout(this.onLagProbe, LAG_TICK_MS);
+    this.timers.push(this.lagProbe);
     rec.scheduleFlush();
     // The first interval's CPU figures start at the measured start, not at the worker's set-up.
     this.timers.push(setTimeout(() => rec.startIntervalClock(), Math.max(0, rec.measureStart - now())));

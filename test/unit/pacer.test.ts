@@ -54,6 +54,29 @@ describe('ThreadPacer', () => {
     expect(Math.min(...lateMs)).toBeGreaterThanOrEqual(-CLOCK_SLACK_MS);
   });
 
+  it('tells how late each of its own wakes ran on this thread, and not of the spun ones', async () => {
+    const heard: number[] = [];
+    // Three wakes 3 ms apart (the sleeper's), then one 10 µs ahead (bridged on this thread).
+    const gapsMs = [3, 3, 3, 0.01];
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const ask = () => {
+      const gap = gapsMs.shift();
+      if (gap === undefined) resolve();
+      else pacer!.wakeAt(performance.now() + gap, performance.now());
+    };
+    pacer = await ThreadPacer.start(ask, (lateMs) => heard.push(lateMs));
+    const keep = setInterval(() => undefined, 1000);
+    ask();
+    await done;
+    clearInterval(keep);
+    expect(heard).toHaveLength(3);
+    for (const l of heard) {
+      expect(l).toBeGreaterThanOrEqual(-CLOCK_SLACK_MS);
+      expect(l).toBeLessThan(1000);
+    }
+  });
+
   it('an earlier request replaces a later one at once', async () => {
     let wokeAt = -1;
     pacer = await ThreadPacer.start(() => (wokeAt = performance.now()));
