@@ -51,8 +51,7 @@ import { checkTokenRules } from './token-rules.js';
 import { checkPrefixPools } from './prefix-rules.js';
 import { checkEmbeddingRules, isEmbeddingKind } from './embedding-rules.js';
 import { errText, fileErrorText, isObject } from '../util/values.js';
-import { checkTraceKeys, isTraceLoad, resolveTrace, traceFormat, type TraceFileData } from './trace-load.js';
-import { traceWindow } from '../schedule/trace.js';
+import { checkTraceKeys, isTraceLoad, resolveTrace, traceFormat, traceWindow, type TraceFileData } from './trace-load.js';
 
 export interface ResolveContext {
   /** The scenario file as the user named it ('' for inline text): the base of shown paths. */

@@ -60,3 +60,15 @@ export function traceFormat(load: Obj): TraceFormat | undefined {
 export function resolveTrace(data: TraceFileData, format: TraceFormat, speed: number | undefined): ResolvedTrace {
   return { file: data.abs, shown: data.shown, format, speed: speed ?? 1, records: data.records, spanMs: data.spanMs };
 }
+
+/**
+ * The measured window of a trace when `duration` does not cut it: up to the last record plus one
+ * mean gap (as a constant plan of n slots lasts n gaps), minus the warm-up. Also the trace's mean
+ * rate, the plan's `rps` for reports.
+ */
+export function traceWindow(records: number, spanMs: number, speed: number, warmupMs: number): { durationMs: number; rps: number } {
+  const scaledMs = spanMs / speed;
+  const gapMs = records > 1 ? scaledMs / (records - 1) : 1000;
+  const totalMs = Math.max(1, scaledMs + gapMs);
+  return { durationMs: Math.max(1, Math.ceil(totalMs - warmupMs)), rps: records > 0 ? records / (totalMs / 1000) : 0 };
+}

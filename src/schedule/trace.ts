@@ -125,15 +125,3 @@ export class TraceBuilder {
     };
   }
 }
-
-/**
- * The measured window of a trace when `duration` does not cut it: up to the last record plus one
- * mean gap (as a constant plan of n slots lasts n gaps), minus the warm-up. Also the trace's mean
- * rate, the plan's `rps` for reports.
- */
-export function traceWindow(records: number, spanMs: number, speed: number, warmupMs: number): { durationMs: number; rps: number } {
-  const scaledMs = spanMs / speed;
-  const gapMs = records > 1 ? scaledMs / (records - 1) : 1000;
-  const totalMs = Math.max(1, scaledMs + gapMs);
-  return { durationMs: Math.max(1, Math.ceil(totalMs - warmupMs)), rps: records > 0 ? records / (totalMs / 1000) : 0 };
-}
