@@ -53,7 +53,7 @@ export async function startTrivialServer({ delayMs = 0, cores = 0 } = {}) {
  * Writes `<dir>/<name>.json`: one predict workload against the trivial server, with `load` on top of
  * the defaults, sent with the given HTTP client (target.client).
  */
-export function predictScenario(dir, name, url, load, client = 'undici') {
+export function predictScenario(dir, name, url, load, client = 'undici', extra = {}) {
   const f = join(dir, `${name}.json`);
   writeFileSync(
     f,
@@ -62,6 +62,7 @@ export function predictScenario(dir, name, url, load, client = 'undici') {
       target: { url, project: 'bench', deployment: 'trivial', timeout: '10s', client },
       workloads: [{ name: 'predict', kind: 'predict', model: 'm', body: { inputs: [[1, 2, 3, 4]] } }],
       load: { type: 'constant', workers: 1, connections: 64, maxInFlight: 10000, ...load },
+      ...extra,
     }),
   );
   return f;

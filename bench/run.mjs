@@ -37,7 +37,7 @@ const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 const startServer = ({ delayMs = 0, core = 0 } = {}) => startTrivialServer({ delayMs, cores: core });
 
-const scenarioFile = (name, url, load, client) => predictScenario(outRoot, name, url, load, client);
+const scenarioFile = (name, url, load, client, extra) => predictScenario(outRoot, name, url, load, client, extra);
 
 /** Runs the built CLI (pinned to `core`) and returns its summary.json. */
 function runServebench(name, url, load, core = 1, client = 'undici') {
@@ -109,8 +109,8 @@ const optVal = (name) => {
 };
 
 /** Runs the built CLI asynchronously, sampling its RSS (VmRSS covers the worker threads too). */
-function runServebenchAsync(name, url, load, { core = 1, cliPath = cli, sampleAtS = [], cpuAtS = [], client = 'undici' } = {}) {
-  const f = scenarioFile(name, url, load, client);
+function runServebenchAsync(name, url, load, { core = 1, cliPath = cli, sampleAtS = [], cpuAtS = [], client = 'undici', extra = {} } = {}) {
+  const f = scenarioFile(name, url, load, client, extra);
   const out = join(outRoot, name);
   rmSync(out, { recursive: true, force: true });
   const [cmd, args] = pin(core, process.execPath, [...NODE_FLAGS, cliPath, 'run', f, '--out', out, '--quiet']);
@@ -360,7 +360,8 @@ async function benchMemory() {
  * Interleaved A/B of two builds: A, B, A, B … so that the machine's noise (other jobs on these two
  * cores) hits both alike. Figures: CPU µs per request at a fixed rate (lower is better) and the
  * achieved rate when asked for more than either can do, and scheduleLag p99 at the fixed rate.
- * `--client lean` measures the lean client (default undici).
+ * `--client lean` measures the lean client (default undici); `--b-requests` turns on requests.csv.gz
+ * for B only (`--a dist --b dist --b-requests`: what writing every request costs).
  */
 async function benchAb() {
   const a = optVal('--a');
@@ -372,6 +373,7 @@ async function benchAb() {
   // Throughput at overload ranks builds by what one worker can do; CPU per request and lag at a
   // fixed rate show what pacing costs below it.
   const over = Number(optVal('--over') ?? 30_000);
+  const extraOf = { a: {}, b: argv.includes('--b-requests') ? { output: { requests: true } } : {} };
   const srv = await startServer({ core: 0 });
   const res = { a: { cpuUsPerReq: [], overAchieved: [], lagP99Ms: [] }, b: { cpuUsPerReq: [], overAchieved: [], lagP99Ms: [] } };
   try {
@@ -382,7 +384,7 @@ async function benchAb() {
         // (start-up and warm-up are over by then, the run still going), over the requests planned
         // in that window (the rate is well under the ceiling, so achieved = planned; checked below).
         const window = quick ? 4 : 8;
-        const { summary: s, cpuS } = await runServebenchAsync(`ab-${k}-fixed`, srv.url, { rps: fixed, duration: `${window + 3}s`, warmup: '1s' }, { cliPath, cpuAtS: [3, 3 + window], client });
+        const { summary: s, cpuS } = await runServebenchAsync(`ab-${k}-fixed`, srv.url, { rps: fixed, duration: `${window + 3}s`, warmup: '1s' }, { cliPath, cpuAtS: [3, 3 + window], client, extra: extraOf[k] });
         const perReq = ((cpuS[3 + window] - cpuS[3]) / (fixed * window)) * 1e6;
         res[k].cpuUsPerReq.push(Math.round(perReq * 10) / 10);
         res[k].lagP99Ms.push(s.metrics.scheduleLag.p99);
@@ -391,7 +393,7 @@ async function benchAb() {
           process.stderr.write(`  ab rep ${i + 1} ${k}: ${res[k].cpuUsPerReq.at(-1)} µs/req at ${fixed} rps\n`);
           continue;
         }
-        const { summary: o } = await runServebenchAsync(`ab-${k}-over`, srv.url, { rps: over, duration: `${stepS}s`, warmup: '1s', maxInFlight: 64, onSaturation: 'drop' }, { cliPath, client });
+        const { summary: o } = await runServebenchAsync(`ab-${k}-over`, srv.url, { rps: over, duration: `${stepS}s`, warmup: '1s', maxInFlight: 64, onSaturation: 'drop' }, { cliPath, client, extra: extraOf[k] });
         res[k].overAchieved.push(o.load.achievedRps);
         process.stderr.write(`  ab rep ${i + 1} ${k}: ${res[k].cpuUsPerReq.at(-1)} µs/req at ${fixed} rps, ${o.load.achievedRps} rps at overload\n`);
       }
