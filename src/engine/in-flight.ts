@@ -100,14 +100,11 @@ export class InFlight implements RequestSink, TurnSender {
   /** Sends turn `turn` of a conversation, its body built for it (see conversation.ts). */
   sendTurn(wl: WlState, req: PreparedRequest, slot: number, intended: number, t: number, measured: boolean, queued: boolean, conv: ConversationTurn, turn: number): void {
     if (measured) wl.conversation!.turnSent(turn);
-    const ctx = this.dispatchNew(wl, req, slot, intended, t, measured, queued, true);
-    ctx.conv = conv;
-    ctx.turn = turn;
-    this.transport.dispatch(ctx.request, ctx);
+    this.dispatchNew(wl, req, slot, intended, t, measured, queued, conv, turn);
   }
 
-  /** A context started for `req` and dispatched (unless `hold`: the caller dispatches it). */
-  private dispatchNew(wl: WlState, req: PreparedRequest, slot: number, intended: number, t: number, measured: boolean, queued: boolean, hold = false): Ctx {
+  /** A context started for `req` (a turn of `conv`, if any) and dispatched. */
+  private dispatchNew(wl: WlState, req: PreparedRequest, slot: number, intended: number, t: number, measured: boolean, queued: boolean, conv: ConversationTurn | null = null, turn = 0): void {
     const ctx = this.free.pop() ?? this.newCtx();
     if (this.free.length < this.lowFree) this.lowFree = this.free.length;
     this.count++;
@@ -118,8 +115,9 @@ export class InFlight implements RequestSink, TurnSender {
     }
     ctx.start(wl, req, intended, t, measured);
     ctx.slot = slot;
-    if (!hold) this.transport.dispatch(ctx.request, ctx);
-    return ctx;
+    ctx.conv = conv;
+    ctx.turn = turn;
+    this.transport.dispatch(ctx.request, ctx);
   }
 
   /** A measured slot that found maxInFlight reached (onSaturation: drop). */

@@ -15,7 +15,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { closedLoopShare } from '../schedule/closed.js';
 import { Redactor } from '../util/redact.js';
-import { PROMPTS_PER_WORKER, conversationSeed, prepareWorkloads } from '../workload/prepare.js';
+import { PROMPTS_PER_WORKER, promptSeed, prepareWorkloads } from '../workload/prepare.js';
 import type { SharedBodies } from '../workload/shared-bodies.js';
 import { createTransport, tlsSettings, type Transport } from '../transport/index.js';
 import { ServebenchError } from '../errors.js';
@@ -176,7 +176,7 @@ class Worker implements DriverHost, FinishListener {
     const endMs = s.load.type === 'concurrency' ? closedLoopShare(s.load, task.worker, task.workers).endMs : Infinity;
     s.workloads.forEach((w, i) => {
       if (!w.conversation) return;
-      const turns = new ConversationTurns(w, PROMPTS_PER_WORKER, conversationSeed(s, task.worker, i), s.file ? dirname(s.file) : process.cwd());
+      const turns = new ConversationTurns(w, PROMPTS_PER_WORKER, promptSeed(s, task.worker, i), s.file ? dirname(s.file) : process.cwd());
       this.requests.conversations[i] = new ConversationRunner(this.wls[i], turns, this.requests, this, this, w.conversation.thinkTimeMs, endMs);
     });
   }

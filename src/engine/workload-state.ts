@@ -76,7 +76,6 @@ export class WlState {
     this.timeoutMs = wl.timeoutMs ?? s.target.timeoutMs;
     this.firstTokenTimeoutMs = prep.stream ? (wl.firstTokenTimeoutMs ?? s.target.firstTokenTimeoutMs ?? 0) : 0;
     this.firstTokenTimeoutError = Object.assign(new Error(`no first token within ${this.firstTokenTimeoutMs} ms (firstTokenTimeout)`), { name: TIMEOUT_MARK });
-    this.response = responseHandlerFor(prep.kind, prep.stream);
     this.conversation = wl.conversation ? new ConversationRecording() : null;
     this.keepsReplies = wl.conversation !== undefined && prep.stream;
     this.response = responseHandlerFor(prep.kind, prep.stream, prep.batch);

@@ -83,7 +83,13 @@ abstract class JsonAnswer implements ResponseHandler {
   data(r: ResponseState, chunk: Buffer): void {
     r.body.push(chunk);
   }
-  abstract end(r: ResponseState): void;
+  /** A body cut at the cap is not read: the verdict is said here once for every JSON kind. */
+  end(r: ResponseState): void {
+    if (r.body.overCap) return r.fail('invalid_response', `response body over ${r.body.bytes} bytes cap`);
+    this.read(r);
+  }
+  /** Reads the whole body into `r` (fails it when the answer is not of its kind). */
+  protected abstract read(r: ResponseState): void;
 }
 
 /** Checks a whole 2xx body of a predictive endpoint against its protocol's shape. */
@@ -91,8 +97,7 @@ class PredictJson extends JsonAnswer {
   constructor(private readonly kind: PredictKind) {
     super();
   }
-  end(r: ResponseState): void {
-    if (r.body.overCap) return r.fail('invalid_response', `response body over ${r.body.bytes} bytes cap`);
+  protected read(r: ResponseState): void {
     const json = r.body.json();
     if (json === undefined || !checkPredictResponse(this.kind, json)) {
       r.fail('invalid_response', json === undefined ? 'response is not valid JSON' : 'response lacks predictions');
@@ -105,8 +110,7 @@ class CompletionJson extends JsonAnswer {
   constructor(private readonly kind: CompletionKind) {
     super();
   }
-  end(r: ResponseState): void {
-    if (r.body.overCap) return r.fail('invalid_response', `response body over ${r.body.bytes} bytes cap`);
+  protected read(r: ResponseState): void {
     const res = parseCompletionResponse(this.kind, r.body.json());
     if ('error' in res) return r.fail('invalid_response', res.error);
     r.promptTokens = res.promptTokens;
@@ -122,8 +126,7 @@ class EmbeddingJson extends JsonAnswer {
   constructor(private readonly batch: number) {
     super();
   }
-  end(r: ResponseState): void {
-    if (r.body.overCap) return r.fail('invalid_response', `response body over ${r.body.bytes} bytes cap`);
+  protected read(r: ResponseState): void {
     const res = parseEmbeddingResponse(r.body.json(), this.batch);
     if ('error' in res) return r.fail('invalid_response', res.error);
     r.promptTokens = res.promptTokens;

@@ -51,7 +51,7 @@ export function prepareWorkloads(s: ResolvedScenario, worker: number, shared: Re
     for (const [k, v] of Object.entries(t.headers)) headers.push(k, v);
     const generative = isGenerative(w.kind);
     const embedding = w.kind === 'embedding';
-    const seed = conversationSeed(s, worker, index);
+    const seed = promptSeed(s, worker, index);
     // A trace brings each request's lengths: its requests are built per record (engine/trace-replay.ts).
     const requests = generative && s.load.type === 'trace'
       ? []
@@ -69,7 +69,7 @@ export function prepareWorkloads(s: ResolvedScenario, worker: number, shared: Re
 }
 
 /** The seed of a generative workload's prompts on one worker (its conversations use it too). */
-export function conversationSeed(s: ResolvedScenario, worker: number, index: number): number {
+export function promptSeed(s: ResolvedScenario, worker: number, index: number): number {
   return (s.load.seed * 1_000_003 + worker * 7919 + index) >>> 0;
 }
 
