@@ -153,9 +153,11 @@ export class ThreadPacer implements Pacer {
     // back synchronously; it is taken on the next turn, never re-entering the caller.
     const r = waitAsync(this.i32, FIRED, fired);
     if (r.async) void r.value.then(this.onFired);
-    else if (this.immediate === null) {
+    else {
+      // Nothing is pending now: `waiting` must drop even when a setImmediate is already queued, or
+      // every later request would count on a wait that does not exist (the pump then stalled).
       this.waiting = false;
-      this.immediate = setImmediate(this.onImmediate);
+      if (this.immediate === null) this.immediate = setImmediate(this.onImmediate);
     }
   }
 

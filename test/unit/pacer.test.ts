@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import { ThreadPacer } from '../../src/engine/pacer.js';
 
@@ -142,5 +142,42 @@ describe('ThreadPacer', () => {
     pacer.wakeAt(t + 12, t);
     await sleep(40);
     expect(wakes).toHaveLength(0);
+  });
+});
+
+describe('ThreadPacer when a wait resolves at once', () => {
+  it('a wait that the sleeper already satisfied, while a setImmediate is queued, leaves no phantom wait behind', async () => {
+    // The sleeper can fire between the pump's read of FIRED and its waitAsync; waitAsync then
+    // answers "not-equal" at once. Forced here, with a setImmediate already queued: every later
+    // request must still be served (a stuck `waiting` flag stalled whole runs).
+    const real = (Atomics as unknown as { waitAsync: (...a: unknown[]) => unknown }).waitAsync;
+    let forceOnce = false;
+    (Atomics as unknown as { waitAsync: (...a: unknown[]) => unknown }).waitAsync = (...a: unknown[]) => {
+      if (forceOnce) {
+        forceOnce = false;
+        return { async: false, value: 'not-equal' };
+      }
+      return real.apply(Atomics, a);
+    };
+    vi.resetModules();
+    try {
+      const { ThreadPacer: Fresh } = await import('../../src/engine/pacer.js');
+      const wakes: number[] = [];
+      const p = await Fresh.start(() => wakes.push(performance.now()));
+      pacer = p;
+      const keep = setInterval(() => undefined, 1000);
+      const t = performance.now();
+      p.wakeAt(t, t); // due now: bridged with setImmediate
+      forceOnce = true;
+      p.wakeAt(t + 40, performance.now()); // answered "not-equal" at once
+      await sleep(10);
+      const t2 = performance.now();
+      p.wakeAt(t2 + 5, t2);
+      await sleep(60);
+      clearInterval(keep);
+      expect(wakes.filter((w) => w >= t2 + 5 - CLOCK_SLACK_MS).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      (Atomics as unknown as { waitAsync: unknown }).waitAsync = real;
+    }
   });
 });
