@@ -44,6 +44,8 @@ export class ClosedLoopDriver implements LoadDriver {
     return true;
   }
 
+  slotDue(): void {}
+
   stop(): void {}
 
   close(): void {

@@ -22,6 +22,11 @@ export interface DriverHost {
   sendingDone(): void;
   /** A wake the driver asked for ran `lateMs` after its instant: a sample of the event loop's lag. */
   loopWokeLate(lateMs: number): void;
+  /**
+   * The next slot is due at `atMs` (Infinity: none): a response read that finds it due calls
+   * LoadDriver.slotDue then and there, instead of leaving it to wait behind the rest of the batch.
+   */
+  nextSlotAt(atMs: number): void;
 }
 
 /** What a driver reports in the worker's result. */
@@ -49,6 +54,8 @@ export interface LoadDriver {
    * `turnFollows`: it was a turn of a conversation that goes on (its next turn is not the driver's).
    */
   requestFinished(t: number, measured: boolean, turnFollows?: boolean): boolean;
+  /** A read callback found the slot of DriverHost.nextSlotAt due: send what is due now. */
+  slotDue(): void;
   /** Stop sending (stop message or abort). */
   stop(): void;
   /** Releases timers and threads. */

@@ -27,6 +27,8 @@ export class OpenLoopDriver implements LoadDriver {
   private measuredSlots = 0;
   private pumpRuns = 0;
   private pumpIdleRuns = 0;
+  /** The pump is running: a send that ends at once (and so finds the next slot due) must not re-enter it. */
+  private pumping = false;
 
   constructor(
     private readonly host: DriverHost,
@@ -57,8 +59,13 @@ export class OpenLoopDriver implements LoadDriver {
     return true;
   }
 
+  slotDue(): void {
+    this.pump();
+  }
+
   stop(): void {
     this.nextOffsetMs = -1;
+    this.host.nextSlotAt(Infinity);
     this.pacer?.cancel();
   }
 
@@ -72,6 +79,16 @@ export class OpenLoopDriver implements LoadDriver {
   }
 
   private readonly pump = (): void => {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      this.pumpDue();
+    } finally {
+      this.pumping = false;
+    }
+  };
+
+  private pumpDue(): void {
     this.pumpRuns++;
     const first = this.nextOffsetMs;
     const host = this.host;
@@ -89,6 +106,7 @@ export class OpenLoopDriver implements LoadDriver {
         if (this.load.onSaturation === 'queue') {
           // Wait for a completion to free a slot; the slot keeps its intended instant (CO-correct).
           this.waitingForSlot = true;
+          host.nextSlotAt(Infinity);
           return;
         }
         if (measured) host.drop(this.slots.index);
@@ -102,6 +120,7 @@ export class OpenLoopDriver implements LoadDriver {
       this.nextOffsetMs = this.slots.next();
     }
     if (this.nextOffsetMs < 0) {
+      host.nextSlotAt(Infinity);
       host.sendingDone();
       return;
     }
@@ -109,10 +128,12 @@ export class OpenLoopDriver implements LoadDriver {
     // The clock read that ended the loop serves the next delay too: at high rates the pump turns
     // on setImmediate, and a second read per turn was a visible share of the worker's profile.
     this.schedulePump(t);
-  };
+  }
 
   private schedulePump(tNow: number = performance.now()): void {
     if (this.nextOffsetMs < 0) return;
-    this.pacer!.wakeAt(this.host.t0 + this.nextOffsetMs, tNow);
+    const at = this.host.t0 + this.nextOffsetMs;
+    this.host.nextSlotAt(at);
+    this.pacer!.wakeAt(at, tNow);
   }
 }

@@ -32,14 +32,16 @@ export const SPIN_BELOW_MS = 0.05;
 // Shared words: [SEQ] bumped on every new request (the sleeper waits on it), [FIRED] bumped by the
 // sleeper at each due instant (this thread waits on it), [STOP] set to end the sleeper, [PSEQ]
 // bumped after the sleeper publishes PRED (a seq-cst store that orders the plain Float64 before
-// it). Then two Float64: AT, the requested instant in this thread's clock (Infinity: none), and
-// PRED, the instant the sleeper will wake by itself (Infinity: it waits for a notify).
+// it). Then three Float64: AT, the requested instant in this thread's clock (Infinity: none), PRED,
+// the instant the sleeper will wake by itself (Infinity: it waits for a notify), and FIRED_AT, the
+// instant the sleeper last fired for (stored before FIRED is bumped).
 const SEQ = 0;
 const FIRED = 1;
 const STOP = 2;
 const PSEQ = 3;
 const AT_OFFSET_BYTES = 16;
 const PRED_OFFSET_BYTES = 24;
+const FIRED_AT_OFFSET_BYTES = 32;
 
 /**
  * A request at or after the sleeper's own next wake, less this, needs no notify: the sleeper reads
@@ -66,6 +68,7 @@ const { performance } = require('node:perf_hooks');
 const i32 = new Int32Array(workerData.sab, 0, 4);
 const at = new Float64Array(workerData.sab, ${AT_OFFSET_BYTES}, 1);
 const pred = new Float64Array(workerData.sab, ${PRED_OFFSET_BYTES}, 1);
+const firedAt0 = new Float64Array(workerData.sab, ${FIRED_AT_OFFSET_BYTES}, 1);
 const shift = workerData.shiftMs - (performance.now() - Number(process.hrtime.bigint()) / 1e6);
 const now = () => performance.now() + shift;
 const sleepUntil = (until, seq) => {
@@ -89,6 +92,7 @@ while (Atomics.load(i32, ${STOP}) === 0) {
     sleepUntil(target, seq);
     continue;
   }
+  firedAt0[0] = target;
   Atomics.add(i32, ${FIRED}, 1);
   Atomics.notify(i32, ${FIRED});
   lastGapMs = target - firedAt > 0 ? target - firedAt : Infinity;
@@ -103,6 +107,7 @@ export class ThreadPacer implements Pacer {
   private readonly i32: Int32Array;
   private readonly at: Float64Array;
   private readonly pred: Float64Array;
+  private readonly firedAt: Float64Array;
   /** A waitAsync is pending on [FIRED]: a new request only moves the instant. */
   private waiting = false;
   private immediate: NodeJS.Immediate | null = null;
@@ -117,6 +122,7 @@ export class ThreadPacer implements Pacer {
     this.i32 = new Int32Array(sab, 0, 4);
     this.at = new Float64Array(sab, AT_OFFSET_BYTES, 1);
     this.pred = new Float64Array(sab, PRED_OFFSET_BYTES, 1);
+    this.firedAt = new Float64Array(sab, FIRED_AT_OFFSET_BYTES, 1);
   }
 
   /**
@@ -124,8 +130,8 @@ export class ThreadPacer implements Pacer {
    * `onLate` hears how late each of the sleeper's wakes ran on this thread's event loop (ms).
    */
   static async start(wake: () => void, onLate?: (lateMs: number) => void): Promise<ThreadPacer> {
-    const sab = new SharedArrayBuffer(PRED_OFFSET_BYTES + 8);
-    new Float64Array(sab, AT_OFFSET_BYTES, 2).fill(Infinity);
+    const sab = new SharedArrayBuffer(FIRED_AT_OFFSET_BYTES + 8);
+    new Float64Array(sab, AT_OFFSET_BYTES, 3).fill(Infinity);
     const sleeper = new Worker(SLEEPER, { eval: true, workerData: { sab, shiftMs: clockShiftMs() } });
     // The sleeper never keeps the process alive: the run's own work does.
     sleeper.unref();
@@ -184,7 +190,9 @@ export class ThreadPacer implements Pacer {
     // Cancelled or closed since: the wake is stale. An early or stale wake is harmless otherwise:
     // the pump checks the clock and asks again.
     if (this.closed || this.at[0] === Infinity) return;
-    this.onLate?.(performance.now() - this.at[0]);
+    // Measured from the instant the sleeper fired for: a read callback may have sent that slot
+    // meanwhile and asked for the next one (see InFlight.slotDueAt), but this wake was still late.
+    this.onLate?.(performance.now() - this.firedAt[0]);
     this.wake();
   };
 

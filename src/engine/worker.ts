@@ -199,6 +199,14 @@ class Worker implements DriverHost, FinishListener {
     this.requests.drop(index);
   }
 
+  nextSlotAt(atMs: number): void {
+    this.requests.slotDueAt = atMs;
+  }
+
+  slotDue(): void {
+    this.driver.slotDue();
+  }
+
   loopWokeLate(lateMs: number): void {
     this.recorder.loopLag.recordValue(lateMs > 0 ? Math.round(lateMs * 1000) : 0);
     if (this.lagProbe === null) return;
@@ -211,6 +219,9 @@ class Worker implements DriverHost, FinishListener {
     this.recorder.loopLag.recordValue(Math.max(0, Math.round((t - this.lagDueAt) * 1000)));
     this.lagDueAt = t + LAG_TICK_MS;
     this.lagProbe!.refresh();
+    // The probe runs only when the pacer has not woken this thread for a tick: a slot overdue by
+    // then goes now, so a lost wake costs one late send (in scheduleLag), never a stalled run.
+    if (t >= this.requests.slotDueAt) this.driver.slotDue();
   };
 
   sendingDone(): void {

@@ -77,6 +77,23 @@ describe('ThreadPacer', () => {
     }
   });
 
+  it('a wake whose instant was served elsewhere meanwhile still tells how late it ran, from the instant it fired for', async () => {
+    const heard: number[] = [];
+    pacer = await ThreadPacer.start(() => undefined, (lateMs) => heard.push(lateMs));
+    const keep = setInterval(() => undefined, 1000);
+    const t = performance.now();
+    pacer.wakeAt(t + 5, t);
+    // The thread is busy past the instant (the sleeper fires, the wake waits); a read callback sent
+    // that slot and asked for the next one, 100 ms on.
+    while (performance.now() < t + 25);
+    pacer.wakeAt(t + 125, performance.now());
+    await sleep(10);
+    clearInterval(keep);
+    expect(heard.length).toBeGreaterThanOrEqual(1);
+    // About 20 ms late (25 − 5), not a negative figure against the new instant.
+    expect(heard[0]).toBeGreaterThanOrEqual(19);
+  });
+
   it('an earlier request replaces a later one at once', async () => {
     let wokeAt = -1;
     pacer = await ThreadPacer.start(() => (wokeAt = performance.now()));
