@@ -11,7 +11,8 @@
 // truth over the same seconds.
 //
 // GET /__stats → {tokensSent, streams, seconds: {<epoch s>: encoded µs histogram of actual gaps},
-//                 tokensPerSecond: {<epoch s>: tokens sent}}
+//                 tokensPerSecond: {<epoch s>: tokens sent},
+//                 ttft: {<epoch s of arrival>: encoded µs histogram of arrival → first token written}}
 // GET /__reset → clears the counters. Prints its port on stdout.
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -25,15 +26,18 @@ let streams = 0;
 let perSecond = new Map();
 /** tokens sent per wall-clock second (epoch s) */
 let tokensPerSecond = new Map();
+/** the server's own time to first token, per second of the request's arrival (epoch s) */
+let ttftPerSecond = new Map();
 
-function gapHist(epochS) {
-  let h = perSecond.get(epochS);
+function histOf(map, epochS) {
+  let h = map.get(epochS);
   if (!h) {
     h = hdr.build({ bitBucketSize: 64, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
-    perSecond.set(epochS, h);
+    map.set(epochS, h);
   }
   return h;
 }
+const epochS = (t) => Math.floor((performance.timeOrigin + t) / 1000);
 
 const HEAD = Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n');
 const ROLE = 'data: {"id":"chatcmpl-b","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"usage":{"prompt_tokens":16,"total_tokens":16,"completion_tokens":0}}\n\n';
@@ -88,9 +92,10 @@ function pump() {
     st.sock.write(out);
     tokensSent++;
     const t = performance.now();
-    const sec = Math.floor((performance.timeOrigin + t) / 1000);
+    const sec = epochS(t);
     tokensPerSecond.set(sec, (tokensPerSecond.get(sec) ?? 0) + 1);
-    if (st.sent > 1) gapHist(Math.floor((performance.timeOrigin + t) / 1000)).recordValue(Math.max(0, Math.round((t - st.lastAt) * 1000)));
+    if (st.sent > 1) histOf(perSecond, sec).recordValue(Math.max(0, Math.round((t - st.lastAt) * 1000)));
+    else histOf(ttftPerSecond, epochS(st.arrivedMs)).recordValue(Math.round((t - st.arrivedMs) * 1000));
     st.lastAt = t;
     if (last) {
       streams++;
@@ -120,7 +125,7 @@ function startStream(sock, body, arrivedMs) {
   } catch {}
   sock.write(HEAD);
   sock.write(chunked(ROLE));
-  const st = { sock, due: arrivedMs + FIRST_MS, total, sent: 0, lastAt: 0 };
+  const st = { sock, arrivedMs, due: arrivedMs + FIRST_MS, total, sent: 0, lastAt: 0 };
   sock.busy = true;
   firstQ.push(st);
   schedule(st.due - performance.now());
@@ -151,12 +156,16 @@ const server = net.createServer((sock) => {
       if (line.startsWith('GET /__stats')) {
         const seconds = {};
         for (const [s, h] of perSecond) seconds[s] = hdr.encodeIntoCompressedBase64(h);
-        answerJson(sock, { tokensSent, streams, seconds, tokensPerSecond: Object.fromEntries(tokensPerSecond) });
+        const ttft = {};
+        for (const [s, h] of ttftPerSecond) ttft[s] = hdr.encodeIntoCompressedBase64(h);
+        answerJson(sock, { tokensSent, streams, seconds, tokensPerSecond: Object.fromEntries(tokensPerSecond), ttft });
       } else if (line.startsWith('GET /__reset')) {
         tokensSent = 0;
         streams = 0;
         for (const h of perSecond.values()) h.destroy?.();
+        for (const h of ttftPerSecond.values()) h.destroy?.();
         perSecond = new Map();
+        ttftPerSecond = new Map();
         tokensPerSecond = new Map();
         answerJson(sock, { ok: true });
       } else if (line.startsWith('POST')) {

@@ -77,22 +77,27 @@ export interface WorkerHealth {
   threadCpuPercent?: number;
   /** The share of its intervals it was ready to run but waited for a CPU, percent (Linux only). */
   runQueuePercent?: number;
+  /** Most requests (streams, for a streamed workload) it had in flight at the close of a second. */
+  peakInFlight: number;
 }
 
 export class GeneratorHealth {
-  private readonly byWorker = new Map<string, { shard: string; worker: number; lag: Histogram; eluSum: number; eluMax: number; n: number; cpuMs: number; runQueueMs: number; cpuWallMs: number }>();
+  private readonly byWorker = new Map<string, { shard: string; worker: number; lag: Histogram; eluSum: number; eluMax: number; n: number; cpuMs: number; runQueueMs: number; cpuWallMs: number; peakInFlight: number }>();
 
   add(rec: IntervalRecord): void {
     const key = `${rec.shard}#${rec.worker}`;
     let w = this.byWorker.get(key);
     if (!w) {
-      w = { shard: rec.shard, worker: rec.worker, lag: newAccumulator(), eluSum: 0, eluMax: 0, n: 0, cpuMs: 0, runQueueMs: 0, cpuWallMs: 0 };
+      w = { shard: rec.shard, worker: rec.worker, lag: newAccumulator(), eluSum: 0, eluMax: 0, n: 0, cpuMs: 0, runQueueMs: 0, cpuWallMs: 0, peakInFlight: 0 };
       this.byWorker.set(key, w);
     }
     if (rec.health.loopLagUs) addEncoded(w.lag, rec.health.loopLagUs);
     w.eluSum += rec.health.elu;
     w.eluMax = Math.max(w.eluMax, rec.health.elu);
     w.n++;
+    let inFlight = 0;
+    for (const wl of rec.workloads) inFlight += wl.inFlight;
+    if (inFlight > w.peakInFlight) w.peakInFlight = inFlight;
     if (rec.health.threadCpuMs !== undefined && rec.health.wallMs) {
       w.cpuMs += rec.health.threadCpuMs;
       w.runQueueMs += rec.health.runQueueMs ?? 0;
@@ -105,7 +110,7 @@ export class GeneratorHealth {
     const out: WorkerHealth[] = [];
     for (const w of this.byWorker.values()) {
       const cpu = w.cpuWallMs > 0 ? { threadCpuPercent: round1((100 * w.cpuMs) / w.cpuWallMs), runQueuePercent: round1((100 * w.runQueueMs) / w.cpuWallMs) } : {};
-      out.push({ shard: w.shard, worker: w.worker, eventLoopLagMs: statsOf(w.lag, 1e-3), elu: round3(w.n ? w.eluSum / w.n : 0), maxElu: round3(w.eluMax), ...cpu });
+      out.push({ shard: w.shard, worker: w.worker, eventLoopLagMs: statsOf(w.lag, 1e-3), elu: round3(w.n ? w.eluSum / w.n : 0), maxElu: round3(w.eluMax), peakInFlight: w.peakInFlight, ...cpu });
     }
     return out.sort((a, b) => (a.shard === b.shard ? a.worker - b.worker : a.shard < b.shard ? -1 : 1));
   }

@@ -120,6 +120,8 @@ export interface Summary {
     causes?: GeneratorCause[];
     /** The busiest worker thread's own CPU, percent of one core over the run (Linux only). */
     threadCpuPercent?: number;
+    /** Most requests one worker had in flight at the close of a second (streams it followed, for a streamed workload); absent in older summaries. */
+    peakInFlightPerWorker?: number;
     /** The share of the run the busiest-waiting worker thread spent ready to run but without a CPU, percent (Linux only). */
     runQueuePercent?: number;
     /** dispatch() → on a connection, over measured requests. */

@@ -113,7 +113,8 @@ export function summaryText(s: Summary, color: boolean): string {
   const conn = g.connectionWaitMs ? `, connection wait p99 ${fmt(g.connectionWaitMs.p99)} ms` : '';
   const causes = (g.causes ?? []).map((c) => CAUSE_LABELS[c]).join(', ');
   const verdict = g.saturated ? paint(color, 31, `  SATURATED (${causes})`) : causes ? paint(color, 33, `  (${causes})`) : '';
-  out.push('', `generator: event-loop lag p99 ${fmt(g.eventLoopLagMs.p99)} ms, dispatch lag p99 ${fmt(g.dispatchLagMs.p99)} ms${conn}, CPU ${g.cpuPercent} %${thread}${verdict}`);
+  const peak = g.peakInFlightPerWorker ? `, up to ${g.peakInFlightPerWorker} ${s.workloads.some((w) => w.metrics.itl) ? 'streams' : 'requests'} in flight per worker` : '';
+  out.push('', `generator: event-loop lag p99 ${fmt(g.eventLoopLagMs.p99)} ms${peak}, dispatch lag p99 ${fmt(g.dispatchLagMs.p99)} ms${conn}, CPU ${g.cpuPercent} %${thread}${verdict}`);
   for (const w of g.warnings) out.push(paint(color, 33, `warning: ${escapeForTerminal(w)}`));
   for (const n of g.notes ?? []) out.push(`note: ${n}`);
   return out.join('\n');

@@ -346,7 +346,7 @@ function generatorSection(s: Summary): string {
   const g = s.generator;
   const tiles = [
     tile('status', g.saturated ? 'saturated' : 'healthy', causesOf(s) || (g.saturated ? 'figures include generator delay' : 'kept up with its schedule'), g.saturated ? 'bad' : causesOf(s) ? 'warn' : 'good'),
-    tile('event-loop lag p99', `${fmtMs(g.eventLoopLagMs.p99)}<small>ms</small>`, `max ${fmtMs(g.eventLoopLagMs.max)} ms`),
+    tile('event-loop lag p99', `${fmtMs(g.eventLoopLagMs.p99)}<small>ms</small>`, `max ${fmtMs(g.eventLoopLagMs.max)} ms${g.peakInFlightPerWorker ? ` · up to ${fmtInt(g.peakInFlightPerWorker)} in flight per worker` : ''}`),
     tile('dispatch lag p99', `${fmtMs(g.dispatchLagMs.p99)}<small>ms</small>`, `p50 ${fmtMs(g.dispatchLagMs.p50)} ms · max ${fmtMs(g.dispatchLagMs.max)} ms`, g.dispatchLagMs.p99 > 5 ? 'bad' : ''),
     tile('schedule lag p99', `${fmtMs(g.scheduleLagP99Ms)}<small>ms</small>`, `sent − intended${g.scheduleLagBoundMs !== undefined ? ` · bound ${fmtMs(g.scheduleLagBoundMs)} ms` : ''}`, g.scheduleLagBoundMs !== undefined && g.scheduleLagP99Ms > g.scheduleLagBoundMs ? 'bad' : ''),
     tile('CPU', `${fmtNum(g.cpuPercent)}<small>%</small>`, 'of one core, whole process'),
@@ -364,7 +364,7 @@ function generatorSection(s: Summary): string {
   // One row per worker: a single overloaded worker sends its share late while the merged lag looks fine.
   const perWorker =
     (g.workers?.length ?? 0) > 1
-      ? `<div class="tablebox" style="margin-top:12px"><table class="num" data-field="generator-workers"><thead><tr><th>worker</th><th>event-loop lag p50</th><th>p99</th><th>max</th><th>utilization mean</th><th>max</th><th>thread CPU</th></tr></thead><tbody>${g.workers!.map((w) => `<tr><th>${e(w.shard)} · ${fmtInt(w.worker)}</th><td>${fmtMs(w.eventLoopLagMs.p50)} ms</td><td>${fmtMs(w.eventLoopLagMs.p99)} ms</td><td>${fmtMs(w.eventLoopLagMs.max)} ms</td><td>${fmtPct(w.elu, 0)}</td><td>${fmtPct(w.maxElu, 0)}</td><td>${w.threadCpuPercent !== undefined ? `${fmtNum(w.threadCpuPercent)}%` : '–'}</td></tr>`).join('')}</tbody></table></div>`
+      ? `<div class="tablebox" style="margin-top:12px"><table class="num" data-field="generator-workers"><thead><tr><th>worker</th><th>event-loop lag p50</th><th>p99</th><th>max</th><th>utilization mean</th><th>max</th><th>thread CPU</th><th>in flight (peak)</th></tr></thead><tbody>${g.workers!.map((w) => `<tr><th>${e(w.shard)} · ${fmtInt(w.worker)}</th><td>${fmtMs(w.eventLoopLagMs.p50)} ms</td><td>${fmtMs(w.eventLoopLagMs.p99)} ms</td><td>${fmtMs(w.eventLoopLagMs.max)} ms</td><td>${fmtPct(w.elu, 0)}</td><td>${fmtPct(w.maxElu, 0)}</td><td>${w.threadCpuPercent !== undefined ? `${fmtNum(w.threadCpuPercent)}%` : '–'}</td><td>${w.peakInFlight !== undefined ? fmtInt(w.peakInFlight) : '–'}</td></tr>`).join('')}</tbody></table></div>`
       : '';
   return `<section id="generator"><h2>Generator health</h2><div class="tiles" data-field="generator">${tiles.join('')}</div>${perWorker}${workerErrors}</section>`;
 }

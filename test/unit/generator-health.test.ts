@@ -45,6 +45,23 @@ describe('generator health per worker', () => {
     expect(htmlReport.render(s)).toContain('data-field="generator-workers"');
   });
 
+  it('tells how many requests each worker had in flight at its busiest second, in the summary, console and report', () => {
+    const recs = sampleRecords({ workers: 2, seconds: 6 }).map((r) => {
+      if (r.type !== 'interval') return r;
+      // Worker 1 follows 860 requests in its fourth second (two workloads' worth), worker 0 at most 40.
+      const n = r.worker === 1 && r.index === 3 ? 430 : 20;
+      return { ...r, workloads: r.workloads.map((w) => ({ ...w, inFlight: n })) } as IntervalRecord;
+    });
+    const wls = recs.find((r) => r.type === 'interval')!.workloads.length;
+    const s = buildSummary(recs);
+    const ws = s.generator.workers!;
+    expect(ws[0].peakInFlight).toBe(20 * wls);
+    expect(ws[1].peakInFlight).toBe(430 * wls);
+    expect(s.generator.peakInFlightPerWorker).toBe(430 * wls);
+    expect(summaryText(s, false)).toMatch(new RegExp(`up to ${430 * wls} (requests|streams) in flight per worker`));
+    expect(htmlReport.render(s)).toContain(`up to ${(430 * wls).toLocaleString('en-US')} in flight per worker`);
+  });
+
   it('states the schedule-lag bound it applies', () => {
     const s = buildSummary(sampleRecords({ seconds: 5 }));
     expect(s.generator.scheduleLagBoundMs).toBe(SCHEDULE_LAG_BOUND_MS);
