@@ -21,14 +21,9 @@ const timeoutError = Object.assign(new Error(TIMEOUT_MARK), { name: TIMEOUT_MARK
 const firstByteTimeoutError = Object.assign(new Error('no response within target.firstByteTimeout'), { name: TIMEOUT_MARK });
 
 /** Told when a request has finished (not when an attempt is retried) and freed its place. */
-/** How late a slot must be before a read callback sends it (see InFlight.slotDueAt). */
-export const IO_SEND_LATE_MS = 0.5;
-
 export interface FinishListener {
   /** `turnFollows`: the request was a turn of a conversation that goes on (engine/conversation.ts). */
   requestFinished(t: number, measured: boolean, turnFollows?: boolean): void;
-  /** The instant in slotDueAt has come: send what is due. */
-  slotDue(): void;
 }
 
 export interface InFlightOptions {
@@ -54,16 +49,6 @@ export class InFlight implements RequestSink, TurnSender {
   aborted = false;
   /** performance.now() of the latest wire send of a measured request (-1: none yet). */
   lastSentAt = -1;
-  /**
-   * When the open loop's next slot is due (Infinity: none, or a closed loop). Reads check it: with
-   * hundreds of streams readable at once, the pacer's own wake waits behind the whole batch, and
-   * each read is a chance to send nearly on time (one clock read per chunk). Only a slot already
-   * IO_SEND_LATE_MS late is taken: before that the pacer's wake is on its way, and two senders
-   * racing for every slot cost more than they saved at 10,000 rps.
-   */
-  slotDueAt = Infinity;
-  /** A send of the due slot is queued as a microtask (see bodyRead). */
-  private slotDueQueued = false;
   readonly maxBodyBytes: number;
   readonly redact: (text: string) => string;
   readonly maxInFlight: number;
@@ -173,28 +158,7 @@ export class InFlight implements RequestSink, TurnSender {
     this.free.push(ctx);
     this.listener.requestFinished(t, measured, follows);
     if (follows) conv.next(t);
-    if (t >= this.slotDueAt + IO_SEND_LATE_MS) this.queueSlotDue();
   }
-
-  bodyRead(): void {
-    if (this.slotDueAt !== Infinity && performance.now() >= this.slotDueAt + IO_SEND_LATE_MS) this.queueSlotDue();
-  }
-
-  /**
-   * Sends the due slot once this read's callback has returned: microtasks run right after it, before
-   * the next socket's callback, so the send is as early, and the HTTP client (undici's parser is in
-   * the middle of this response) is never re-entered from inside its own callback.
-   */
-  private queueSlotDue(): void {
-    if (this.slotDueQueued) return;
-    this.slotDueQueued = true;
-    queueMicrotask(this.runSlotDue);
-  }
-
-  private readonly runSlotDue = (): void => {
-    this.slotDueQueued = false;
-    this.listener.slotDue();
-  };
 
   /** Sends a request again after its backoff; it keeps its first intended and sent instants. */
   redispatch(ctx: Ctx): void {

@@ -22,10 +22,7 @@ export interface DriverHost {
   sendingDone(): void;
   /** A wake the driver asked for ran `lateMs` after its instant: a sample of the event loop's lag. */
   loopWokeLate(lateMs: number): void;
-  /**
-   * The next slot is due at `atMs` (Infinity: none): a response read that finds it due calls
-   * LoadDriver.slotDue then and there, instead of leaving it to wait behind the rest of the batch.
-   */
+  /** The next slot is due at `atMs` (Infinity: none): if the pacer's wake for it never comes, the worker calls slotDue. */
   nextSlotAt(atMs: number): void;
 }
 
@@ -54,7 +51,7 @@ export interface LoadDriver {
    * `turnFollows`: it was a turn of a conversation that goes on (its next turn is not the driver's).
    */
   requestFinished(t: number, measured: boolean, turnFollows?: boolean): boolean;
-  /** A read callback found the slot of DriverHost.nextSlotAt due: send what is due now. */
+  /** The slot of DriverHost.nextSlotAt is overdue and no wake came: send what is due now. */
   slotDue(): void;
   /** Stop sending (stop message or abort). */
   stop(): void;

@@ -27,7 +27,7 @@ export class OpenLoopDriver implements LoadDriver {
   private measuredSlots = 0;
   private pumpRuns = 0;
   private pumpIdleRuns = 0;
-  /** The pump is running: a send that ends at once (and so finds the next slot due) must not re-enter it. */
+  /** The pump is running: slotDue may come from anywhere (the worker's probe, a send that ends at once), and a pump never runs inside another. */
   private pumping = false;
 
   constructor(

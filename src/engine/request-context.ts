@@ -27,8 +27,6 @@ export interface RequestSink {
   complete(ctx: Ctx, errClass: string | null, message: string | null): void;
   /** Sends the request again after its retry backoff. */
   redispatch(ctx: Ctx): void;
-  /** A body chunk was handled, in a read callback: a slot that fell due meanwhile can go now. */
-  bodyRead(): void;
 }
 
 /** The conversation a request is one turn of (engine/conversation.ts). */
@@ -203,7 +201,6 @@ export class Ctx implements TransportHandler, StreamObserver {
     }
     if (this.status >= 200 && this.status < 300) this.wl!.response.data(this.response, chunk);
     else this.response.body.push(chunk);
-    this.sink.bodyRead();
     return true;
   }
 

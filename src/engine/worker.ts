@@ -118,6 +118,8 @@ class Worker implements DriverHost, FinishListener {
   /** --requests: this worker's rows of requests.csv.gz; null when off. */
   private readonly requestLog: RequestLog | null;
   t0 = 0;
+  /** When the open loop's next slot is due (Infinity: none); the lag probe sends it if the pacer's wake never came. */
+  private slotDueAt = Infinity;
   stopping = false;
   private started!: () => void;
   private isStarted = false;
@@ -200,11 +202,7 @@ class Worker implements DriverHost, FinishListener {
   }
 
   nextSlotAt(atMs: number): void {
-    this.requests.slotDueAt = atMs;
-  }
-
-  slotDue(): void {
-    this.driver.slotDue();
+    this.slotDueAt = atMs;
   }
 
   loopWokeLate(lateMs: number): void {
@@ -221,7 +219,7 @@ class Worker implements DriverHost, FinishListener {
     this.lagProbe!.refresh();
     // The probe runs only when the pacer has not woken this thread for a tick: a slot overdue by
     // then goes now, so a lost wake costs one late send (in scheduleLag), never a stalled run.
-    if (t >= this.requests.slotDueAt) this.driver.slotDue();
+    if (t >= this.slotDueAt) this.driver.slotDue();
   };
 
   sendingDone(): void {

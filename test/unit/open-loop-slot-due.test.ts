@@ -52,7 +52,7 @@ function busyUntil(untilMs: number): void {
   while (performance.now() < untilMs);
 }
 
-describe('OpenLoopDriver: a slot that falls due during reads', () => {
+describe('OpenLoopDriver: a slot whose wake did not come', () => {
   it('tells the host when its next slot is due, and Infinity once the plan is done', async () => {
     const host = new Host();
     driver = new OpenLoopDriver(host, load, 100, 0, 1, slots(20, 3));
@@ -75,8 +75,8 @@ describe('OpenLoopDriver: a slot that falls due during reads', () => {
     driver.start();
     await new Promise((r) => setTimeout(r, 10));
     expect(host.sent).toHaveLength(1);
-    // The loop is busy past slot 1's instant (the pacer's wake cannot run): a read callback's check
-    // finds it due and sends it from there.
+    // The loop is busy past slot 1's instant (the pacer's wake cannot run): the worker's probe finds
+    // it overdue and sends it from there.
     const due = host.dueAt[host.dueAt.length - 1];
     busyUntil(due + 2);
     expect(host.sent).toHaveLength(1);
