@@ -119,6 +119,22 @@ function serverGaps(stats, fromMs, toMs, series = stats.seconds) {
 }
 
 const r3 = (x) => Math.round(x * 1000) / 1000;
+
+/** Tokens the server sent in the whole seconds inside [fromMs, toMs) (epoch ms), and those seconds' bounds. */
+function tokensInWindow(stats, fromMs, toMs) {
+  let tokensIn = 0;
+  let firstSec = Infinity;
+  let lastSec = -Infinity;
+  for (const [sec, c] of Object.entries(stats.tokensPerSecond)) {
+    const t = Number(sec) * 1000;
+    if (t >= fromMs && t + 1000 <= toMs) {
+      tokensIn += c;
+      firstSec = Math.min(firstSec, t);
+      lastSec = Math.max(lastSec, t + 1000);
+    }
+  }
+  return { tokensIn, firstSec, lastSec };
+}
 const results = { label, client, dist, pinned: hasTaskset, at: new Date().toISOString() };
 const table = [];
 
@@ -174,17 +190,7 @@ async function benchStreams() {
       const itl = s.metrics.itl;
       // CPU per token inside the measured window (whole seconds), and the streams that cost would
       // allow at 85 % of one core, the load at which queueing inside the worker stays well under 1 ms
-      let tokensIn = 0;
-      let firstSec = Infinity;
-      let lastSec = -Infinity;
-      for (const [sec, c] of Object.entries(st.tokensPerSecond)) {
-        const t = Number(sec) * 1000;
-        if (t >= from && t + 1000 <= from + s.durationS * 1000) {
-          tokensIn += c;
-          firstSec = Math.min(firstSec, t);
-          lastSec = Math.max(lastSec, t + 1000);
-        }
-      }
+      const { tokensIn, firstSec, lastSec } = tokensInWindow(st, from, from + s.durationS * 1000);
       const cpuMs = cpuBetween(s.cpu, firstSec, lastSec);
       const cpuUsPerToken = r3((cpuMs * 1000) / tokensIn);
       const projected = Math.floor((0.85e6 / cpuUsPerToken) / (1000 / gap));
@@ -284,17 +290,7 @@ async function ttftOf(httpClient) {
     const from = Date.parse(s.startedAt);
     const truth = serverGaps(st, from, from + s.durationS * 1000, st.ttft);
     const m = s.metrics;
-    let tokensIn = 0;
-    let firstSec = Infinity;
-    let lastSec = -Infinity;
-    for (const [sec, c] of Object.entries(st.tokensPerSecond)) {
-      const t = Number(sec) * 1000;
-      if (t >= from && t + 1000 <= from + s.durationS * 1000) {
-        tokensIn += c;
-        firstSec = Math.min(firstSec, t);
-        lastSec = Math.max(lastSec, t + 1000);
-      }
-    }
+    const { tokensIn, firstSec, lastSec } = tokensInWindow(st, from, from + s.durationS * 1000);
     const cpuUsPerToken = r3((cpuBetween(s.cpu, firstSec, lastSec) * 1000) / tokensIn);
     const errP99 = r3(m.ttft.p99 - truth.p99Ms);
     const row = { client: httpClient, streams: n, rps, ttftP50Ms: m.ttft.p50, ttftP99Ms: m.ttft.p99, serverP50Ms: r3(truth.p50Ms), serverP99Ms: r3(truth.p99Ms), serverCount: truth.count, p99ErrMs: errP99, scheduleLagP99Ms: m.scheduleLag.p99, loopLagP99Ms: s.generator.eventLoopLagMs.p99, saturated: s.generator.saturated, warnings: s.generator.warnings ?? [], cpuUsPerToken, cpuPercent: s.generator.cpuPercent, errors: s.totals.errors, dropped: s.totals.dropped, pass: errP99 <= 5 && s.totals.errors === 0 && s.totals.dropped === 0 };
