@@ -52,13 +52,26 @@ function busyUntil(untilMs: number): void {
   while (performance.now() < untilMs);
 }
 
+/** A driver over `count` slots `gapMs` apart, prepared (its pacer running); `start` sets t0 and starts it. */
+async function driverOf(gapMs: number, count: number): Promise<{ host: Host; start: (t0?: number) => OpenLoopDriver }> {
+  const host = new Host();
+  const d = new OpenLoopDriver(host, load, 100, 0, 1, slots(gapMs, count));
+  driver = d;
+  await d.prepare();
+  return {
+    host,
+    start: (t0 = performance.now()) => {
+      host.t0 = t0;
+      d.start();
+      return d;
+    },
+  };
+}
+
 describe('OpenLoopDriver: a slot whose wake did not come', () => {
   it('tells the host when its next slot is due, and Infinity once the plan is done', async () => {
-    const host = new Host();
-    driver = new OpenLoopDriver(host, load, 100, 0, 1, slots(20, 3));
-    await driver.prepare();
-    host.t0 = performance.now();
-    driver.start();
+    const { host, start } = await driverOf(20, 3);
+    start();
     await new Promise((r) => setTimeout(r, 80));
     expect(host.sent).toHaveLength(3);
     expect(host.done).toBe(true);
@@ -68,11 +81,8 @@ describe('OpenLoopDriver: a slot whose wake did not come', () => {
   });
 
   it('slotDue sends the due slot at once, while the event loop is still busy, without waiting for the pacer', async () => {
-    const host = new Host();
-    driver = new OpenLoopDriver(host, load, 100, 0, 1, slots(30, 2));
-    await driver.prepare();
-    host.t0 = performance.now();
-    driver.start();
+    const { host, start } = await driverOf(30, 2);
+    const d = start();
     await new Promise((r) => setTimeout(r, 10));
     expect(host.sent).toHaveLength(1);
     // The loop is busy past slot 1's instant (the pacer's wake cannot run): the worker's probe finds
@@ -80,7 +90,7 @@ describe('OpenLoopDriver: a slot whose wake did not come', () => {
     const due = host.dueAt[host.dueAt.length - 1];
     busyUntil(due + 2);
     expect(host.sent).toHaveLength(1);
-    driver.slotDue();
+    d.slotDue();
     expect(host.sent).toHaveLength(2);
     expect(host.sent[1]).toBe(due);
     // The pacer's wake that follows finds nothing due and sends nothing twice.
@@ -89,20 +99,15 @@ describe('OpenLoopDriver: a slot whose wake did not come', () => {
   });
 
   it('slotDue before the instant sends nothing', async () => {
-    const host = new Host();
-    driver = new OpenLoopDriver(host, load, 100, 0, 1, slots(50, 2));
-    await driver.prepare();
-    host.t0 = performance.now();
-    driver.start();
+    const { host, start } = await driverOf(50, 2);
+    const d = start();
     await new Promise((r) => setTimeout(r, 10));
-    driver.slotDue();
+    d.slotDue();
     expect(host.sent).toHaveLength(1);
   });
 
   it('a send that ends at once (and finds the next slot due) does not re-enter the pump', async () => {
-    const host = new Host();
-    driver = new OpenLoopDriver(host, load, 100, 0, 1, slots(0.001, 50));
-    await driver.prepare();
+    const { host, start } = await driverOf(0.001, 50);
     let depth = 0;
     let maxDepth = 0;
     host.send = (intended: number) => {
@@ -112,8 +117,7 @@ describe('OpenLoopDriver: a slot whose wake did not come', () => {
       driver!.slotDue();
       depth--;
     };
-    host.t0 = performance.now() - 1;
-    driver.start();
+    start(performance.now() - 1);
     await new Promise((r) => setTimeout(r, 20));
     expect(host.sent).toHaveLength(50);
     expect(new Set(host.sent).size).toBe(50);
