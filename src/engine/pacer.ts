@@ -190,8 +190,8 @@ export class ThreadPacer implements Pacer {
     // Cancelled or closed since: the wake is stale. An early or stale wake is harmless otherwise:
     // the pump checks the clock and asks again.
     if (this.closed || this.at[0] === Infinity) return;
-    // Measured from the instant the sleeper fired for: a read callback may have sent that slot
-    // meanwhile and asked for the next one (see InFlight.slotDueAt), but this wake was still late.
+    // Measured from the instant the sleeper fired for: the worker's probe may have sent that slot
+    // meanwhile and asked for the next one (LoadDriver.slotDue), but this wake was still late.
     this.onLate?.(performance.now() - this.firedAt[0]);
     this.wake();
   };

@@ -77,8 +77,8 @@ export interface WorkerHealth {
   threadCpuPercent?: number;
   /** The share of its intervals it was ready to run but waited for a CPU, percent (Linux only). */
   runQueuePercent?: number;
-  /** Most requests (streams, for a streamed workload) it had in flight at the close of a second. */
-  peakInFlight: number;
+  /** Most requests (streams, for a streamed workload) it had in flight at the close of a second (absent in older summaries). */
+  peakInFlight?: number;
 }
 
 export class GeneratorHealth {

@@ -367,7 +367,7 @@ function generatorSection(run: RunInfo, ends: readonly EndRecord[], diag: Return
     maxEventLoopUtilization: round3(acc.facts.maxElu),
     workerErrors,
     workers,
-    peakInFlightPerWorker: workers.reduce((m, w) => Math.max(m, w.peakInFlight), 0),
+    peakInFlightPerWorker: workers.reduce((m, w) => Math.max(m, w.peakInFlight ?? 0), 0),
     scheduleLagBoundMs: SCHEDULE_LAG_BOUND_MS,
     notes: [...(run.load.type === 'concurrency' ? [CLOSED_LOOP_NOTE] : []), ...(acc.wl.some((w) => w.conversations) ? [CONVERSATION_NOTE] : []), ...diag.notes],
     causes: diag.causes,
