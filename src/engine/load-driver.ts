@@ -22,8 +22,6 @@ export interface DriverHost {
   sendingDone(): void;
   /** A wake the driver asked for ran `lateMs` after its instant: a sample of the event loop's lag. */
   loopWokeLate(lateMs: number): void;
-  /** The next slot is due at `atMs` (Infinity: none): if the pacer's wake for it never comes, the worker calls slotDue. */
-  nextSlotAt(atMs: number): void;
 }
 
 /** What a driver reports in the worker's result. */
@@ -51,7 +49,7 @@ export interface LoadDriver {
    * `turnFollows`: it was a turn of a conversation that goes on (its next turn is not the driver's).
    */
   requestFinished(t: number, measured: boolean, turnFollows?: boolean): boolean;
-  /** The slot of DriverHost.nextSlotAt is overdue and no wake came: send what is due now. */
+  /** No wake came for a while (the worker's lag probe asks): send what is overdue, if anything. */
   slotDue(): void;
   /** Stop sending (stop message or abort). */
   stop(): void;

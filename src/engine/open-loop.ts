@@ -27,7 +27,7 @@ export class OpenLoopDriver implements LoadDriver {
   private measuredSlots = 0;
   private pumpRuns = 0;
   private pumpIdleRuns = 0;
-  /** The pump is running: slotDue may come from anywhere (the worker's probe, a send that ends at once), and a pump never runs inside another. */
+  /** The pump is running: slotDue may be called from anywhere, even inside a send, and a pump never runs inside another. */
   private pumping = false;
 
   constructor(
@@ -60,12 +60,11 @@ export class OpenLoopDriver implements LoadDriver {
   }
 
   slotDue(): void {
-    this.pump();
+    if (this.nextOffsetMs >= 0 && !this.waitingForSlot && performance.now() >= this.host.t0 + this.nextOffsetMs) this.pump();
   }
 
   stop(): void {
     this.nextOffsetMs = -1;
-    this.host.nextSlotAt(Infinity);
     this.pacer?.cancel();
   }
 
@@ -106,7 +105,6 @@ export class OpenLoopDriver implements LoadDriver {
         if (this.load.onSaturation === 'queue') {
           // Wait for a completion to free a slot; the slot keeps its intended instant (CO-correct).
           this.waitingForSlot = true;
-          host.nextSlotAt(Infinity);
           return;
         }
         if (measured) host.drop(this.slots.index);
@@ -120,7 +118,6 @@ export class OpenLoopDriver implements LoadDriver {
       this.nextOffsetMs = this.slots.next();
     }
     if (this.nextOffsetMs < 0) {
-      host.nextSlotAt(Infinity);
       host.sendingDone();
       return;
     }
@@ -132,8 +129,6 @@ export class OpenLoopDriver implements LoadDriver {
 
   private schedulePump(tNow: number = performance.now()): void {
     if (this.nextOffsetMs < 0) return;
-    const at = this.host.t0 + this.nextOffsetMs;
-    this.host.nextSlotAt(at);
-    this.pacer!.wakeAt(at, tNow);
+    this.pacer!.wakeAt(this.host.t0 + this.nextOffsetMs, tNow);
   }
 }

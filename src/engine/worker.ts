@@ -118,8 +118,6 @@ class Worker implements DriverHost, FinishListener {
   /** --requests: this worker's rows of requests.csv.gz; null when off. */
   private readonly requestLog: RequestLog | null;
   t0 = 0;
-  /** When the open loop's next slot is due (Infinity: none); the lag probe sends it if the pacer's wake never came. */
-  private slotDueAt = Infinity;
   stopping = false;
   private started!: () => void;
   private isStarted = false;
@@ -201,10 +199,6 @@ class Worker implements DriverHost, FinishListener {
     this.requests.drop(index);
   }
 
-  nextSlotAt(atMs: number): void {
-    this.slotDueAt = atMs;
-  }
-
   loopWokeLate(lateMs: number): void {
     this.recorder.loopLag.recordValue(lateMs > 0 ? Math.round(lateMs * 1000) : 0);
     if (this.lagProbe === null) return;
@@ -219,7 +213,7 @@ class Worker implements DriverHost, FinishListener {
     this.lagProbe!.refresh();
     // The probe runs only when the pacer has not woken this thread for a tick: a slot overdue by
     // then goes now, so a lost wake costs one late send (in scheduleLag), never a stalled run.
-    if (t >= this.slotDueAt) this.driver.slotDue();
+    this.driver.slotDue();
   };
 
   sendingDone(): void {
